@@ -1,0 +1,1 @@
+"""Dagster asset definitions: a thin layer over the plain-Python domain code in ``pipelines``."""

@@ -1,0 +1,66 @@
+"""NYSE trading sessions (exchange_calendars XNYS): every window in the project counts these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import exchange_calendars as xc
+import pandas as pd
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@lru_cache(maxsize=1)
+def nyse() -> xc.ExchangeCalendar:
+    return xc.get_calendar("XNYS")
+
+
+def _ts(day: dt.date | str) -> pd.Timestamp:
+    return pd.Timestamp(day).normalize()
+
+
+def is_session(day: dt.date | str) -> bool:
+    return bool(nyse().is_session(_ts(day)))
+
+
+def sessions(start: dt.date | str, end: dt.date | str) -> list[dt.date]:
+    """Sessions in [start, end], both ends included when they are sessions."""
+    if _ts(start) > _ts(end):
+        return []
+    return [d.date() for d in nyse().sessions_in_range(_ts(start), _ts(end))]
+
+
+def all_sessions() -> list[dt.date]:
+    return [d.date() for d in nyse().sessions]
+
+
+def sessions_back(day: dt.date | str, n: int) -> dt.date:
+    """The session n sessions before `day` (day itself when n == 0; day must be a session)."""
+    cal = nyse()
+    return cal.session_offset(_ts(day), -n).date()
+
+
+def previous_session(day: dt.date | str) -> dt.date:
+    """The latest session strictly before `day`, which need not be a session."""
+    return nyse().date_to_session(_ts(day) - pd.Timedelta(days=1), direction="previous").date()
+
+
+def holidays(start: dt.date | str, end: dt.date | str) -> list[dt.date]:
+    """Weekdays in [start, end] that are not sessions: Dagster partition exclusions."""
+    weekdays = pd.bdate_range(_ts(start), _ts(end))
+    open_days = set(nyse().sessions_in_range(_ts(start), _ts(end)))
+    return [d.date() for d in weekdays if d not in open_days]
+
+
+def latest_completed_session(now: dt.datetime | None = None, settle_minutes: int = 30) -> dt.date:
+    """The newest session whose close (plus a settling margin for the data) has passed."""
+    now = now or dt.datetime.now(tz=NEW_YORK)
+    cal = nyse()
+    today = _ts(now.astimezone(NEW_YORK).date())
+    if cal.is_session(today):
+        close = cal.session_close(today) + pd.Timedelta(minutes=settle_minutes)
+        if pd.Timestamp(now) >= close:
+            return today.date()
+    return previous_session(today)

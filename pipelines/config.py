@@ -1,0 +1,245 @@
+"""The monitor's configuration: one TOML file, validated before anything is written.
+
+Every error names the key and the problem, e.g. ``rules.stock_drop_5d.return_5d: expected a number, got 'x'``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "monitor.toml"
+TICKER_RE = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,14}$")
+SOURCES = ("yfinance", "replay")
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    tickers: list[str] = field(default_factory=lambda: ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV"])
+    benchmark: str = "^IXIC"
+
+
+@dataclass(frozen=True)
+class History:
+    start: dt.date = dt.date(2024, 1, 2)
+    refetch_sessions: int = 10
+    fetch_timeout_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class Fundamentals:
+    refresh_after_days: int = 7
+    shares_stale_after_days: int = 200
+    eps_stale_after_days: int = 130
+    eps_report_lag_days: int = 60
+
+
+@dataclass(frozen=True)
+class SectorSelloff:
+    cap_return_5d: float = -0.05
+    min_names_down: int = 4
+    name_return_5d: float = -0.05
+    benchmark_return_5d: float = -0.02
+
+
+@dataclass(frozen=True)
+class BenchmarkDrop:
+    return_5d: float = -0.03
+
+
+@dataclass(frozen=True)
+class StockDrop5d:
+    return_5d: float = -0.10
+
+
+@dataclass(frozen=True)
+class StockCapLoss1d:
+    cap_change_1d: float = -200e9
+
+
+@dataclass(frozen=True)
+class ValuationExtreme:
+    pe_ttm: float = 300.0
+
+
+@dataclass(frozen=True)
+class Rules:
+    sector_selloff: SectorSelloff = field(default_factory=SectorSelloff)
+    benchmark_drop: BenchmarkDrop = field(default_factory=BenchmarkDrop)
+    stock_drop_5d: StockDrop5d = field(default_factory=StockDrop5d)
+    stock_cap_loss_1d: StockCapLoss1d = field(default_factory=StockCapLoss1d)
+    valuation_extreme: ValuationExtreme = field(default_factory=ValuationExtreme)
+
+
+@dataclass(frozen=True)
+class Alerts:
+    repeat_interval_sessions: int = 5
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    watchlist: Watchlist = field(default_factory=Watchlist)
+    history: History = field(default_factory=History)
+    fundamentals: Fundamentals = field(default_factory=Fundamentals)
+    rules: Rules = field(default_factory=Rules)
+    alerts: Alerts = field(default_factory=Alerts)
+
+    @property
+    def symbols(self) -> list[str]:
+        """Watchlist plus benchmark: everything the sources fetch."""
+        return [*self.watchlist.tickers, self.watchlist.benchmark]
+
+
+# Keys whose values must be >= 0 (windows, ages, counts) or <= 0 (loss thresholds).
+NON_NEGATIVE = {
+    "history.refetch_sessions", "history.fetch_timeout_seconds", "fundamentals.refresh_after_days",
+    "fundamentals.shares_stale_after_days", "fundamentals.eps_stale_after_days",
+    "fundamentals.eps_report_lag_days", "rules.sector_selloff.min_names_down", "alerts.repeat_interval_sessions",
+    "rules.valuation_extreme.pe_ttm",
+}
+NON_POSITIVE = {
+    "rules.sector_selloff.cap_return_5d", "rules.sector_selloff.name_return_5d",
+    "rules.sector_selloff.benchmark_return_5d", "rules.benchmark_drop.return_5d",
+    "rules.stock_drop_5d.return_5d", "rules.stock_cap_loss_1d.cap_change_1d",
+}
+
+
+def _coerce(key: str, value: Any, typ: Any) -> Any:
+    if typ is bool or isinstance(value, bool):
+        raise ConfigError(f"{key}: expected {getattr(typ, '__name__', typ)}, got {value!r}")
+    if typ is int:
+        if not isinstance(value, int):
+            raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+        return value
+    if typ is float:
+        if not isinstance(value, int | float):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if typ is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        return value
+    if typ is dt.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ConfigError(f"{key}: expected a date YYYY-MM-DD, got {value!r}") from None
+    if typ == list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
+        return list(value)
+    raise AssertionError(f"unsupported config type {typ}")  # pragma: no cover
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix}: expected a table, got {data!r}")
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            where = f"{prefix}.{key}" if prefix else key
+            raise ConfigError(f"{where}: unknown key (known: {', '.join(sorted(names))})")
+    kwargs = {}
+    for name in names:
+        if name not in data:
+            continue
+        key = f"{prefix}.{name}" if prefix else name
+        typ = hints[name]
+        if dataclasses.is_dataclass(typ):
+            kwargs[name] = _build(typ, data[name], key)
+        else:
+            value = _coerce(key, data[name], typ)
+            if key in NON_NEGATIVE and value < 0:
+                raise ConfigError(f"{key}: must not be negative, got {value!r}")
+            if key in NON_POSITIVE and value > 0:
+                raise ConfigError(f"{key}: is a loss threshold and must be <= 0, got {value!r}")
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+def _check_symbols(cfg: MonitorConfig) -> None:
+    seen: set[str] = set()
+    for i, sym in enumerate(cfg.symbols):
+        key = "watchlist.benchmark" if i == len(cfg.watchlist.tickers) else f"watchlist.tickers[{i}]"
+        if not TICKER_RE.match(sym):
+            raise ConfigError(f"{key}: {sym!r} is not a ticker symbol (upper case, e.g. NVDA or ^IXIC)")
+        if sym in seen:
+            raise ConfigError(f"{key}: duplicate ticker {sym!r}")
+        seen.add(sym)
+    if not cfg.watchlist.tickers:
+        raise ConfigError("watchlist.tickers: must name at least one ticker")
+    if cfg.rules.sector_selloff.min_names_down > len(cfg.watchlist.tickers):
+        raise ConfigError(
+            f"rules.sector_selloff.min_names_down: {cfg.rules.sector_selloff.min_names_down} exceeds the "
+            f"{len(cfg.watchlist.tickers)} watchlist tickers"
+        )
+    if cfg.history.refetch_sessions < 1 or cfg.history.fetch_timeout_seconds <= 0:
+        raise ConfigError("history: refetch_sessions must be >= 1 and fetch_timeout_seconds > 0")
+    if cfg.alerts.repeat_interval_sessions < 1:
+        raise ConfigError("alerts.repeat_interval_sessions: must be at least 1")
+
+
+def parse_config(data: dict, origin: str = "<config>") -> MonitorConfig:
+    try:
+        cfg = _build(MonitorConfig, data, "")
+        _check_symbols(cfg)
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    return cfg
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("MARKET_MONITOR_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_config(path: str | os.PathLike | None = None) -> MonitorConfig:
+    path = Path(path) if path else config_path()
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found (set MARKET_MONITOR_CONFIG)")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, str(path))
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where the pipeline reads and writes; from the environment (each also a CLI flag)."""
+
+    db_path: Path
+    source: str
+    replay_dir: Path | None
+
+    @property
+    def data_dir(self) -> Path:
+        return self.db_path.parent
+
+    @property
+    def analytics_path(self) -> Path:
+        return self.db_path.with_name(self.db_path.stem + ".analytics.duckdb")
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> Runtime:
+        env = os.environ if env is None else env
+        source = env.get("MARKET_MONITOR_SOURCE") or "yfinance"
+        if source not in SOURCES:
+            raise ConfigError(f"MARKET_MONITOR_SOURCE: {source!r} is not one of {', '.join(SOURCES)}")
+        replay = env.get("MARKET_MONITOR_REPLAY_DIR")
+        if source == "replay" and not replay:
+            raise ConfigError("MARKET_MONITOR_REPLAY_DIR: required when MARKET_MONITOR_SOURCE=replay")
+        db = Path(env.get("MARKET_MONITOR_DB") or "data/market_monitor.duckdb")
+        return cls(db_path=db.resolve(), source=source, replay_dir=Path(replay).resolve() if replay else None)

@@ -1,0 +1,89 @@
+"""The source interface. A source returns tidy frames; storage and metrics never see its wire format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+import pandas as pd
+
+PRICE_COLUMNS = ["ticker", "date", "open", "high", "low", "close", "adj_close", "volume"]
+SPLIT_COLUMNS = ["ticker", "date", "ratio"]
+DIVIDEND_COLUMNS = ["ticker", "ex_date", "dividend"]
+SHARES_COLUMNS = ["ticker", "date", "shares"]
+EARNINGS_COLUMNS = ["ticker", "period_end", "reported_date", "eps_diluted"]
+
+T = TypeVar("T")
+
+
+class SourceError(RuntimeError):
+    """A source could not deliver; the message names what failed."""
+
+
+def empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+@dataclass
+class PriceBatch:
+    prices: pd.DataFrame
+    splits: pd.DataFrame = field(default_factory=lambda: empty(SPLIT_COLUMNS))
+    dividends: pd.DataFrame = field(default_factory=lambda: empty(DIVIDEND_COLUMNS))
+    missing: list[str] = field(default_factory=list)  # requested symbols that came back without a bar
+
+
+@dataclass
+class Fundamentals:
+    shares: pd.DataFrame
+    earnings: pd.DataFrame
+    problems: list[str] = field(default_factory=list)  # "AMD shares: no data", reported, never hidden
+
+
+class Source(Protocol):
+    name: str
+
+    def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch: ...
+
+    def fetch_fundamentals(self, symbols: list[str], start: dt.date, end: dt.date) -> Fundamentals: ...
+
+
+def with_deadline(fn: Callable[[], T], seconds: float, what: str) -> T:
+    """Run fn with a wall-clock bound; yfinance's own timeouts do not cover its cookie/crumb requests.
+
+    The worker is a daemon thread: a hung request cannot keep the process alive after we give up on it.
+    """
+    out: queue.Queue = queue.Queue(maxsize=1)
+
+    def work() -> None:
+        try:
+            out.put((True, fn()))
+        except BaseException as exc:  # handed to the caller below
+            out.put((False, exc))
+
+    threading.Thread(target=work, name=f"fetch:{what}", daemon=True).start()
+    try:
+        ok, value = out.get(timeout=seconds)
+    except queue.Empty:
+        raise SourceError(f"{what}: no answer within {seconds:g} s") from None
+    if not ok:
+        if isinstance(value, SourceError):
+            raise value
+        raise SourceError(f"{what}: {type(value).__name__}: {value}") from value
+    return value
+
+
+def build_source(runtime, config) -> Source:
+    """The source the runtime names (MARKET_MONITOR_SOURCE)."""
+    if runtime.source == "replay":
+        from pipelines.sources.replay import ReplaySource
+
+        return ReplaySource(runtime.replay_dir)
+    from pipelines.sources.yahoo import YFinanceSource
+
+    return YFinanceSource(
+        cache_dir=runtime.data_dir / "yfinance-cache", timeout=config.history.fetch_timeout_seconds
+    )

@@ -1,0 +1,181 @@
+"""Replay source: a snapshot folder in the format `market-monitor snapshot` writes.
+
+Files: `<SYMBOL>.csv` (`date,open,high,low,close,adj_close,volume`; `^IXIC` may be stored as `IXIC.csv`;
+an empty adj_close means "same as close"), `shares.csv`, `eps.csv` and optionally `dividends.csv` and
+`splits.csv`. A malformed file stops the load with an error naming file, line and problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.sources.base import (
+    DIVIDEND_COLUMNS,
+    EARNINGS_COLUMNS,
+    PRICE_COLUMNS,
+    SHARES_COLUMNS,
+    SPLIT_COLUMNS,
+    Fundamentals,
+    PriceBatch,
+    SourceError,
+    empty,
+)
+
+
+class SnapshotError(SourceError):
+    """A malformed snapshot file."""
+
+
+def symbol_file(folder: Path, symbol: str) -> Path | None:
+    """`<SYMBOL>.csv`, or the name without a leading ^ (how index files are usually saved)."""
+    for name in (f"{symbol}.csv", f"{symbol.lstrip('^')}.csv"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _read(path: Path, required: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{path.name}: not a readable CSV file: {exc}") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise SnapshotError(f"{path.name} line 1: missing column(s) {', '.join(missing)}")
+    for col in optional:
+        if col not in frame.columns:
+            frame[col] = ""
+    return frame
+
+
+def _dates(frame: pd.DataFrame, col: str, path: Path, allow_empty: bool = False) -> pd.Series:
+    out = []
+    for i, raw in enumerate(frame[col]):
+        if raw == "" and allow_empty:
+            out.append(None)
+            continue
+        try:
+            out.append(dt.date.fromisoformat(raw.strip()))
+        except ValueError:
+            raise SnapshotError(f"{path.name} line {i + 2}: {col} {raw!r} is not a date YYYY-MM-DD") from None
+    return pd.Series(out, index=frame.index, dtype="object")
+
+
+def _numbers(frame: pd.DataFrame, col: str, path: Path, *, positive: bool, allow_empty: bool) -> pd.Series:
+    out = []
+    for i, raw in enumerate(frame[col]):
+        if raw.strip() == "":
+            if allow_empty:
+                out.append(math.nan)
+                continue
+            raise SnapshotError(f"{path.name} line {i + 2}: {col} is empty")
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SnapshotError(f"{path.name} line {i + 2}: {col} {raw!r} is not a number") from None
+        if not math.isfinite(value):
+            raise SnapshotError(f"{path.name} line {i + 2}: {col} {raw!r} is not finite")
+        if positive and value <= 0:
+            raise SnapshotError(f"{path.name} line {i + 2}: {col} {raw!r} must be positive")
+        out.append(value)
+    return pd.Series(out, index=frame.index, dtype="float64")
+
+
+def _no_duplicates(frame: pd.DataFrame, keys: list[str], path: Path) -> None:
+    dup = frame.duplicated(keys, keep="first")
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        what = ", ".join(str(frame[k].iloc[i]) for k in keys)
+        raise SnapshotError(f"{path.name} line {i + 2}: duplicate {'/'.join(keys)} {what}")
+
+
+def read_prices(path: Path, symbol: str) -> pd.DataFrame:
+    raw = _read(path, ["date", "open", "high", "low", "close", "volume"], optional=("adj_close",))
+    out = pd.DataFrame({"ticker": symbol, "date": _dates(raw, "date", path)})
+    for col in ("open", "high", "low", "close"):
+        out[col] = _numbers(raw, col, path, positive=True, allow_empty=col != "close")
+    out["adj_close"] = _numbers(raw, "adj_close", path, positive=True, allow_empty=True)
+    out["adj_close"] = out["adj_close"].fillna(out["close"])
+    volume = _numbers(raw, "volume", path, positive=False, allow_empty=True)
+    if (volume < 0).any():
+        i = int((volume < 0).to_numpy().nonzero()[0][0])
+        raise SnapshotError(f"{path.name} line {i + 2}: volume must not be negative")
+    out["volume"] = volume.round().astype("Int64")
+    _no_duplicates(out, ["date"], path)
+    return out[PRICE_COLUMNS]
+
+
+class ReplaySource:
+    name = "replay"
+
+    def __init__(self, folder: Path | str):
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise SourceError(f"replay folder {self.folder} does not exist (MARKET_MONITOR_REPLAY_DIR)")
+
+    def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
+        frames, missing = [], []
+        for symbol in symbols:
+            path = symbol_file(self.folder, symbol)
+            if path is None:
+                missing.append(symbol)
+                continue
+            prices = read_prices(path, symbol)
+            prices = prices[(prices["date"] >= start) & (prices["date"] <= end)]
+            if prices.empty:
+                missing.append(symbol)
+            frames.append(prices)
+        prices = pd.concat(frames, ignore_index=True) if frames else empty(PRICE_COLUMNS)
+        return PriceBatch(
+            prices=prices,
+            splits=self._optional("splits.csv", SPLIT_COLUMNS, symbols, "date", start, end),
+            dividends=self._optional("dividends.csv", DIVIDEND_COLUMNS, symbols, "ex_date", start, end),
+            missing=missing,
+        )
+
+    def _optional(self, name, columns, symbols, date_col, start, end) -> pd.DataFrame:
+        path = self.folder / name
+        if not path.is_file():
+            return empty(columns)
+        value_col = columns[-1]
+        src_col = {"dividend": "dividend_per_share"}.get(value_col, value_col)
+        raw = _read(path, ["ticker", date_col, src_col])
+        out = pd.DataFrame({"ticker": raw["ticker"].str.strip(), date_col: _dates(raw, date_col, path)})
+        out[value_col] = _numbers(raw, src_col, path, positive=True, allow_empty=False)
+        _no_duplicates(out, ["ticker", date_col], path)
+        keep = out["ticker"].isin(symbols) & (out[date_col] >= start) & (out[date_col] <= end)
+        return out[keep].reset_index(drop=True)
+
+    def fetch_fundamentals(self, symbols: list[str], start: dt.date, end: dt.date) -> Fundamentals:
+        # Point-in-time data is filtered by its dates downstream; a snapshot's whole history is loaded.
+        problems = []
+        shares = empty(SHARES_COLUMNS)
+        path = self.folder / "shares.csv"
+        if path.is_file():
+            raw = _read(path, ["ticker", "date", "shares_outstanding"])
+            shares = pd.DataFrame({"ticker": raw["ticker"].str.strip(), "date": _dates(raw, "date", path)})
+            shares["shares"] = _numbers(raw, "shares_outstanding", path, positive=True, allow_empty=False)
+            _no_duplicates(shares, ["ticker", "date"], path)
+            shares = shares[shares["ticker"].isin(symbols) & (shares["date"] <= end)]
+        earnings = empty(EARNINGS_COLUMNS)
+        path = self.folder / "eps.csv"
+        if path.is_file():
+            raw = _read(path, ["ticker", "period_end", "reported_date", "eps_diluted"])
+            earnings = pd.DataFrame(
+                {
+                    "ticker": raw["ticker"].str.strip(),
+                    "period_end": _dates(raw, "period_end", path),
+                    "reported_date": _dates(raw, "reported_date", path, allow_empty=True),
+                }
+            )
+            earnings["eps_diluted"] = _numbers(raw, "eps_diluted", path, positive=False, allow_empty=False)
+            _no_duplicates(earnings, ["ticker", "period_end"], path)
+            earnings = earnings[earnings["ticker"].isin(symbols) & (earnings["period_end"] <= end)]
+        for kind, frame in (("shares", shares), ("EPS", earnings)):
+            have = set(frame["ticker"])
+            problems += [f"{s} {kind}: none in snapshot" for s in symbols if s not in have and not s.startswith("^")]
+        return Fundamentals(shares.reset_index(drop=True), earnings.reset_index(drop=True), problems)

@@ -1,0 +1,182 @@
+"""The live source: yfinance (Yahoo Finance).
+
+One batched `yf.download` a run for every symbol's prices; shares and EPS per symbol, refreshed when stale.
+yfinance never raises from `download`: a failed symbol comes back as NaN columns, so every field is picked by
+name and every symbol without a bar is reported as missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.sources.base import (
+    DIVIDEND_COLUMNS,
+    EARNINGS_COLUMNS,
+    PRICE_COLUMNS,
+    SHARES_COLUMNS,
+    SPLIT_COLUMNS,
+    Fundamentals,
+    PriceBatch,
+    SourceError,
+    empty,
+    with_deadline,
+)
+
+log = logging.getLogger(__name__)
+
+FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close",
+          "Volume": "volume"}
+_cache_dirs_set: set[str] = set()
+
+
+def _column(frame: pd.DataFrame, field: str, symbol: str) -> pd.Series | None:
+    if isinstance(frame.columns, pd.MultiIndex):
+        key = (field, symbol)
+        return frame[key] if key in frame.columns else None
+    return frame[field] if field in frame.columns else None
+
+
+def tidy_download(frame: pd.DataFrame | None, symbols: list[str]) -> PriceBatch:
+    """yf.download(..., auto_adjust=False, actions=True) output -> tidy prices, splits and dividends."""
+    if frame is None or frame.empty:
+        return PriceBatch(prices=empty(PRICE_COLUMNS), missing=list(symbols))
+    dates = [pd.Timestamp(ix).date() for ix in frame.index]
+    prices, splits, dividends, missing = [], [], [], []
+    for symbol in symbols:
+        close = _column(frame, "Close", symbol)
+        if close is None or close.isna().all():
+            missing.append(symbol)
+            continue
+        part = pd.DataFrame({"ticker": symbol, "date": dates})
+        for field, name in FIELDS.items():
+            col = _column(frame, field, symbol)
+            part[name] = col.to_numpy(dtype="float64") if col is not None else math.nan
+        # A row without a positive, finite close is not a bar: drop it here, the bar check reports the gap.
+        good = part["close"].notna() & (part["close"] > 0) & part["close"].map(math.isfinite)
+        part = part[good].copy()
+        part["adj_close"] = part["adj_close"].where(part["adj_close"] > 0, part["close"])
+        part["volume"] = part["volume"].round().astype("Int64")
+        prices.append(part[PRICE_COLUMNS])
+        for field, out, name in (("Stock Splits", splits, "ratio"), ("Dividends", dividends, "dividend")):
+            col = _column(frame, field, symbol)
+            if col is None:
+                continue
+            hits = col.fillna(0) > 0
+            date_col = "date" if name == "ratio" else "ex_date"
+            out.append(pd.DataFrame({"ticker": symbol, date_col: [d for d, h in zip(dates, hits) if h],
+                                     name: col[hits].to_numpy(dtype="float64")}))
+    return PriceBatch(
+        prices=pd.concat(prices, ignore_index=True) if prices else empty(PRICE_COLUMNS),
+        splits=pd.concat(splits, ignore_index=True) if splits else empty(SPLIT_COLUMNS),
+        dividends=pd.concat(dividends, ignore_index=True) if dividends else empty(DIVIDEND_COLUMNS),
+        missing=missing,
+    )
+
+
+def tidy_shares(series: pd.Series | None, symbol: str, splits: pd.Series | None = None) -> pd.DataFrame:
+    """get_shares_full output -> one count a day, spikes dropped, on today's split basis."""
+    if series is None or len(series) == 0:
+        return empty(SHARES_COLUMNS)
+    s = pd.Series(series.to_numpy(dtype="float64"), index=[pd.Timestamp(i).date() for i in series.index])
+    s = s[s > 0].groupby(level=0).last().sort_index()
+    # Yahoo's share history has one-day spikes (e.g. a class counted twice): drop points far from their neighbours.
+    median = s.rolling(5, center=True, min_periods=1).median()
+    s = s[(s / median - 1).abs() <= 0.25]
+    if splits is not None and len(splits):
+        for when, ratio in splits.items():
+            day = pd.Timestamp(when).date()
+            if ratio and ratio > 0:
+                s[s.index < day] *= float(ratio)
+    return pd.DataFrame({"ticker": symbol, "date": list(s.index), "shares": s.to_numpy()})
+
+
+def tidy_earnings(income: pd.DataFrame | None, symbol: str, dates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """quarterly_income_stmt's 'Diluted EPS' row (GAAP) -> one row a quarter, with its announcement date.
+
+    The announcement is the first earnings date in `get_earnings_dates` within 100 days after period end;
+    unknown otherwise (the metrics then apply a conservative lag).
+    """
+    if income is None or income.empty or "Diluted EPS" not in income.index:
+        return empty(EARNINGS_COLUMNS)
+    eps = income.loc["Diluted EPS"].dropna()
+    announced = sorted(pd.Timestamp(d).date() for d in (dates.index if dates is not None else []))
+    rows = []
+    for period, value in eps.items():
+        end = pd.Timestamp(period).date()
+        after = [d for d in announced if end < d <= end + dt.timedelta(days=100)]
+        rows.append({"ticker": symbol, "period_end": end, "reported_date": after[0] if after else None,
+                     "eps_diluted": float(value)})
+    return pd.DataFrame(rows, columns=EARNINGS_COLUMNS)
+
+
+class YFinanceSource:
+    name = "yfinance"
+
+    def __init__(self, cache_dir: Path | str, timeout: float = 120.0, session=None):
+        import yfinance as yf
+
+        self.yf = yf
+        self.timeout = timeout
+        self.session = session
+        cache = str(Path(cache_dir).resolve())
+        if cache not in _cache_dirs_set:  # must happen before yfinance's first request
+            Path(cache).mkdir(parents=True, exist_ok=True)
+            yf.set_tz_cache_location(cache)
+            _cache_dirs_set.add(cache)
+
+    def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
+        def download():
+            return self.yf.download(
+                symbols, start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),
+                auto_adjust=False, actions=True, progress=False, threads=False, group_by="column",
+                multi_level_index=True, timeout=min(30, self.timeout), session=self.session,
+            )
+
+        frame = with_deadline(download, self.timeout, f"yfinance prices {','.join(symbols)}")
+        batch = tidy_download(frame, symbols)
+        if len(batch.missing) == len(symbols):
+            raise SourceError(f"yfinance returned no prices for any of {', '.join(symbols)} ({start}..{end})")
+        return batch
+
+    def fetch_fundamentals(self, symbols: list[str], start: dt.date, end: dt.date) -> Fundamentals:
+        shares, earnings, problems = [], [], []
+        for symbol in symbols:
+            if symbol.startswith("^"):
+                continue  # an index has no shares or earnings
+            ticker = self.yf.Ticker(symbol, session=self.session)
+            try:
+                counts = with_deadline(lambda t=ticker: t.get_shares_full(start=start - dt.timedelta(days=550)),
+                                       self.timeout, f"yfinance shares {symbol}")
+                splits = with_deadline(lambda t=ticker: t.splits, self.timeout, f"yfinance splits {symbol}")
+                part = tidy_shares(counts, symbol, splits)
+                shares.append(part)
+                if part.empty:
+                    problems.append(f"{symbol} shares: Yahoo returned none")
+            except SourceError as exc:
+                problems.append(str(exc))
+            try:
+                income = with_deadline(lambda t=ticker: t.quarterly_income_stmt, self.timeout,
+                                       f"yfinance income statement {symbol}")
+            except SourceError as exc:
+                problems.append(str(exc))
+                continue
+            try:
+                dates = with_deadline(lambda t=ticker: t.get_earnings_dates(limit=12), self.timeout,
+                                      f"yfinance earnings dates {symbol}")
+            except SourceError as exc:  # the EPS still counts, only later (conservative lag)
+                problems.append(str(exc))
+                dates = None
+            part = tidy_earnings(income, symbol, dates)
+            earnings.append(part)
+            if part.empty:
+                problems.append(f"{symbol} EPS: Yahoo returned no diluted EPS")
+        return Fundamentals(
+            shares=pd.concat(shares, ignore_index=True) if shares else empty(SHARES_COLUMNS),
+            earnings=pd.concat(earnings, ignore_index=True) if earnings else empty(EARNINGS_COLUMNS),
+            problems=problems,
+        )

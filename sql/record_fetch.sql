@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO source_fetches VALUES ($kind, $ticker, $source, $fetched_at);
