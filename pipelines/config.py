@@ -34,6 +34,8 @@ class History:
     start: dt.date = dt.date(2024, 1, 2)
     refetch_sessions: int = 10
     fetch_timeout_seconds: float = 120.0
+    source_retries: int = 3
+    retry_delay_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ class MonitorConfig:
 
 # Keys whose values must be >= 0 (windows, ages, counts) or <= 0 (loss thresholds).
 NON_NEGATIVE = {
-    "history.refetch_sessions", "history.fetch_timeout_seconds", "fundamentals.refresh_after_days",
+    "history.refetch_sessions", "history.fetch_timeout_seconds", "history.source_retries",
+    "history.retry_delay_seconds", "fundamentals.refresh_after_days",
     "fundamentals.shares_stale_after_days", "fundamentals.eps_stale_after_days",
     "fundamentals.eps_report_lag_days", "rules.sector_selloff.min_names_down", "alerts.repeat_interval_sessions",
     "rules.valuation_extreme.pe_ttm",

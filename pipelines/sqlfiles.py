@@ -24,6 +24,20 @@ def sql(name: str) -> str:
     return (sql_dir() / f"{name}.sql").read_text()
 
 
+def statements(text: str) -> list[str]:
+    """Split a file of several statements (ends of statement: ';' at the end of a line)."""
+    parts = re.split(r";[ \t]*(?:--[^\n]*)?\n", text + "\n")
+    return [p.strip() for p in parts if p.strip() and not all(
+        line.strip().startswith("--") or not line.strip() for line in p.splitlines())]
+
+
+def execute_script(con, name: str, params: dict) -> None:
+    """Run each statement of sql/<name>.sql with the named parameters it uses."""
+    for stmt in statements(sql(name)):
+        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", stmt)}
+        con.execute(stmt, used)
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, text) for sql/schema/NNN_name.sql, in version order."""
     out = []

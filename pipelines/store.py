@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipelines import calendar
 from pipelines.sources.base import PriceBatch
-from pipelines.sqlfiles import migrations, sql
+from pipelines.sqlfiles import execute_script, migrations, sql
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -75,10 +75,8 @@ def _upsert(con, statement: str, frame: pd.DataFrame, source: str, fetched_at: d
     if frame.empty:
         return 0
     con.register("incoming", frame)
-    try:
-        con.execute(sql(statement), {"source": source, "fetched_at": fetched_at})
-    finally:
-        con.unregister("incoming")
+    con.execute(sql(statement), {"source": source, "fetched_at": fetched_at})
+    con.unregister("incoming")  # not on failure: an aborted transaction refuses it, and it would hide the cause
     return len(frame)
 
 
@@ -97,8 +95,8 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
             new = con.execute(sql("new_splits")).fetchall()
             con.unregister("incoming")
             for ticker, date, ratio in new:
-                con.execute(sql("apply_split"), {"ticker": ticker, "date": date, "ratio": ratio,
-                                                 "source": source, "fetched_at": fetched_at})
+                execute_script(con, "apply_split", {"ticker": ticker, "date": date, "ratio": ratio,
+                                                    "source": source, "fetched_at": fetched_at})
                 splits_applied.append(f"{ticker} {date} {ratio:g}:1")
         rows = _upsert(con, "upsert_prices", batch.prices, source, fetched_at)
         _upsert(con, "upsert_dividends", batch.dividends, source, fetched_at)

@@ -179,3 +179,11 @@ class ReplaySource:
             have = set(frame["ticker"])
             problems += [f"{s} {kind}: none in snapshot" for s in symbols if s not in have and not s.startswith("^")]
         return Fundamentals(shares.reset_index(drop=True), earnings.reset_index(drop=True), problems)
+
+
+def last_snapshot_session(folder: Path | str, benchmark: str) -> dt.date:
+    """The newest session in a snapshot (its benchmark file): what a replay run treats as "tonight"."""
+    path = symbol_file(Path(folder), benchmark)
+    if path is None:
+        raise SourceError(f"replay folder {folder} has no file for the benchmark {benchmark}")
+    return max(read_prices(path, benchmark)["date"])

@@ -84,14 +84,14 @@ def tidy_shares(series: pd.Series | None, symbol: str, splits: pd.Series | None 
         return empty(SHARES_COLUMNS)
     s = pd.Series(series.to_numpy(dtype="float64"), index=[pd.Timestamp(i).date() for i in series.index])
     s = s[s > 0].groupby(level=0).last().sort_index()
-    # Yahoo's share history has one-day spikes (e.g. a class counted twice): drop points far from their neighbours.
-    median = s.rolling(5, center=True, min_periods=1).median()
-    s = s[(s / median - 1).abs() <= 0.25]
-    if splits is not None and len(splits):
+    if splits is not None and len(splits):  # first onto today's basis, so a split is no spike
         for when, ratio in splits.items():
             day = pd.Timestamp(when).date()
             if ratio and ratio > 0:
                 s[s.index < day] *= float(ratio)
+    # Yahoo's share history has one-day spikes (e.g. a class counted twice): drop points far from their neighbours.
+    median = s.rolling(5, center=True, min_periods=1).median()
+    s = s[(s / median - 1).abs() <= 0.25]
     return pd.DataFrame({"ticker": symbol, "date": list(s.index), "shares": s.to_numpy()})
 
 

@@ -1,0 +1,53 @@
+"""Shared pieces of the asset layer: the writer pool, retry policy, groups and check helpers."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb as duckdb_module
+from dagster_duckdb import DuckDBResource
+
+from pipelines import store
+from pipelines.config import MonitorConfig
+from pipelines.quality import CheckOutcome
+
+# DuckDB admits one writing process: every asset that writes runs in this pool (limit 1 in dagster.yaml).
+WRITER_POOL = "duckdb_writer"
+RAW_GROUP = "market_data"
+DERIVED_GROUP = "analytics"
+ALERT_GROUP = "alerting"
+
+
+
+def source_retry(cfg: MonitorConfig) -> dg.RetryPolicy:
+    """Yahoo fails in bursts (429s, resets): back off exponentially with jitter before giving up."""
+    return dg.RetryPolicy(max_retries=cfg.history.source_retries, delay=cfg.history.retry_delay_seconds,
+                          backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
+
+@contextlib.contextmanager
+def open_store(duckdb: DuckDBResource) -> Iterator[duckdb_module.DuckDBPyConnection]:
+    """A connection to the monitor's database with its schema and session table in place."""
+    Path(duckdb.database).parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.get_connection() as con:
+        store.prepare(con)
+        yield con
+
+
+def spec(name: str, asset: str, description: str, blocking: bool = False) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(name, asset=asset, description=description, blocking=blocking)
+
+
+def check_result(outcome: CheckOutcome, warn: bool = False, asset_key: str | None = None) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=outcome.name,
+        asset_key=asset_key,
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR,
+        description=outcome.description,
+        metadata={k: dg.MetadataValue.json(v) if isinstance(v, list | dict) else v
+                  for k, v in outcome.metadata.items()},
+    )

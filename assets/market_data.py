@@ -1,0 +1,89 @@
+"""Raw facts: daily prices (one batched fetch a run) and fundamentals (shares, EPS; refreshed when stale)."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.common import RAW_GROUP, WRITER_POOL, check_result, open_store, source_retry, spec
+from pipelines import ingest, quality
+from pipelines.config import MonitorConfig
+from pipelines.partitions import session_range
+from pipelines.resources import MonitorResource
+
+
+def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
+    @dg.asset(
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WRITER_POOL,
+        retry_policy=source_retry(cfg),
+        group_name=RAW_GROUP,
+        kinds={"duckdb", "python"},
+        description="Daily OHLCV bars (table prices_daily) for the watchlist and the benchmark, upserted.",
+        check_specs=[
+            spec("bars_present", "daily_prices", "Every symbol has a bar for every session of the run "
+                 "(from its listing on)."),
+            spec("prices_valid", "daily_prices", "Closes positive, finite and inside the day's range.",
+                 blocking=True),
+            spec("moves_plausible", "daily_prices", "No one-session move beyond ±40% that no split explains."),
+        ],
+    )
+    def daily_prices(context: dg.AssetExecutionContext, monitor: MonitorResource,
+                     duckdb: DuckDBResource) -> dg.MaterializeResult:
+        start, end = session_range(context)
+        with open_store(duckdb) as con:
+            summary = ingest.load_prices(con, monitor.source_client(), cfg, start, end)
+            for symbol in summary.missing:
+                context.log.warning(f"{symbol}: the source returned no bars for {summary.fetch_start}..{end}")
+            outcomes = [
+                quality.check_bars_present(con, cfg.symbols, start, end),
+                quality.check_prices_valid(con, cfg.symbols, start, end),
+                quality.check_moves_plausible(con, cfg.symbols, start, end),
+            ]
+        return dg.MaterializeResult(
+            metadata={
+                "rows_upserted": summary.rows,
+                "sessions": f"{start} .. {end}",
+                "fetched_range": f"{summary.fetch_start} .. {summary.fetch_end}",
+                "symbols_missing": dg.MetadataValue.json(summary.missing),
+                "splits_applied": dg.MetadataValue.json(summary.splits_applied),
+            },
+            check_results=[check_result(o, warn=o.name == "moves_plausible") for o in outcomes],
+        )
+
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec("shares_outstanding", group_name=RAW_GROUP, kinds={"duckdb"},
+                         description="Share counts as of their dates (current split basis)."),
+            dg.AssetSpec("earnings", group_name=RAW_GROUP, kinds={"duckdb"},
+                         description="Quarterly GAAP diluted EPS with announcement dates."),
+        ],
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WRITER_POOL,
+        retry_policy=source_retry(cfg),
+        check_specs=[
+            spec("shares_fresh", "shares_outstanding", "Each ticker has a share count within the configured age."),
+            spec("eps_fresh", "earnings", "Each ticker has an EPS announcement within the configured age."),
+        ],
+    )
+    def fundamentals(context: dg.AssetExecutionContext, monitor: MonitorResource, duckdb: DuckDBResource):
+        start, end = session_range(context)
+        fcfg = cfg.fundamentals
+        with open_store(duckdb) as con:
+            summary = ingest.load_fundamentals(con, monitor.source_client(), cfg, start, end)
+            for problem in summary.problems:
+                context.log.warning(problem)
+            shares = quality.check_shares_fresh(con, cfg.watchlist.tickers, end, fcfg.shares_stale_after_days,
+                                                fcfg.eps_report_lag_days)
+            eps = quality.check_eps_fresh(con, cfg.watchlist.tickers, end, fcfg.eps_stale_after_days,
+                                          fcfg.eps_report_lag_days)
+        problems = dg.MetadataValue.json(summary.problems)
+        yield dg.MaterializeResult(asset_key="shares_outstanding",
+                                   metadata={"rows_upserted": summary.rows, "problems": problems})
+        yield dg.MaterializeResult(asset_key="earnings",
+                                   metadata={"rows_upserted": summary.earnings_rows, "problems": problems})
+        yield check_result(shares, warn=True, asset_key="shares_outstanding")
+        yield check_result(eps, warn=True, asset_key="earnings")
+
+    return [daily_prices, fundamentals]

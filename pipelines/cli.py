@@ -1,0 +1,145 @@
+"""`market-monitor`: run the pipeline, take snapshots, backtest the rules, query the analysts' copy."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import warnings
+from pathlib import Path
+
+ENV_HELP = """environment (each also a flag):
+  MARKET_MONITOR_CONFIG      config file (default: monitor.toml beside the package)
+  MARKET_MONITOR_DB          DuckDB file (default: data/market_monitor.duckdb)
+  MARKET_MONITOR_SOURCE      yfinance (default) or replay
+  MARKET_MONITOR_REPLAY_DIR  snapshot folder read by the replay source
+  DAGSTER_HOME               when set, runs are recorded where the Dagster UI shows them
+"""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
+    parser.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB)")
+    parser.add_argument("--source", choices=["yfinance", "replay"], help="env MARKET_MONITOR_SOURCE")
+    parser.add_argument("--replay-dir", help="snapshot folder for --source replay (env MARKET_MONITOR_REPLAY_DIR)")
+
+
+def _apply_env(args: argparse.Namespace) -> None:
+    for flag, env in (("config", "MARKET_MONITOR_CONFIG"), ("db", "MARKET_MONITOR_DB"),
+                      ("source", "MARKET_MONITOR_SOURCE"), ("replay_dir", "MARKET_MONITOR_REPLAY_DIR")):
+        value = getattr(args, flag, None)
+        if value:
+            os.environ[env] = str(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="market-monitor", description="Watch AI-sector stocks for a November-2025-style sell-off.",
+        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser(
+        "run", help="materialize the asset graph for a range of sessions",
+        description="Materialize the Dagster asset graph (the same one the UI and the schedule run) for the "
+                    "trading sessions from --start to --end. Default: the latest completed session (replay: the "
+                    "last session in the snapshot).",
+        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--start", type=_date, help="first session (default: --end)")
+    run.add_argument("--end", type=_date, help="last session")
+    _common(run)
+
+    snap = sub.add_parser(
+        "snapshot", help="write a replay snapshot from yfinance",
+        description="Fetch prices, shares and EPS from yfinance and write them in the replay format, so a live "
+                    "pull can be replayed offline (MARKET_MONITOR_SOURCE=replay).",
+        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    snap.add_argument("--start", type=_date, required=True)
+    snap.add_argument("--end", type=_date, required=True)
+    snap.add_argument("--out", required=True, help="folder to write")
+    snap.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
+    return parser
+
+
+def cmd_run(args) -> int:
+    from pipelines import calendar
+    from pipelines.config import Runtime, config_path, load_config
+    from pipelines.execution import materialize_sessions, resolve_range
+    from pipelines.sources.replay import last_snapshot_session
+
+    runtime = Runtime.from_env()
+    cfg_file = str(config_path())
+    cfg = load_config(cfg_file)
+    if args.end:
+        end = args.end
+    elif runtime.source == "replay":
+        end = last_snapshot_session(runtime.replay_dir, cfg.watchlist.benchmark)
+    else:
+        end = calendar.latest_completed_session()
+    sessions = resolve_range(cfg, args.start, end)
+    print(f"market-monitor: {len(sessions)} session(s) {sessions[0]} .. {sessions[-1]} from {runtime.source} "
+          f"into {runtime.db_path}", flush=True)
+    report = materialize_sessions(runtime, cfg_file, sessions)
+    for asset, meta in report.metadata.items():
+        rows = meta.get("rows_upserted", meta.get("rows_written"))
+        extra = f", {rows} rows" if rows is not None else ""
+        missing = meta.get("symbols_missing")
+        extra += f", missing: {', '.join(missing)}" if missing else ""
+        print(f"  {asset}: materialized{extra}")
+    failed = [c for c in report.checks if not c[2]]
+    print(f"  checks: {len(report.checks) - len(failed)} passed, {len(failed)} failed")
+    for asset, check, _ok, severity, desc in failed:
+        print(f"    {severity} {asset}.{check}: {desc}")
+    print(f"  run id: {report.run_id}")
+    if not report.success:
+        print(f"market-monitor: run failed: {report.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_snapshot(args) -> int:
+    from pipelines.config import Runtime, load_config
+    from pipelines.sources.snapshot import write_snapshot
+    from pipelines.sources.yahoo import YFinanceSource
+
+    cfg = load_config(args.config) if args.config else load_config()
+    runtime = Runtime.from_env({**os.environ, "MARKET_MONITOR_SOURCE": "yfinance"})
+    source = YFinanceSource(runtime.data_dir / "yfinance-cache", timeout=cfg.history.fetch_timeout_seconds)
+    print(f"market-monitor: fetching {', '.join(cfg.symbols)} {args.start} .. {args.end} from yfinance", flush=True)
+    batch = source.fetch_prices(cfg.symbols, args.start, args.end)
+    print(f"  prices: {len(batch.prices)} rows" + (f", missing: {', '.join(batch.missing)}" if batch.missing else ""),
+          flush=True)
+    fundamentals = source.fetch_fundamentals(cfg.watchlist.tickers, args.start, args.end)
+    for problem in fundamentals.problems:
+        print(f"  warning: {problem}")
+    written = write_snapshot(batch, fundamentals, Path(args.out))
+    print(f"  wrote {len(written)} files to {args.out}: " + ", ".join(f"{k} ({v})" for k, v in written.items()))
+    return 1 if batch.missing else 0
+
+
+COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipelines.config import ConfigError
+    from pipelines.sources import SourceError
+
+    args = build_parser().parse_args(argv)
+    warnings.filterwarnings("ignore", module="dagster")  # beta/preview notices are for us, not for users
+    _apply_env(args)
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, SourceError, ValueError) as exc:
+        print(f"market-monitor: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

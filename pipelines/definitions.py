@@ -1,0 +1,19 @@
+"""The Dagster code location: assets, checks, schedule and sensors, built from monitor.toml and the env."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.config import Runtime, config_path, load_config
+from pipelines.graph import build_assets
+from pipelines.resources import build_resources
+
+
+def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = None) -> dg.Definitions:
+    cfg_path = str(cfg_path or config_path())
+    cfg = load_config(cfg_path)
+    runtime = runtime or Runtime.from_env()
+    return dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path))
+
+
+defs = build_definitions()

@@ -1,0 +1,12 @@
+"""The asset graph, one list shared by the UI, the schedule and the CLI (one code path)."""
+
+from __future__ import annotations
+
+from assets.market_data import build_market_data_assets
+from pipelines.config import MonitorConfig
+from pipelines.partitions import session_partitions
+
+
+def build_assets(cfg: MonitorConfig) -> list:
+    partitions = session_partitions(cfg.history.start)
+    return [*build_market_data_assets(cfg, partitions)]

@@ -1,0 +1,34 @@
+"""Write a snapshot folder in the replay format, so a live pull can be replayed offline and shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.sources.base import Fundamentals, PriceBatch
+
+
+def _write(frame: pd.DataFrame, path: Path, columns: list[str], rename: dict | None = None) -> int:
+    out = frame.rename(columns=rename or {})[columns].copy()
+    sort = [c for c in ("ticker", "date", "period_end", "ex_date") if c in out.columns]
+    out.sort_values(sort).to_csv(path, index=False, float_format="%.10g", date_format="%Y-%m-%d")
+    return len(out)
+
+
+def write_snapshot(batch: PriceBatch, fundamentals: Fundamentals, out: Path | str) -> dict[str, int]:
+    """One `<SYMBOL>.csv` per symbol plus shares.csv, eps.csv, dividends.csv and splits.csv."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for symbol, prices in batch.prices.groupby("ticker"):
+        name = f"{symbol}.csv"
+        written[name] = _write(prices, out / name, ["date", "open", "high", "low", "close", "adj_close", "volume"])
+    written["shares.csv"] = _write(fundamentals.shares, out / "shares.csv", ["ticker", "date", "shares_outstanding"],
+                                   {"shares": "shares_outstanding"})
+    written["eps.csv"] = _write(fundamentals.earnings, out / "eps.csv",
+                                ["ticker", "period_end", "reported_date", "eps_diluted"])
+    written["dividends.csv"] = _write(batch.dividends, out / "dividends.csv",
+                                      ["ticker", "ex_date", "dividend_per_share"], {"dividend": "dividend_per_share"})
+    written["splits.csv"] = _write(batch.splits, out / "splits.csv", ["ticker", "date", "ratio"])
+    return written

@@ -1,0 +1,100 @@
+"""Yahoo's HTTP API faked with `responses`, so yfinance's real request and parsing code runs offline.
+
+Bodies are either recorded (../shared/data/yahoo) or built here in the v8 chart format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tempfile
+from zoneinfo import ZoneInfo
+
+import responses
+
+NY = ZoneInfo("America/New_York")
+NOT_FOUND = json.dumps({"chart": {"result": None, "error": {
+    "code": "Not Found", "description": "No data found, symbol may be delisted"}}})
+
+
+def _open_ts(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, 9, 30, tzinfo=NY).timestamp())
+
+
+def chart_body(symbol: str, bars: list[tuple[dt.date, float]], splits: dict[dt.date, int] | None = None,
+               dividends: dict[dt.date, float] | None = None) -> str:
+    """A v8 chart response: bars are (session, close); open/high/low equal close, adjclose = close."""
+    ts = [_open_ts(d) for d, _ in bars]
+    closes = [c for _, c in bars]
+    events = {}
+    if splits:
+        events["splits"] = {str(_open_ts(d)): {"date": _open_ts(d), "numerator": r, "denominator": 1,
+                                               "splitRatio": f"{r}:1"} for d, r in splits.items()}
+    if dividends:
+        events["dividends"] = {str(_open_ts(d)): {"amount": a, "date": _open_ts(d)} for d, a in dividends.items()}
+    result = {
+        "meta": {"currency": "USD", "symbol": symbol, "exchangeName": "NMS", "fullExchangeName": "NasdaqGS",
+                 "instrumentType": "EQUITY", "firstTradeDate": 917015400, "regularMarketTime": ts[-1] if ts else 0,
+                 "hasPrePostMarketData": True, "gmtoffset": -14400, "timezone": "EDT",
+                 "exchangeTimezoneName": "America/New_York", "priceHint": 2, "dataGranularity": "1d",
+                 "range": "", "validRanges": ["1d", "5d", "1mo", "max"]},
+        "timestamp": ts,
+        "indicators": {"quote": [{"open": closes, "high": closes, "low": closes, "close": closes,
+                                  "volume": [1000] * len(closes)}],
+                       "adjclose": [{"adjclose": closes}]},
+    }
+    if events:
+        result["events"] = events
+    return json.dumps({"chart": {"result": [result], "error": None}})
+
+
+class FakeYahoo:
+    """Serves chart bodies per symbol (None -> 404 'symbol may be delisted'); records what was asked."""
+
+    def __init__(self, charts: dict[str, str | None], timeseries: dict[str, str] | None = None):
+        self.charts = charts
+        self.timeseries = timeseries or {}
+        self.requests: list[str] = []
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+
+    def _chart(self, request):
+        self.requests.append(request.url)
+        symbol = re.search(r"/v8/finance/chart/([^?]+)", request.url)[1].replace("%5E", "^")
+        body = self.charts.get(symbol)
+        return (404, {}, NOT_FOUND) if body is None else (200, {}, body)
+
+    def _timeseries(self, request):
+        self.requests.append(request.url)
+        symbol = re.search(r"/timeseries/([^?]+)", request.url)[1]
+        body = self.timeseries.get(symbol)
+        return (404, {}, "{}") if body is None else (200, {}, body)
+
+    def __enter__(self):
+        import yfinance as yf
+        from yfinance import cache, data
+
+        # yfinance keeps process-wide state (a timezone cache, an lru_cache of GET replies): start clean.
+        cache._TzCacheManager._tz_cache = None
+        yf.set_tz_cache_location(tempfile.mkdtemp(prefix="yf-tz-"))
+        data.YfData.cache_get.cache_clear()
+        self.mock.__enter__()
+        self.mock.get("https://fc.yahoo.com/", status=404, body="")
+        self.mock.get(re.compile(r"https://query[12]\.finance\.yahoo\.com/v1/test/getcrumb.*"), body="crumb")
+        self.mock.add_callback("GET", re.compile(r"https://query[12]\.finance\.yahoo\.com/v8/finance/chart/.*"),
+                               callback=self._chart)
+        self.mock.add_callback(
+            "GET", re.compile(r"https://query[12]\.finance\.yahoo\.com/ws/fundamentals-timeseries/.*"),
+            callback=self._timeseries)
+        # quoteSummary lookups yfinance makes for a failed symbol: 404. Patterns must not overlap: `responses`
+        # consumes a registration when several match.
+        self.mock.add_callback("GET", re.compile(r"https://(query[12]\.finance\.yahoo\.com/v10/|guce\.).*"),
+                               callback=self._other)
+        return self
+
+    def _other(self, request):
+        self.requests.append(request.url)
+        return (404, {}, "{}")
+
+    def __exit__(self, *exc):
+        return self.mock.__exit__(*exc)

@@ -1,0 +1,98 @@
+"""End to end: the CLI materializes the real Dagster asset graph into a DuckDB file on disk."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.config import Runtime
+from pipelines.definitions import build_definitions
+from tests.synthetic import basic_snapshot, write_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cli(*args, env=None, timeout=300):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
+                          env=full_env, cwd=ROOT, timeout=timeout)
+
+
+def test_definitions_load_with_every_asset(tmp_path):
+    defs = build_definitions(Runtime(tmp_path / "mm.duckdb", "replay", tmp_path))
+    dg.Definitions.validate_loadable(defs)
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"daily_prices", "shares_outstanding", "earnings"} <= keys
+    partitions = defs.resolve_assets_def("daily_prices").partitions_def
+    keys = partitions.get_partition_keys()
+    assert "2025-11-07" in keys and "2025-01-09" not in keys and "2024-12-25" not in keys
+    assert "2024-12-28" not in keys  # a Saturday
+
+
+def test_cli_run_over_a_small_snapshot_and_again(tmp_path):
+    snap = basic_snapshot(tmp_path / "snap")
+    db = tmp_path / "out" / "mm.duckdb"
+    cfg = write_config(tmp_path / "monitor.toml")
+    env = {"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(db)}
+    first = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26",
+                "--end", "2024-08-30", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "5 session(s) 2024-08-26 .. 2024-08-30" in first.stdout
+    assert "daily_prices: materialized" in first.stdout and "checks:" in first.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    tables = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+              for t in ("prices_daily", "shares_outstanding", "earnings")}
+    con.close()
+    assert len(tables["prices_daily"]) == 7 * 63  # 5 sessions asked, whole snapshot fetched as warm-up
+    again = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26",
+                "--end", "2024-08-30", env=env)
+    assert again.returncode == 0, again.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables} == tables
+
+
+def test_cli_run_fails_clearly_and_writes_nothing_on_a_bad_source(tmp_path):
+    snap = basic_snapshot(tmp_path / "snap")
+    (snap / "AMD.csv").write_text("date,open,high,low,close,adj_close,volume\n2024-08-26,1,1,1,oops,,5\n")
+    db = tmp_path / "out" / "mm.duckdb"
+    env = {"MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")), "MARKET_MONITOR_DB": str(db)}
+    result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env)
+    assert result.returncode == 1
+    assert "run failed: daily_prices" in result.stderr and "AMD.csv line 2: close 'oops'" in result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM prices_daily").fetchone()[0] == 0
+
+
+def test_cli_rejects_bad_config_before_writing(tmp_path):
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text('[watchlist]\ntickers = ["NVDA", "NVDA"]\n')
+    db = tmp_path / "out" / "mm.duckdb"
+    result = cli("run", "--source", "replay", "--replay-dir", str(tmp_path), "--end", "2024-08-30",
+                 env={"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(db)})
+    assert result.returncode == 2
+    assert "watchlist.tickers[1]: duplicate ticker 'NVDA'" in result.stderr
+    assert not db.exists()
+
+
+def test_replay_of_real_autumn_2025(tmp_path, shared_market):
+    db = tmp_path / "mm.duckdb"
+    result = cli("run", "--source", "replay", "--replay-dir", str(shared_market), "--start", "2025-10-01",
+                 "--end", "2025-11-28", env={"MARKET_MONITOR_DB": str(db)})
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    close = con.execute("SELECT close FROM prices_daily WHERE ticker = 'NVDA' AND date = ?",
+                        [dt.date(2025, 11, 7)]).fetchone()[0]
+    assert close == 188.15
+    counts = dict(con.execute("SELECT ticker, count(*) FROM prices_daily WHERE date BETWEEN '2025-10-01' "
+                              "AND '2025-11-28' GROUP BY ticker").fetchall())
+    assert counts == {t: 42 for t in ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV", "^IXIC"]}
+
+
+@pytest.mark.parametrize("command", ["run", "snapshot"])
+def test_help_names_the_environment(command):
+    result = cli(command, "--help")
+    assert result.returncode == 0 and "MARKET_MONITOR_DB" in result.stdout

@@ -1,0 +1,85 @@
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pipelines.sources.replay import ReplaySource, SnapshotError, last_snapshot_session
+from pipelines.sources.snapshot import write_snapshot
+from tests.synthetic import basic_snapshot
+
+D = dt.date
+
+
+def test_round_trip_through_snapshot_writer(tmp_path):
+    src = ReplaySource(basic_snapshot(tmp_path / "a"))
+    (tmp_path / "a" / "dividends.csv").write_text("ticker,ex_date,dividend_per_share\nMETA,2024-06-14,0.5\n")
+    syms = ["NVDA", "META", "^IXIC"]
+    batch = src.fetch_prices(syms, D(2024, 6, 3), D(2024, 8, 30))
+    fund = src.fetch_fundamentals(syms, D(2024, 6, 3), D(2024, 8, 30))
+    write_snapshot(batch, fund, tmp_path / "b")
+    again = ReplaySource(tmp_path / "b")
+    batch2 = again.fetch_prices(syms, D(2024, 6, 3), D(2024, 8, 30))
+    fund2 = again.fetch_fundamentals(syms, D(2024, 6, 3), D(2024, 8, 30))
+    def same(a, b, keys):
+        pd.testing.assert_frame_equal(a.sort_values(keys).reset_index(drop=True),
+                                      b.sort_values(keys).reset_index(drop=True))
+
+    same(batch.prices, batch2.prices, ["ticker", "date"])
+    same(batch.dividends, batch2.dividends, ["ticker", "ex_date"])
+    same(fund.shares, fund2.shares, ["ticker", "date"])
+    same(fund.earnings, fund2.earnings, ["ticker", "period_end"])
+    assert len(batch.prices) == 3 * 63 and batch.dividends["dividend"].tolist() == [0.5]
+    assert (tmp_path / "b" / "^IXIC.csv").is_file()
+
+
+def test_index_file_without_caret_and_empty_adj_close(tmp_path):
+    src = ReplaySource(basic_snapshot(tmp_path))
+    batch = src.fetch_prices(["^IXIC"], D(2024, 6, 3), D(2024, 6, 7))
+    assert batch.missing == [] and len(batch.prices) == 5
+    assert (batch.prices["adj_close"] == batch.prices["close"]).all()
+    assert last_snapshot_session(tmp_path, "^IXIC") == D(2024, 8, 30)
+
+
+def test_missing_symbol_is_reported_by_name(tmp_path):
+    src = ReplaySource(basic_snapshot(tmp_path, tickers=["NVDA"]))
+    batch = src.fetch_prices(["NVDA", "AMD", "^IXIC"], D(2024, 6, 3), D(2024, 6, 7))
+    assert batch.missing == ["AMD"]
+    fund = src.fetch_fundamentals(["NVDA", "AMD"], D(2024, 6, 3), D(2024, 6, 7))
+    assert "AMD shares: none in snapshot" in fund.problems
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("date,open,high,low,volume\n2024-06-03,1,1,1,5\n", "NVDA.csv line 1: missing column(s) close"),
+        ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,1,,5\n06/04/2024,1,1,1,1,,5\n",
+         "NVDA.csv line 3: date '06/04/2024' is not a date"),
+        ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,-4,,5\n", "NVDA.csv line 2: close '-4' must be"),
+        ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,abc,,5\n", "line 2: close 'abc' is not a number"),
+        ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,1,,5\n2024-06-03,1,1,1,2,,5\n",
+         "NVDA.csv line 3: duplicate date 2024-06-03"),
+        ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,,,5\n", "NVDA.csv line 2: close is empty"),
+        ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,nan,,5\n", "close 'nan' is not finite"),
+    ],
+)
+def test_malformed_price_file_names_file_line_and_problem(tmp_path, content, message):
+    (tmp_path / "NVDA.csv").write_text(content)
+    with pytest.raises(SnapshotError) as err:
+        ReplaySource(tmp_path).fetch_prices(["NVDA"], D(2024, 1, 1), D(2024, 12, 31))
+    assert message in str(err.value)
+
+
+def test_malformed_eps_file(tmp_path):
+    basic_snapshot(tmp_path)
+    (tmp_path / "eps.csv").write_text("ticker,period_end,reported_date,eps_diluted\nNVDA,2024-03-31,soon,1.0\n")
+    with pytest.raises(SnapshotError, match="eps.csv line 2: reported_date 'soon' is not a date"):
+        ReplaySource(tmp_path).fetch_fundamentals(["NVDA"], D(2024, 1, 1), D(2024, 12, 31))
+
+
+def test_shared_market_data_reads_cleanly(shared_market):
+    src = ReplaySource(shared_market)
+    syms = ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV", "^IXIC"]
+    batch = src.fetch_prices(syms, D(2025, 10, 31), D(2025, 11, 7))
+    nvda = batch.prices[batch.prices["ticker"] == "NVDA"].set_index("date")["close"]
+    assert nvda[D(2025, 10, 31)] == 202.49 and nvda[D(2025, 11, 7)] == 188.15
+    assert batch.missing == []

@@ -1,0 +1,129 @@
+"""The yfinance adapter, driven through yfinance's real HTTP and parsing code with faked Yahoo responses."""
+
+import datetime as dt
+import json
+import threading
+import time
+import warnings
+
+import pandas as pd
+import pytest
+import requests
+
+from pipelines import calendar
+from pipelines.sources.base import SourceError, with_deadline
+from pipelines.sources.yahoo import YFinanceSource, tidy_earnings, tidy_shares
+from tests.fake_yahoo import FakeYahoo, chart_body
+
+D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # yfinance's pandas-3 deprecation notices
+        yield
+
+
+def source(tmp_path):
+    return YFinanceSource(tmp_path / "yf-cache", timeout=30, session=requests.Session())
+
+
+def test_failed_ticker_is_reported_and_the_rest_kept(tmp_path):
+    days = calendar.sessions("2025-11-03", "2025-11-07")
+    charts = {"NVDA": chart_body("NVDA", [(d, 200.0 - i) for i, d in enumerate(days)]),
+              "^IXIC": chart_body("^IXIC", [(d, 23000.0) for d in days]), "ZZZZ": None}
+    with FakeYahoo(charts) as yahoo:
+        batch = source(tmp_path).fetch_prices(["NVDA", "ZZZZ", "^IXIC"], days[0], days[-1])
+    assert batch.missing == ["ZZZZ"]
+    nvda = batch.prices[batch.prices["ticker"] == "NVDA"]
+    assert nvda["date"].tolist() == days and nvda["close"].tolist() == [200.0, 199.0, 198.0, 197.0, 196.0]
+    assert set(batch.prices["ticker"]) == {"NVDA", "^IXIC"}
+    # one history request per answering symbol for the whole range; ZZZZ fails at its timezone lookup
+    history = [u for u in yahoo.requests if "period1=" in u]
+    assert len(history) == 2 and not any("ZZZZ" in u for u in history)
+
+
+def test_split_and_dividend_events_become_tables(tmp_path):
+    days = calendar.sessions("2024-06-03", "2024-06-14")
+    body = chart_body("NVDA", [(d, 120.0) for d in days], splits={D(2024, 6, 10): 10},
+                      dividends={D(2024, 6, 11): 0.01})
+    with FakeYahoo({"NVDA": body}):
+        batch = source(tmp_path).fetch_prices(["NVDA"], days[0], days[-1])
+    assert batch.splits[["ticker", "date", "ratio"]].values.tolist() == [["NVDA", D(2024, 6, 10), 10.0]]
+    assert batch.dividends.values.tolist() == [["NVDA", D(2024, 6, 11), 0.01]]
+
+
+def test_no_symbol_answering_is_a_source_error(tmp_path):
+    with FakeYahoo({}), pytest.raises(SourceError, match="no prices for any of NVDA, AMD"):
+        source(tmp_path).fetch_prices(["NVDA", "AMD"], D(2025, 11, 3), D(2025, 11, 7))
+
+
+def _yf2rec(path):
+    return json.dumps(json.loads(path.read_text())["response"]["bodyJson"])
+
+
+def test_recorded_chart_with_a_split(tmp_path, shared_yahoo):
+    body = _yf2rec(shared_yahoo / "yf2rec_chart_NVDA_1d_20210201_20220131_split.json")
+    with FakeYahoo({"NVDA": body}):
+        batch = source(tmp_path).fetch_prices(["NVDA"], D(2021, 2, 1), D(2022, 1, 28))
+    assert len(batch.prices) == 252 and batch.missing == []
+    first = batch.prices.iloc[0]
+    assert first["date"] == D(2021, 2, 1) and first["close"] == pytest.approx(13.237, abs=1e-3)
+    assert batch.splits[["date", "ratio"]].values.tolist() == [[D(2021, 7, 20), 4.0]]
+
+
+def test_recorded_chart_with_dividends(tmp_path, shared_yahoo):
+    body = _yf2rec(shared_yahoo / "yf2rec_chart_MSFT_1d_20210201_20220131_div.json")
+    with FakeYahoo({"MSFT": body}):
+        batch = source(tmp_path).fetch_prices(["MSFT"], D(2021, 2, 1), D(2022, 1, 28))
+    assert batch.dividends["dividend"].tolist() == [0.56, 0.56, 0.56, 0.62]
+    assert (batch.prices["adj_close"] < batch.prices["close"]).iloc[0]  # dividend-adjusted history
+
+
+def test_recorded_quarterly_diluted_eps(shared_yahoo):
+    import yfinance as yf
+
+    body = _yf2rec(shared_yahoo / "yf2rec_timeseries_AAPL_financials_quarterly_2024.json")
+    with FakeYahoo({}, timeseries={"AAPL": body}):
+        income = yf.Ticker("AAPL", session=requests.Session()).quarterly_income_stmt
+    eps = tidy_earnings(income, "AAPL")
+    got = dict(zip(eps["period_end"], eps["eps_diluted"]))
+    assert got == {D(2024, 3, 31): 1.53, D(2024, 6, 30): 1.40, D(2024, 9, 30): 0.97, D(2024, 12, 31): 2.40}
+    assert eps["reported_date"].isna().all()  # unknown: the metrics apply the conservative lag
+
+
+def test_earnings_get_their_announcement_dates():
+    income = pd.DataFrame({pd.Timestamp("2025-06-30"): [0.13], pd.Timestamp("2025-09-30"): [0.18]},
+                          index=["Diluted EPS"])
+    dates = pd.DataFrame(index=pd.DatetimeIndex(["2025-08-04 16:00", "2025-11-03 16:00", "2026-02-02 16:00"]))
+    eps = tidy_earnings(income, "PLTR", dates)
+    assert dict(zip(eps["period_end"], eps["reported_date"])) == {D(2025, 6, 30): D(2025, 8, 4),
+                                                                  D(2025, 9, 30): D(2025, 11, 3)}
+
+
+def test_share_history_deduplicated_despiked_and_split_adjusted():
+    idx = pd.DatetimeIndex(["2024-01-02", "2024-01-02", "2024-02-01", "2024-03-01", "2024-04-01", "2024-07-01"],
+                           tz="America/New_York")
+    series = pd.Series([2.40e9, 2.45e9, 4.9e9, 2.46e9, 2.47e9, 24.5e9], index=idx)
+    splits = pd.Series([10.0], index=pd.DatetimeIndex(["2024-06-10"], tz="America/New_York"))
+    out = tidy_shares(series, "NVDA", splits)
+    assert out["date"].tolist() == [D(2024, 1, 2), D(2024, 3, 1), D(2024, 4, 1), D(2024, 7, 1)]
+    assert out["shares"].tolist() == [24.5e9, 24.6e9, 24.7e9, 24.5e9]
+
+
+def test_deadline_bounds_a_call_that_never_answers():
+    release = threading.Event()
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="yfinance prices NVDA: no answer within 0.2 s"):
+        with_deadline(lambda: release.wait(30), 0.2, "yfinance prices NVDA")
+    assert time.monotonic() - started < 5
+    release.set()
+
+
+def test_deadline_passes_errors_through_with_their_name():
+    def boom():
+        raise OSError("Connection refused")
+
+    with pytest.raises(SourceError, match="OSError: Connection refused"):
+        with_deadline(boom, 5, "yfinance prices")
