@@ -65,7 +65,39 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--end", type=_date, required=True)
     snap.add_argument("--out", required=True, help="folder to write")
     snap.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
+    bt = sub.add_parser(
+        "backtest", help="evaluate the rules over stored history and list the episodes",
+        description="Evaluate every rule over the metrics stored for the range (run `market-monitor run` for it "
+                    "first) and print, per rule, each episode: its first and last session and the deciding figures "
+                    "at its peak. Reads the database read-only; writes nothing.",
+        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    bt.add_argument("--start", type=_date, required=True)
+    bt.add_argument("--end", type=_date, required=True)
+    bt.add_argument("--json", action="store_true", help="print the report as JSON")
+    bt.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
+    bt.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB)")
     return parser
+
+
+def cmd_backtest(args) -> int:
+    import json
+
+    import duckdb
+
+    from pipelines.backtest import format_text, run_backtest
+    from pipelines.config import Runtime, load_config
+
+    cfg = load_config()
+    runtime = Runtime.from_env({**os.environ, "MARKET_MONITOR_SOURCE": "replay", "MARKET_MONITOR_REPLAY_DIR": "."})
+    if not runtime.db_path.is_file():
+        raise ValueError(f"{runtime.db_path} does not exist: run `market-monitor run` first")
+    con = duckdb.connect(str(runtime.db_path), read_only=True)
+    try:
+        report = run_backtest(con, cfg, args.start, args.end)
+    finally:
+        con.close()
+    print(json.dumps(report, indent=2, default=str) if args.json else format_text(report))
+    return 0
 
 
 def cmd_run(args) -> int:
@@ -124,7 +156,7 @@ def cmd_snapshot(args) -> int:
     return 1 if batch.missing else 0
 
 
-COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot}
+COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot, "backtest": cmd_backtest}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,7 +48,7 @@ class Fundamentals:
 
 @dataclass(frozen=True)
 class SectorSelloff:
-    cap_return_5d: float = -0.05
+    cap_return_5d: float = -0.06
     min_names_down: int = 4
     name_return_5d: float = -0.05
     benchmark_return_5d: float = -0.02
@@ -86,6 +86,7 @@ class Rules:
 @dataclass(frozen=True)
 class Alerts:
     repeat_interval_sessions: int = 5
+    resolve_after_sessions: int = 2
 
 
 @dataclass(frozen=True)
@@ -191,8 +192,9 @@ def _check_symbols(cfg: MonitorConfig) -> None:
         )
     if cfg.history.refetch_sessions < 1 or cfg.history.fetch_timeout_seconds <= 0:
         raise ConfigError("history: refetch_sessions must be >= 1 and fetch_timeout_seconds > 0")
-    if cfg.alerts.repeat_interval_sessions < 1:
-        raise ConfigError("alerts.repeat_interval_sessions: must be at least 1")
+    for key in ("repeat_interval_sessions", "resolve_after_sessions"):
+        if getattr(cfg.alerts, key) < 1:
+            raise ConfigError(f"alerts.{key}: must be at least 1")
 
 
 def parse_config(data: dict, origin: str = "<config>") -> MonitorConfig:

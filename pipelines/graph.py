@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from assets.alerting import build_alerting_assets
+from assets.analytics import build_analytics_assets
 from assets.market_data import build_market_data_assets
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_partitions
@@ -9,4 +11,8 @@ from pipelines.partitions import session_partitions
 
 def build_assets(cfg: MonitorConfig) -> list:
     partitions = session_partitions(cfg.history.start)
-    return [*build_market_data_assets(cfg, partitions)]
+    return [
+        *build_market_data_assets(cfg, partitions),
+        *build_analytics_assets(cfg, partitions),
+        *build_alerting_assets(cfg, partitions),
+    ]

@@ -26,9 +26,9 @@ def sql(name: str) -> str:
 
 def statements(text: str) -> list[str]:
     """Split a file of several statements (ends of statement: ';' at the end of a line)."""
-    parts = re.split(r";[ \t]*(?:--[^\n]*)?\n", text + "\n")
-    return [p.strip() for p in parts if p.strip() and not all(
-        line.strip().startswith("--") or not line.strip() for line in p.splitlines())]
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    parts = re.split(r";[ \t]*(?:--[^\n]*)?\n", code + "\n")
+    return [p.strip() for p in parts if p.strip()]
 
 
 def execute_script(con, name: str, params: dict) -> None:

@@ -1,0 +1,52 @@
+"""Derived tables: metrics_daily per ticker and session, watchlist_daily per session."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.common import DERIVED_GROUP, WRITER_POOL, open_store
+from pipelines import calendar, metrics, store
+from pipelines.config import MonitorConfig
+from pipelines.partitions import session_range
+
+
+def recompute_start(cfg: MonitorConfig, start):
+    """Yahoo revises recent bars and the prices step re-reads them: their metrics are recomputed too."""
+    return calendar.sessions_back(calendar.sessions(start, start)[0], cfg.history.refetch_sessions)
+
+
+def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
+    common = dict(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool=WRITER_POOL,
+                  group_name=DERIVED_GROUP, kinds={"duckdb", "sql"})
+
+    @dg.asset(deps=["daily_prices", "shares_outstanding", "earnings"], **common,
+              description="Per ticker and session: market cap, 1d/5d returns and $ changes, 52-week drawdown, "
+                          "worst 5-session drawdown, TTM EPS and P/E (sql/metrics_daily.sql).")
+    def metrics_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        start, end = session_range(context)
+        first = recompute_start(cfg, start)
+        with open_store(duckdb) as con, store.transaction(con):
+            rows = metrics.compute_metrics(con, first, end, cfg.fundamentals.eps_report_lag_days)
+            no_cap = [r[0] for r in con.execute(
+                "SELECT ticker FROM metrics_daily WHERE date = ? AND market_cap IS NULL AND ticker <> ? ORDER BY 1",
+                [end, cfg.watchlist.benchmark]).fetchall()]
+        return dg.MaterializeResult(metadata={"rows_written": rows, "sessions": f"{first} .. {end}",
+                                              "tickers_without_market_cap": dg.MetadataValue.json(no_cap)})
+
+    @dg.asset(deps=["metrics_daily"], **common,
+              description="Per session: the watchlist's market cap and its 5-session change over the same "
+                          "constituents, breadth, worst name, benchmark return (sql/watchlist_daily.sql).")
+    def watchlist_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        start, end = session_range(context)
+        first = recompute_start(cfg, start)
+        with open_store(duckdb) as con, store.transaction(con):
+            rows = metrics.compute_watchlist(con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark)
+            latest = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [end]).df()
+        meta = {"rows_written": rows, "sessions": f"{first} .. {end}"}
+        if len(latest):
+            row = latest.iloc[0]
+            meta |= {"latest_cap_change_5d_usd": float(row["cap_change_5d"] or 0),
+                     "latest_cap_return_5d": float(row["cap_return_5d"] or 0),
+                     "latest_missing_tickers": dg.MetadataValue.json(list(row["missing_tickers"]))}
+        return dg.MaterializeResult(metadata=meta)
+
+    return [metrics_daily, watchlist_daily]

@@ -1,0 +1,21 @@
+"""Evaluating the rules over stored metrics: for the alerts asset and for the backtest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipelines import calendar, rules
+from pipelines.config import MonitorConfig
+from pipelines.rules import Finding
+
+
+def evaluate_range(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> list[Finding]:
+    watch, metrics = rules.load_inputs(con, start, end, cfg.watchlist.benchmark)
+    return rules.evaluate(cfg, watch, metrics)
+
+
+def covered_sessions(con, start: dt.date, end: dt.date) -> list[dt.date]:
+    """Sessions in range that watchlist_daily holds (what a backtest can speak for)."""
+    stored = {r[0] for r in con.execute("SELECT date FROM watchlist_daily WHERE date BETWEEN ? AND ?",
+                                        [start, end]).fetchall()}
+    return [d for d in calendar.sessions(start, end) if d in stored]

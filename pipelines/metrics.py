@@ -1,0 +1,23 @@
+"""Metrics: metrics_daily per ticker and session, watchlist_daily per session (SQL in sql/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipelines import calendar
+from pipelines.sqlfiles import execute_script
+
+LOOKBACK_SESSIONS = 252 + 5  # the 52-week high of the oldest session, plus the 5-session lag
+
+
+def compute_metrics(con, start: dt.date, end: dt.date, eps_lag_days: int) -> int:
+    """Recompute metrics_daily for [start, end] (sessions); returns the rows written."""
+    first = calendar.sessions(start, end)[0]
+    execute_script(con, "metrics_daily", {"start": start, "end": end, "eps_lag": eps_lag_days,
+                                          "lookback": calendar.sessions_back(first, LOOKBACK_SESSIONS)})
+    return con.execute("SELECT count(*) FROM metrics_daily WHERE date BETWEEN ? AND ?", [start, end]).fetchone()[0]
+
+
+def compute_watchlist(con, start: dt.date, end: dt.date, tickers: list[str], benchmark: str) -> int:
+    execute_script(con, "watchlist_daily", {"start": start, "end": end, "tickers": tickers, "benchmark": benchmark})
+    return con.execute("SELECT count(*) FROM watchlist_daily WHERE date BETWEEN ? AND ?", [start, end]).fetchone()[0]

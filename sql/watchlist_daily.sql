@@ -1,0 +1,40 @@
+-- watchlist_daily for [$start, $end]. 5-session changes are summed over the names with a market cap at both
+-- ends of the window, so an IPO inside it is not a gain and a missing bar is not a loss.
+DELETE FROM watchlist_daily WHERE date BETWEEN $start AND $end;
+
+INSERT INTO watchlist_daily
+WITH names AS (SELECT unnest($tickers::VARCHAR[]) AS ticker),
+first_bar AS (
+    SELECT n.ticker, min(p.date) AS first_date
+    FROM names n LEFT JOIN prices_daily p ON p.ticker = n.ticker
+    GROUP BY n.ticker
+),
+days AS (SELECT date, session_idx FROM trading_sessions WHERE date BETWEEN $start AND $end),
+expected AS (
+    SELECT d.date, d.session_idx, f.ticker
+    FROM days d JOIN first_bar f ON f.first_date IS NULL OR f.first_date <= d.date
+),
+joined AS (
+    SELECT e.date, e.ticker, m.ticker IS NOT NULL AS has_bar, m.market_cap, m.return_5d,
+           prev.market_cap AS cap_5_ago
+    FROM expected e
+    LEFT JOIN metrics_daily m ON m.ticker = e.ticker AND m.date = e.date
+    LEFT JOIN trading_sessions s5 ON s5.session_idx = e.session_idx - 5
+    LEFT JOIN metrics_daily prev ON prev.ticker = e.ticker AND prev.date = s5.date
+)
+SELECT j.date,
+       count(*) FILTER (WHERE j.has_bar) AS n_constituents,
+       count(*) AS n_expected,
+       coalesce(list(j.ticker ORDER BY j.ticker) FILTER (WHERE NOT j.has_bar), []) AS missing_tickers,
+       count(j.market_cap) AS n_with_market_cap,
+       sum(j.market_cap) AS total_market_cap,
+       count(*) FILTER (WHERE j.market_cap IS NOT NULL AND j.cap_5_ago IS NOT NULL) AS n_cap_pairs,
+       sum(j.market_cap - j.cap_5_ago) AS cap_change_5d,
+       sum(j.market_cap - j.cap_5_ago) / sum(j.cap_5_ago) FILTER (WHERE j.market_cap IS NOT NULL) AS cap_return_5d,
+       count(*) FILTER (WHERE j.return_5d < 0) AS n_down_5d,
+       arg_min(j.ticker, j.return_5d) AS worst_ticker,
+       min(j.return_5d) AS worst_return_5d,
+       any_value(b.return_5d) AS benchmark_return_5d
+FROM joined j
+LEFT JOIN metrics_daily b ON b.ticker = $benchmark AND b.date = j.date
+GROUP BY j.date;
