@@ -119,9 +119,9 @@ def _sector_selloff(cfg: MonitorConfig, row, names: pd.DataFrame | None, bench_r
                        "name_return_5d": t.name_return_5d, "benchmark_return_5d": t.benchmark_return_5d},
     }
     names_text = ", ".join(f"{n.ticker} {_pct(n.return_5d)}" for n in down.itertuples())
-    message = (f"AI sell-off: the watchlist lost {_usd(cap_change)} ({_pct(cap_return)}) of market value in 5 sessions "
-               f"to {row.date}; {len(down)} of {int(row.n_constituents)} names fell {abs(t.name_return_5d):.0%} or more "
-               f"({names_text}); {cfg.watchlist.benchmark} {_pct(bench_r5)}.")
+    message = (f"AI sell-off: the watchlist lost {_usd(cap_change)} ({_pct(cap_return)}) of market value in 5 "
+               f"sessions to {row.date}; {len(down)} of {int(row.n_constituents)} names fell "
+               f"{abs(t.name_return_5d):.0%} or more ({names_text}); {cfg.watchlist.benchmark} {_pct(bench_r5)}.")
     return Finding("sector_selloff", WATCHLIST, row.date, "critical", figures, message)
 
 
