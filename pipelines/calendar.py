@@ -14,7 +14,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 @lru_cache(maxsize=1)
 def nyse() -> xc.ExchangeCalendar:
-    return xc.get_calendar("XNYS")
+    # From 1990: enough history for backfills and benchmarks (the library defaults to the last 20 years).
+    return xc.get_calendar("XNYS", start="1990-01-02")
 
 
 def _ts(day: dt.date | str) -> pd.Timestamp:

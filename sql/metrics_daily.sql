@@ -1,5 +1,6 @@
 -- metrics_daily for the sessions in [$start, $end]; windows read back to $lookback (252 + 5 sessions).
--- Windows are RANGE frames over session_idx, so a missing bar yields NULL, never a return over 6 sessions.
+-- Each ticker's bars are laid on a dense grid of sessions (NULL where a bar is missing), so ROWS windows count
+-- sessions: a missing bar yields NULL, never a return over six sessions.
 DELETE FROM metrics_daily WHERE date BETWEEN $start AND $end;
 
 INSERT INTO metrics_daily
@@ -8,40 +9,53 @@ WITH eps_known AS (
            coalesce(reported_date, CAST(period_end + to_days(CAST($eps_lag AS INTEGER)) AS DATE)) AS known_on
     FROM earnings
 ),
-eps_events AS (SELECT DISTINCT ticker, known_on FROM eps_known),
-eps_ranked AS (
-    SELECT ev.ticker, ev.known_on AS effective_date, k.eps_diluted, k.period_end,
-           row_number() OVER (PARTITION BY ev.ticker, ev.known_on ORDER BY k.period_end DESC) AS rn
-    FROM eps_events ev JOIN eps_known k ON k.ticker = ev.ticker AND k.known_on <= ev.known_on
-),
 eps_ttm AS (
-    -- four quarters, consecutive (their period ends span ~9 months), or no figure at all
-    SELECT ticker, effective_date,
-           CASE WHEN count(*) = 4 AND max(period_end) - min(period_end) BETWEEN 250 AND 300
-                THEN sum(eps_diluted) END AS eps_ttm
-    FROM eps_ranked WHERE rn <= 4
-    GROUP BY ticker, effective_date
+    -- at each announcement, the last four quarters announced: consecutive (period ends ~9 months apart) or
+    -- no figure at all. A window, not a self-join: linear in the number of quarters.
+    SELECT ticker, known_on AS effective_date,
+           CASE WHEN count(*) OVER q = 4 AND max(period_end) OVER q - min(period_end) OVER q BETWEEN 250 AND 300
+                THEN sum(eps_diluted) OVER q END AS eps_ttm
+    FROM eps_known
+    WINDOW q AS (PARTITION BY ticker ORDER BY known_on, period_end ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)
+    QUALIFY row_number() OVER (PARTITION BY ticker, known_on ORDER BY period_end DESC) = 1
 ),
-px AS (
-    SELECT p.ticker, p.date, s.session_idx, p.close, p.adj_close, coalesce(p.adj_close, p.close) AS ret_px
-    FROM prices_daily p JOIN trading_sessions s ON s.date = p.date
-    WHERE p.date BETWEEN $lookback AND $end
+fundamentals AS (
+    -- share count and TTM EPS in force from each date either changes: one small table, one as-of join below
+    -- (only the events in force during [$lookback, $end]: the last one before it, and those inside)
+    SELECT ev.ticker, ev.date, sh.shares, sh.date AS shares_as_of, e.eps_ttm
+    FROM (SELECT ticker, date FROM shares_outstanding UNION SELECT ticker, effective_date FROM eps_ttm) ev
+    SEMI JOIN (SELECT ticker, max(date) AS since
+               FROM (SELECT ticker, date FROM shares_outstanding UNION ALL SELECT ticker, effective_date FROM eps_ttm)
+               WHERE date <= $lookback GROUP BY ticker
+               UNION ALL SELECT DISTINCT ticker, $lookback FROM eps_ttm
+               UNION ALL SELECT DISTINCT ticker, $lookback FROM shares_outstanding) w
+         ON w.ticker = ev.ticker AND ev.date >= w.since AND ev.date <= $end
+    ASOF LEFT JOIN shares_outstanding sh ON sh.ticker = ev.ticker AND sh.date <= ev.date
+    ASOF LEFT JOIN eps_ttm e ON e.ticker = ev.ticker AND e.effective_date <= ev.date
+),
+recent AS (
+    SELECT ticker, date, close, adj_close FROM prices_daily WHERE date BETWEEN $lookback AND $end
+),
+spans AS (
+    SELECT ticker, min(date) AS first_date, max(date) AS last_date FROM recent GROUP BY ticker
+),
+grid AS (
+    SELECT sp.ticker, s.date, s.session_idx, p.close, p.adj_close, coalesce(p.adj_close, p.close) AS ret_px
+    FROM spans sp
+    JOIN trading_sessions s ON s.date BETWEEN sp.first_date AND sp.last_date
+    LEFT JOIN recent p ON p.ticker = sp.ticker AND p.date = s.date
 ),
 facts AS (
-    SELECT px.*, sh.shares AS shares_outstanding, sh.date AS shares_as_of, px.close * sh.shares AS market_cap,
-           e.eps_ttm
-    FROM px
-    ASOF LEFT JOIN shares_outstanding sh ON sh.ticker = px.ticker AND sh.date <= px.date
-    ASOF LEFT JOIN eps_ttm e ON e.ticker = px.ticker AND e.effective_date <= px.date
+    SELECT g.*, f.shares AS shares_outstanding, f.shares_as_of, g.close * f.shares AS market_cap, f.eps_ttm
+    FROM grid g ASOF LEFT JOIN fundamentals f ON f.ticker = g.ticker AND f.date <= g.date
 ),
 windows AS (
     SELECT *,
-        first_value(ret_px) OVER (w RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS ret_px_1,
-        first_value(ret_px) OVER (w RANGE BETWEEN 5 PRECEDING AND 5 PRECEDING) AS ret_px_5,
-        first_value(market_cap) OVER (w RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS cap_1,
-        first_value(market_cap) OVER (w RANGE BETWEEN 5 PRECEDING AND 5 PRECEDING) AS cap_5,
-        max(close) OVER (w RANGE BETWEEN 251 PRECEDING AND CURRENT ROW) AS high_52w,
-        list(close) OVER (w RANGE BETWEEN 5 PRECEDING AND CURRENT ROW) AS closes_5d
+        lag(ret_px, 1) OVER w AS ret_px_1, lag(ret_px, 5) OVER w AS ret_px_5,
+        lag(market_cap, 1) OVER w AS cap_1, lag(market_cap, 5) OVER w AS cap_5,
+        max(close) OVER (w ROWS BETWEEN 251 PRECEDING AND CURRENT ROW) AS high_52w,
+        lag(close, 5) OVER w AS c5, lag(close, 4) OVER w AS c4, lag(close, 3) OVER w AS c3,
+        lag(close, 2) OVER w AS c2, lag(close, 1) OVER w AS c1
     FROM facts
     WINDOW w AS (PARTITION BY ticker ORDER BY session_idx)
 )
@@ -51,10 +65,11 @@ SELECT ticker, date, close, adj_close, shares_outstanding, shares_as_of, market_
        market_cap - cap_1 AS cap_change_1d,
        market_cap - cap_5 AS cap_change_5d,
        close / high_52w - 1 AS drawdown_52w,
-       -- worst fall from a running peak inside the window (0 when it only rose)
-       list_min(list_transform(range(1, len(closes_5d) + 1),
-                               lambda i: closes_5d[i] / list_max(closes_5d[1:i]) - 1)) AS max_drawdown_5d,
+       -- worst fall from the running peak within sessions t-5..t (greatest/least skip missing bars; 0 if it only rose)
+       least(0, c4 / greatest(c5, c4) - 1, c3 / greatest(c5, c4, c3) - 1, c2 / greatest(c5, c4, c3, c2) - 1,
+             c1 / greatest(c5, c4, c3, c2, c1) - 1, close / greatest(c5, c4, c3, c2, c1, close) - 1)
+           AS max_drawdown_5d,
        eps_ttm,
        CASE WHEN eps_ttm > 0 THEN close / eps_ttm END AS pe_ttm
 FROM windows
-WHERE date BETWEEN $start AND $end;
+WHERE close IS NOT NULL AND date BETWEEN $start AND $end;

@@ -1,6 +1,7 @@
 """End to end: the CLI materializes the real Dagster asset graph into a DuckDB file on disk."""
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -90,6 +91,18 @@ def test_replay_of_real_autumn_2025(tmp_path, shared_market):
     counts = dict(con.execute("SELECT ticker, count(*) FROM prices_daily WHERE date BETWEEN '2025-10-01' "
                               "AND '2025-11-28' GROUP BY ticker").fetchall())
     assert counts == {t: 42 for t in ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV", "^IXIC"]}
+    cap_change = con.execute("SELECT cap_change_5d FROM metrics_daily WHERE ticker = 'NVDA' AND date = ?",
+                             [dt.date(2025, 11, 7)]).fetchone()[0]
+    assert cap_change == pytest.approx(-348.5e9, abs=1e9)
+    fired = [r[0] for r in con.execute("SELECT as_of FROM alerts WHERE rule = 'sector_selloff' "
+                                       "AND as_of BETWEEN '2025-11-04' AND '2025-11-07' ORDER BY 1").fetchall()]
+    assert fired, "sector_selloff must fire in the week of 2025-11-03"
+    con.close()
+    report = cli("backtest", "--start", "2025-10-01", "--end", "2025-11-28", "--json",
+                 env={"MARKET_MONITOR_DB": str(db)})
+    assert report.returncode == 0, report.stderr
+    episodes = json.loads(report.stdout)["rules"]["sector_selloff"]["list"]
+    assert any(e["first"] <= "2025-11-07" and e["last"] >= "2025-11-04" for e in episodes)
 
 
 @pytest.mark.parametrize("command", ["run", "snapshot"])

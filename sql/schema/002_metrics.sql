@@ -1,4 +1,6 @@
 -- Derived tables: per-ticker metrics, the watchlist aggregate, and the rules' findings.
+-- metrics_daily and watchlist_daily carry no index: they are rewritten by session range (unique by
+-- construction from prices_daily's key), and an index makes those range deletes ~4x slower.
 CREATE TABLE IF NOT EXISTS metrics_daily (
     ticker             VARCHAR NOT NULL,
     date               DATE NOT NULL,
@@ -14,12 +16,11 @@ CREATE TABLE IF NOT EXISTS metrics_daily (
     drawdown_52w       DOUBLE,            -- fraction: close / max(close over the last 252 sessions) − 1
     max_drawdown_5d    DOUBLE,            -- fraction: worst peak-to-trough fall of close within sessions t−5..t
     eps_ttm            DOUBLE,            -- USD: last four quarterly GAAP diluted EPS announced on or before date
-    pe_ttm             DOUBLE,            -- close / eps_ttm; NULL when eps_ttm <= 0 or unknown
-    PRIMARY KEY (ticker, date)
+    pe_ttm             DOUBLE             -- close / eps_ttm; NULL when eps_ttm <= 0 or unknown
 );
 
 CREATE TABLE IF NOT EXISTS watchlist_daily (
-    date                DATE PRIMARY KEY,
+    date                DATE NOT NULL,
     n_constituents      INTEGER NOT NULL,  -- watchlist names with a bar this session
     n_expected          INTEGER NOT NULL,  -- watchlist names listed by this session (first bar on or before it)
     missing_tickers     VARCHAR[] NOT NULL,-- expected but without a bar: coverage is explicit

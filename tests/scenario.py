@@ -1,0 +1,70 @@
+"""A market built session by session in a real DuckDB file, then run through metrics and rules (no Dagster)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines import calendar, evaluation, metrics, store
+from pipelines.config import MonitorConfig, Rules, Watchlist
+from pipelines.sources.base import PriceBatch
+
+NOW = dt.datetime(2026, 1, 5, 23, 0)
+
+
+class Market:
+    def __init__(self, path: Path, tickers: list[str], benchmark: str = "^IXIC", cfg: MonitorConfig | None = None):
+        self.con = store.connect(path)
+        store.prepare(self.con)
+        base = cfg or MonitorConfig()
+        self.cfg = replace(base, watchlist=Watchlist(tickers=tickers, benchmark=benchmark))
+
+    def with_rules(self, **sections) -> Market:
+        self.cfg = replace(self.cfg, rules=replace(self.cfg.rules, **sections))
+        return self
+
+    def prices(self, ticker: str, closes: dict[dt.date, float], splits: dict[dt.date, float] | None = None) -> None:
+        frame = pd.DataFrame([{"ticker": ticker, "date": d, "open": c, "high": c, "low": c, "close": c,
+                               "adj_close": c, "volume": 1} for d, c in closes.items()])
+        split_frame = pd.DataFrame([{"ticker": ticker, "date": d, "ratio": r} for d, r in (splits or {}).items()],
+                                   columns=["ticker", "date", "ratio"])
+        store.store_prices(self.con, PriceBatch(frame, splits=split_frame), "test", NOW)
+
+    def series(self, ticker: str, start: str, values: list[float]) -> list[dt.date]:
+        """Closes on consecutive sessions from `start`."""
+        days = calendar.sessions(start, calendar.sessions_back(start, -len(values) - 5))[: len(values)]
+        self.prices(ticker, dict(zip(days, values)))
+        return days
+
+    def shares(self, ticker: str, day: str, shares: float) -> None:
+        frame = pd.DataFrame([{"ticker": ticker, "date": dt.date.fromisoformat(day), "shares": shares}])
+        store.store_fundamentals(self.con, frame, pd.DataFrame(columns=["ticker", "period_end", "reported_date",
+                                                                        "eps_diluted"]), [ticker], "test", NOW)
+
+    def eps(self, ticker: str, quarters: list[tuple[str, str | None, float]]) -> None:
+        frame = pd.DataFrame([{"ticker": ticker, "period_end": dt.date.fromisoformat(p),
+                               "reported_date": dt.date.fromisoformat(r) if r else None, "eps_diluted": e}
+                              for p, r, e in quarters])
+        store.store_fundamentals(self.con, pd.DataFrame(columns=["ticker", "date", "shares"]), frame, [ticker],
+                                 "test", NOW)
+
+    def compute(self, start: dt.date, end: dt.date):
+        metrics.compute_metrics(self.con, start, end, self.cfg.fundamentals.eps_report_lag_days)
+        metrics.compute_watchlist(self.con, start, end, self.cfg.watchlist.tickers, self.cfg.watchlist.benchmark)
+        return evaluation.evaluate_range(self.con, self.cfg, start, end)
+
+    def metric(self, ticker: str, day: dt.date, column: str):
+        row = self.con.execute(f"SELECT {column} FROM metrics_daily WHERE ticker = ? AND date = ?",
+                               [ticker, day]).fetchone()
+        return None if row is None else row[0]
+
+    def watch(self, day: dt.date) -> dict:
+        frame = self.con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [day]).df()
+        return frame.iloc[0].to_dict()
+
+
+def rules_default() -> Rules:
+    return Rules()
