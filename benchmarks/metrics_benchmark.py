@@ -94,7 +94,8 @@ def run(tickers: int, years: int, workdir: Path) -> dict:
     store.prepare(con)
     t0 = time.perf_counter()
     rows = build_universe(con, tickers, first, last)
-    print(f"universe: {tickers} tickers x {years} years = {rows:,} price rows (built in {time.perf_counter() - t0:.1f} s)")
+    built = time.perf_counter() - t0
+    print(f"universe: {tickers} tickers x {years} years = {rows:,} price rows (built in {built:.1f} s)")
     reference = timed(lambda: con.execute(REFERENCE))
     print(f"reference (bare window query, 5-session lag + 252-session max): {reference:.2f} s")
     full = timed(lambda: metrics.compute_metrics(con, first, last, 60))
