@@ -1,14 +1,32 @@
 """Rule evaluations (table alerts) and, downstream, their delivery."""
 
+import os
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.analytics import recompute_start
 from assets.common import ALERT_GROUP, WRITER_POOL, check_result, open_store, spec
-from pipelines import evaluation, rules, store
+from pipelines import calendar, evaluation, rules, store
+from pipelines.alerting.notify import notify
+from pipelines.alerting.slack import build_sender
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
 from pipelines.quality import CheckOutcome
+from pipelines.resources import MonitorResource, SlackResource
+
+NOTIFY_HISTORY_TAG = "market_monitor/notify_history"
+
+
+def sessions_to_notify(context: dg.AssetExecutionContext, source: str, start, end) -> set:
+    """Only tonight is notified: the run's last session, and with the live source only when it is the latest
+    completed session (a backfill of the past records its episodes and sends nothing). In replay the last
+    session stands for tonight. The run tag market_monitor/notify_history=true notifies the whole range."""
+    if context.run.tags.get(NOTIFY_HISTORY_TAG) == "true":
+        return set(calendar.sessions(start, end))
+    if source == "replay" or end == calendar.latest_completed_session():
+        return {end}
+    return set()
 
 
 def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
@@ -42,4 +60,39 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
             check_results=[check_result(outcome)],
         )
 
-    return [alerts]
+    @dg.asset(
+        deps=["alerts"], partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool=WRITER_POOL,
+        group_name=ALERT_GROUP, kinds={"slack", "duckdb"},
+        description="Episode transitions (alert_events) and the Slack messages they make (outbox): one grouped "
+                    "message per session, repeats every alerts.repeat_interval_sessions, resolved notices in the "
+                    "opening message's thread. Delivered at least once, never twice.",
+        check_specs=[spec("notifications_delivered", "slack_notifications",
+                          "Every queued Slack message was acknowledged by Slack (failed ones stay queued and are "
+                          "retried by the next run).")],
+    )
+    def slack_notifications(context: dg.AssetExecutionContext, duckdb: DuckDBResource, monitor: MonitorResource,
+                            slack: SlackResource) -> dg.MaterializeResult:
+        start, end = session_range(context)
+        settings = slack.settings()
+        sender = build_sender(settings)
+        ui = os.environ.get("DAGSTER_UI_URL")
+        run_url = f"{ui.rstrip('/')}/runs/{context.run_id}" if ui else None
+        with open_store(duckdb) as con:
+            report = notify(con, cfg, end, sessions_to_notify(context, monitor.source, start, end), sender, run_url)
+        context.log.info(f"{settings.describe()}: {report.summary()}")
+        failed = report.delivery.failed
+        outcome = CheckOutcome(
+            "notifications_delivered", report.delivery.still_pending == 0,
+            "every queued message acknowledged by Slack" if not failed else
+            f"{report.delivery.still_pending} message(s) not delivered: " + "; ".join(
+                f"{k}: {v}" for k, v in list(failed.items())[:5]),
+            {"failed": failed})
+        return dg.MaterializeResult(
+            metadata={"delivery": settings.describe(), "summary": report.summary(), "dry_run": report.dry_run,
+                      "transitions_recorded": report.transitions_recorded,
+                      "messages_queued": dg.MetadataValue.json(report.queued),
+                      "messages_delivered": dg.MetadataValue.json(report.delivery.delivered)},
+            check_results=[check_result(outcome)],
+        )
+
+    return [alerts, slack_notifications]

@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--start", type=_date, help="first session (default: --end)")
     run.add_argument("--end", type=_date, help="last session")
+    run.add_argument("--notify-history", action="store_true",
+                     help="notify the transitions of every session in range, not only tonight's (to test a channel)")
     _common(run)
 
     snap = sub.add_parser(
@@ -118,10 +120,12 @@ def cmd_run(args) -> int:
     sessions = resolve_range(cfg, args.start, end)
     print(f"market-monitor: {len(sessions)} session(s) {sessions[0]} .. {sessions[-1]} from {runtime.source} "
           f"into {runtime.db_path}", flush=True)
-    report = materialize_sessions(runtime, cfg_file, sessions)
+    tags = {"market_monitor/notify_history": "true"} if args.notify_history else {}
+    report = materialize_sessions(runtime, cfg_file, sessions, tags=tags)
     for asset, meta in report.metadata.items():
         rows = meta.get("rows_upserted", meta.get("rows_written"))
         extra = f", {rows} rows" if rows is not None else ""
+        extra += f", {meta['summary']}" if "summary" in meta else ""
         missing = meta.get("symbols_missing")
         extra += f", missing: {', '.join(missing)}" if missing else ""
         print(f"  {asset}: materialized{extra}")

@@ -87,6 +87,7 @@ class Rules:
 class Alerts:
     repeat_interval_sessions: int = 5
     resolve_after_sessions: int = 2
+    notify_min_severity: str = "warning"
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,9 @@ def _check_symbols(cfg: MonitorConfig) -> None:
         )
     if cfg.history.refetch_sessions < 1 or cfg.history.fetch_timeout_seconds <= 0:
         raise ConfigError("history: refetch_sessions must be >= 1 and fetch_timeout_seconds > 0")
+    if cfg.alerts.notify_min_severity not in ("info", "warning", "critical"):
+        raise ConfigError(f"alerts.notify_min_severity: {cfg.alerts.notify_min_severity!r} is not one of "
+                          "info, warning, critical")
     for key in ("repeat_interval_sessions", "resolve_after_sessions"):
         if getattr(cfg.alerts, key) < 1:
             raise ConfigError(f"alerts.{key}: must be at least 1")

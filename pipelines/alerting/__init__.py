@@ -1,0 +1,1 @@
+"""Alert lifecycle, Slack messages, the outbox and delivery."""

@@ -1,0 +1,117 @@
+"""Alert lifecycle (Alertmanager's semantics, counted in trading sessions).
+
+Transitions are derived from the stored findings alone, so a restart, a re-run or a backfill derives the same
+ones; each is recorded once in alert_events, and only the ones meant for tonight are notified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from pipelines import calendar
+from pipelines.episodes import build_episodes
+from pipelines.rules import SEVERITY_RANK, Finding
+
+
+@dataclass(frozen=True)
+class Transition:
+    episode_key: str
+    rule: str
+    subject: str
+    opened_on: dt.date
+    session: dt.date
+    transition: str  # open | repeat | escalate | resolve
+    severity: str
+    metrics: dict | None
+    message: str
+
+
+def derive_transitions(findings: list[Finding], evaluated_until: dt.date, resolve_after: int,
+                       repeat_every: int) -> list[Transition]:
+    out: list[Transition] = []
+    for ep in build_episodes(findings, evaluated_until, resolve_after):
+        key = f"{ep.rule}|{ep.subject}|{ep.first}"
+        days = calendar.sessions(ep.first, ep.last)
+        idx = {d: i for i, d in enumerate(days)}
+        first = ep.findings[0]
+        out.append(Transition(key, ep.rule, ep.subject, ep.first, ep.first, "open", first.severity, first.metrics,
+                              first.message))
+        last_notice, top = idx[ep.first], SEVERITY_RANK[first.severity]
+        for f in ep.findings[1:]:
+            if SEVERITY_RANK[f.severity] > top:
+                kind, top = "escalate", SEVERITY_RANK[f.severity]
+            elif idx[f.as_of] - last_notice >= repeat_every:
+                kind = "repeat"
+            else:
+                continue
+            last_notice = idx[f.as_of]
+            out.append(Transition(key, ep.rule, ep.subject, ep.first, f.as_of, kind, f.severity, f.metrics,
+                                  f.message))
+        if ep.resolved_on:
+            out.append(Transition(key, ep.rule, ep.subject, ep.first, ep.resolved_on, "resolve", ep.severity, None,
+                                  f"Resolved: {ep.rule} for {ep.subject} no longer holds (held {len(ep.findings)} "
+                                  f"session(s), {ep.first} .. {ep.last})."))
+    return sorted(out, key=lambda t: (t.session, t.episode_key))
+
+
+def record_transitions(con, transitions: list[Transition], notify_sessions: set[dt.date] | None,
+                       min_severity: str, now: dt.datetime, findings: list[Finding] = ()) -> int:
+    """Insert the transitions not recorded yet; `notify` is decided once, when first recorded.
+
+    notify_sessions None means every session. An episode that holds on a notified session but was never
+    announced (it opened during a backfill, or before the first run) is announced then as `firing`, as
+    Alertmanager announces what is firing when it starts. A resolve is notified only for an announced episode.
+    """
+    def loud(severity: str) -> bool:
+        return SEVERITY_RANK[severity] >= SEVERITY_RANK[min_severity]
+
+    def due(session: dt.date) -> bool:
+        return notify_sessions is None or session in notify_sessions
+
+    announced = {r[0] for r in con.execute("SELECT DISTINCT episode_key FROM alert_events WHERE notify "
+                                           "AND transition <> 'resolve'").fetchall()}
+    rows = []
+    for t in transitions:
+        notify = due(t.session) and loud(t.severity)
+        if t.transition == "resolve":
+            notify = notify and t.episode_key in announced
+        elif notify:
+            announced.add(t.episode_key)
+        rows.append(_row(t, notify, now))
+    held = {(f.rule, f.subject, f.as_of): f for f in findings}
+    for t in transitions:
+        if t.transition != "open" or t.episode_key in announced:
+            continue
+        later = sorted(d for (r, s, d) in held if (r, s) == (t.rule, t.subject) and d >= t.session
+                       and due(d) and _same_episode(transitions, t, d))
+        if later and loud(held[(t.rule, t.subject, later[0])].severity):
+            f = held[(t.rule, t.subject, later[0])]
+            rows.append(_row(Transition(t.episode_key, t.rule, t.subject, t.opened_on, f.as_of, "firing", f.severity,
+                                        f.metrics, f.message), True, now))
+            announced.add(t.episode_key)
+    before = con.execute("SELECT count(*) FROM alert_events").fetchone()[0]
+    if rows:
+        con.executemany("INSERT OR IGNORE INTO alert_events (episode_key, rule, subject, opened_on, session, "
+                        "transition, severity, metrics, message, notify, recorded_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return con.execute("SELECT count(*) FROM alert_events").fetchone()[0] - before
+
+
+def _same_episode(transitions: list[Transition], opening: Transition, day: dt.date) -> bool:
+    """`day` falls inside the episode that `opening` opened (before its resolve, if any)."""
+    resolve = [t.session for t in transitions if t.episode_key == opening.episode_key and t.transition == "resolve"]
+    return not resolve or day < resolve[0]
+
+
+def _row(t: Transition, notify: bool, now: dt.datetime) -> tuple:
+    return (t.episode_key, t.rule, t.subject, t.opened_on, t.session, t.transition, t.severity,
+            json.dumps(t.metrics, sort_keys=True, default=str) if t.metrics is not None else None,
+            t.message, notify, now)
+
+
+def notification_id(kind: str, session: dt.date, keys: list[str]) -> str:
+    digest = hashlib.sha1("\n".join(sorted(keys)).encode()).hexdigest()[:12]
+    return f"{kind}:{session}:{digest}"

@@ -1,0 +1,129 @@
+"""Slack messages: Block Kit plus a plain-text fallback; every figure is one a query can reproduce."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from pipelines.rules import SEVERITY_RANK
+
+ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
+VERB = {"open": "new", "repeat": "still holding", "escalate": "escalated", "resolve": "resolved",
+        "firing": "firing"}
+TITLE = {"sector_selloff": "AI sector sell-off", "benchmark_drop": "Benchmark drop", "stock_drop_5d": "5-session drop",
+         "stock_cap_loss_1d": "One-day market-value loss", "valuation_extreme": "Extreme valuation",
+         "data_incomplete": "Incomplete data"}
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x * 100:+.1f}%"
+
+
+def _usd(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    sign = "-" if x < 0 else "+"
+    x = abs(x)
+    return f"{sign}${x / 1e12:.2f}T" if x >= 1e12 else f"{sign}${x / 1e9:.1f}B"
+
+
+def _num(x, fmt: str) -> str:
+    return "n/m" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+
+
+def name_table(con, session: dt.date, tickers: list[str], benchmark: str) -> str:
+    """Per-name figures for the session as a monospace table."""
+    rows = con.execute(
+        "SELECT ticker, close, return_5d, cap_change_5d, pe_ttm FROM metrics_daily "
+        "WHERE date = ? AND ticker IN (SELECT unnest(?::VARCHAR[])) ORDER BY return_5d NULLS LAST",
+        [session, [*tickers, benchmark]]).fetchall()
+    lines = [f"{'name':<7}{'close':>10}{'5d':>8}{'5d $':>10}{'P/E':>7}"]
+    for ticker, close, r5, cap5, pe in rows:
+        lines.append(f"{ticker:<7}{close:>10,.2f}{_pct(r5):>8}{_usd(cap5):>10}{_num(pe, '.0f'):>7}")
+    missing = [t for t in [*tickers, benchmark] if t not in {r[0] for r in rows}]
+    if missing:
+        lines.append(f"no bar: {', '.join(missing)}")
+    return "\n".join(lines)
+
+
+def _headline(events: list[dict]) -> tuple[str, str]:
+    worst = max(events, key=lambda e: SEVERITY_RANK[e["severity"]])
+    return worst["severity"], TITLE.get(worst["rule"], worst["rule"])
+
+
+def _figures(watch: dict | None, benchmark: str) -> str | None:
+    if not watch:
+        return None
+    parts = [f"*Watchlist 5 sessions:* {_usd(watch['cap_change_5d'])} ({_pct(watch['cap_return_5d'])}) "
+             f"over {watch['n_cap_pairs']} names with a market cap",
+             f"*Names down:* {watch['n_down_5d']} of {watch['n_constituents']}; worst {watch['worst_ticker']} "
+             f"{_pct(watch['worst_return_5d'])}",
+             f"*{benchmark} 5 sessions:* {_pct(watch['benchmark_return_5d'])}"]
+    if watch["missing_tickers"]:
+        parts.append(f"*Coverage:* {watch['n_constituents']} of {watch['n_expected']} names; no bar for "
+                     f"{', '.join(watch['missing_tickers'])}")
+    return "\n".join(parts)
+
+
+def _thresholds(metrics: dict | None) -> str | None:
+    if not metrics:
+        return None
+    crossed = metrics.get("thresholds") or {k.removeprefix("threshold_"): v for k, v in metrics.items()
+                                            if k.startswith("threshold_")}
+    return ", ".join(f"{k} {v:g}" for k, v in crossed.items()) or None
+
+
+def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchmark: str,
+           run_url: str | None, still_firing: list[dict] = ()) -> tuple[str, list[dict]]:
+    """One message for all of a session's transitions: (fallback text, blocks)."""
+    severity, title = _headline(events)
+    watch_rows = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [session]).df()
+    watch = watch_rows.iloc[0].to_dict() if len(watch_rows) else None
+    if watch is not None:
+        watch["missing_tickers"] = list(watch["missing_tickers"])
+    ordered = sorted(events, key=lambda e: (-SEVERITY_RANK[e["severity"]], e["rule"], e["subject"]))
+    header = f"{title} — {session}"
+    text_lines = [f"[{severity.upper()}] {header}"]
+    blocks = [HeaderBlock(text=f"{header}"[:150]),
+              ContextBlock(elements=[MarkdownTextObject(text=f"{ICON[severity]} *{severity.upper()}* · "
+                                                        f"market-monitor · session {session}")])]
+    for e in ordered:
+        verb = VERB[e["transition"]] + (f" since {e['opened_on']}" if e["transition"] != "open" else "")
+        line = f"{ICON[e['severity']]} *{TITLE.get(e['rule'], e['rule'])}* ({verb}, {e['severity']}) — {e['message']}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=line[:3000])))
+        thresholds = _thresholds(e["metrics"])
+        if thresholds:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"thresholds: {thresholds}")]))
+        text_lines.append(f"- {e['severity']} {e['rule']} {e['subject']} ({verb}): {e['message']}")
+    if still_firing:
+        firing = "; ".join(f"{TITLE.get(o['rule'], o['rule'])} {o['subject']} since {o['since']}" for o in still_firing)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Also still firing: {firing}"[:3000])]))
+        text_lines.append(f"Also still firing: {firing}")
+    figures = _figures(watch, benchmark)
+    if figures:
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=figures))]
+    table = name_table(con, session, tickers, benchmark)
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"```{table}```")))
+    text_lines.append(table)
+    footer = "Figures: metrics_daily / watchlist_daily for this session; returns on adj. close, P/E on GAAP EPS."
+    if run_url:
+        footer += f" <{run_url}|Dagster run>"
+        text_lines.append(f"Dagster run: {run_url}")
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
+    return "\n".join(text_lines), [b.to_dict() for b in blocks]
+
+
+def resolved(session: dt.date, events: list[dict]) -> tuple[str, list[dict]]:
+    lines = [f":white_check_mark: {e['message']}" for e in events]
+    text = f"Resolved on {session}:\n" + "\n".join(lines)
+    blocks = [SectionBlock(text=MarkdownTextObject(text=text[:3000])).to_dict()]
+    return text, blocks
+
+
+def event_dict(row: tuple, columns: list[str]) -> dict:
+    event = dict(zip(columns, row))
+    event["metrics"] = json.loads(event["metrics"]) if event.get("metrics") else None
+    return event

@@ -1,0 +1,56 @@
+"""Tonight's notifications: derive transitions from the stored findings, queue them, deliver them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from pipelines import store
+from pipelines.alerting import outbox
+from pipelines.alerting.lifecycle import derive_transitions, record_transitions
+from pipelines.config import MonitorConfig
+from pipelines.rules import Finding
+
+
+@dataclass
+class NotifyReport:
+    transitions_recorded: int = 0
+    queued: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    delivery: outbox.DeliveryReport = field(default_factory=outbox.DeliveryReport)
+
+    def summary(self) -> str:
+        if self.dry_run:
+            return f"nothing sent (no Slack settings): {len(self.queued)} message(s) recorded as dry run"
+        d = self.delivery
+        text = f"{len(d.delivered)} message(s) delivered"
+        if d.still_pending:
+            text += f", {d.still_pending} pending after failures (retried next run)"
+        return text
+
+
+def stored_findings(con, until: dt.date) -> list[Finding]:
+    rows = con.execute("SELECT rule, subject, as_of, severity, metrics, message FROM alerts WHERE as_of <= ? "
+                       "ORDER BY as_of, rule, subject", [until]).fetchall()
+    return [Finding(r, s, d, sev, json.loads(m), msg) for r, s, d, sev, m, msg in rows]
+
+
+def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date], sender, run_url: str | None,
+           now: dt.datetime | None = None) -> NotifyReport:
+    """Record the lifecycle up to `until`, queue what is due for `notify_sessions`, and deliver the outbox
+    (with sender None: a dry run, messages are recorded and nothing is sent)."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    findings = stored_findings(con, until)
+    transitions = derive_transitions(findings, until, cfg.alerts.resolve_after_sessions,
+                                     cfg.alerts.repeat_interval_sessions)
+    report = NotifyReport(dry_run=sender is None)
+    with store.transaction(con):
+        report.transitions_recorded = record_transitions(con, transitions, notify_sessions,
+                                                         cfg.alerts.notify_min_severity, now, findings)
+        report.queued = outbox.compose(con, cfg.watchlist.tickers, cfg.watchlist.benchmark, run_url,
+                                       dry_run=sender is None, now=now,
+                                       min_severity=cfg.alerts.notify_min_severity)
+    if sender is not None:
+        report.delivery = outbox.deliver(con, sender, now)
+    return report
