@@ -7,13 +7,15 @@ import dagster as dg
 from pipelines.config import Runtime, config_path, load_config
 from pipelines.graph import build_assets
 from pipelines.resources import build_resources
+from pipelines.sensors import build_run_failure_sensor
 
 
 def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = None) -> dg.Definitions:
     cfg_path = str(cfg_path or config_path())
     cfg = load_config(cfg_path)
     runtime = runtime or Runtime.from_env()
-    return dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path))
+    return dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path),
+                          sensors=[build_run_failure_sensor()])
 
 
 defs = build_definitions()

@@ -1,0 +1,96 @@
+"""A local HTTP server speaking the slice of the Slack Web API (and an incoming webhook) that we use.
+
+Behaviour is scripted per request: "ok", an HTTP status (500, 503), "429" (with Retry-After: 1), or "drop"
+(the message is recorded, as if Slack had posted it, then the connection is closed without an answer).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+class FakeSlack:
+    def __init__(self):
+        self.posted: list[dict] = []        # messages Slack "has": what a channel would show
+        self.requests: list[dict] = []      # every request received: path, headers, body
+        self.script: list[str] = []         # behaviours for the next postMessage/webhook calls
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    body = json.loads(raw or "{}")
+                else:
+                    body = {k: v[0] for k, v in parse_qs(raw).items()}
+                with fake._lock:
+                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
+                                          "raw": raw})
+                if self.path.endswith("/conversations.history"):
+                    return self._json(200, {"ok": True, "channel": body.get("channel"),
+                                            "messages": list(reversed(fake.posted))})
+                behaviour = fake.script.pop(0) if fake.script else "ok"
+                if behaviour == "429":
+                    return self._json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+                if behaviour.isdigit():
+                    return self._json(int(behaviour), {"ok": False, "error": "server_error"})
+                webhook = self.path.startswith("/services/")
+                with fake._lock:
+                    ts = f"{time.time():.6f}"
+                    fake.posted.append({**body, "ts": ts, "via": "webhook" if webhook else "api"})
+                if behaviour == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return None
+                if webhook:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                    return None
+                return self._json(200, {"ok": True, "channel": body.get("channel", "C1"), "ts": ts,
+                                        "message": {"text": body.get("text")}})
+
+            def _json(self, status, payload, headers=None):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/secretwebhookpath"
+
+    def env(self, token: str = "xoxb-test-secret-token", channel: str = "#ai-selloff") -> dict:
+        return {"SLACK_BOT_TOKEN": token, "SLACK_CHANNEL": channel, "SLACK_API_URL": self.api_url}
+
+    def posts(self, via: str = "api") -> list[dict]:
+        return [p for p in self.posted if p["via"] == via]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,45 @@
+import dagster as dg
+
+from pipelines.sensors import build_run_failure_sensor
+from tests.fake_slack import FakeSlack
+
+
+@dg.op
+def explode():
+    raise RuntimeError("yfinance prices NVDA: no answer within 120 s")
+
+
+@dg.job
+def failing_job():
+    explode()
+
+
+def _failure_context(instance, tags=None):
+    result = failing_job.execute_in_process(instance=instance, raise_on_error=False, tags=tags or {})
+    assert not result.success
+    run = instance.get_run_by_id(result.run_id)
+    failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+    return dg.build_run_status_sensor_context(sensor_name="slack_on_run_failure", dagster_instance=instance,
+                                              dagster_run=run, dagster_event=failure).for_run_failure()
+
+
+def test_failed_run_reaches_slack(monkeypatch):
+    with FakeSlack() as slack, dg.instance_for_test() as instance:
+        for k, v in slack.env().items():
+            monkeypatch.setenv(k, v)
+        sensor = build_run_failure_sensor()
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+        sensor(_failure_context(instance))
+        [post] = slack.posts()
+        assert "market-monitor run failed: failing_job" in post["text"]
+
+
+def test_runs_that_will_be_retried_are_skipped_and_no_slack_means_stopped(monkeypatch):
+    with FakeSlack() as slack, dg.instance_for_test() as instance:
+        for k, v in slack.env().items():
+            monkeypatch.setenv(k, v)
+        result = build_run_failure_sensor()(_failure_context(instance, {"dagster/will_retry": "true"}))
+        assert isinstance(result, dg.SkipReason) and slack.posts() == []
+    for k in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL"):
+        monkeypatch.delenv(k, raising=False)
+    assert build_run_failure_sensor().default_status == dg.DefaultSensorStatus.STOPPED

@@ -1,0 +1,186 @@
+"""Slack delivery through the real slack_sdk client against a local server speaking the Slack Web API."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from pipelines import rules
+from pipelines.alerting.notify import notify
+from pipelines.alerting.slack import SlackSettings, build_sender
+from tests.fake_slack import FakeSlack
+from tests.scenario import Market
+
+NAMES = ["AAA", "BBB", "CCC", "DDD"]
+TOKEN = "xoxb-test-secret-token"
+
+
+@pytest.fixture
+def slack():
+    with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture
+def crash(tmp_path):
+    """Ten flat sessions, then every name -8% and the benchmark -2.5% on session 10: sector_selloff holds on
+    sessions 10..14 (while the crash is inside the 5-session window) and resolves on 16."""
+    m = Market(tmp_path / "mm.duckdb", NAMES)
+    values = [100.0] * 10 + [92.0] * 10
+    days = []
+    for name in NAMES:
+        days = m.series(name, "2025-10-20", values)
+        m.shares(name, "2025-01-02", 1e9)
+    m.series("^IXIC", "2025-10-20", [1000.0] * 10 + [975.0] * 10)
+    findings = m.compute(days[0], days[-1])
+    rules.store_findings(m.con, findings, days[0], days[-1])
+    m.days = days
+    return m
+
+
+def sender_for(server: FakeSlack, **kw):
+    return build_sender(SlackSettings.from_env(server.env()), **kw)
+
+
+def nightly(m, day, sender):
+    return notify(m.con, m.cfg, day, {day}, sender, run_url=None)
+
+
+def test_one_message_for_the_opening_night_and_none_on_a_rerun(crash, slack):
+    night = crash.days[10]
+    report = nightly(crash, night, sender_for(slack))
+    assert len(report.delivery.delivered) == 1
+    [post] = slack.posts()
+    assert post["channel"] == "#ai-selloff" and "AI sector sell-off" in post["text"]
+    assert post["metadata"]["event_payload"]["notification_id"] == report.queued[0]
+    assert any(b["type"] == "header" for b in post["blocks"])
+    again = nightly(crash, night, sender_for(slack))
+    assert again.queued == [] and again.delivery.delivered == [] and len(slack.posts()) == 1
+    row = crash.con.execute("SELECT status, ts FROM outbox").fetchall()
+    assert row == [("delivered", post["ts"])]
+
+
+def test_quiet_while_holding_then_resolved_in_the_thread(crash, slack):
+    for night in crash.days[10:17]:
+        nightly(crash, night, sender_for(slack))
+    posts = slack.posts()
+    assert len(posts) == 2, [p["text"][:60] for p in posts]
+    opening, resolved = posts
+    assert resolved["thread_ts"] == opening["ts"]
+    assert "Resolved: sector_selloff for WATCHLIST no longer holds" in resolved["text"]
+    events = crash.con.execute("SELECT transition, session FROM alert_events WHERE rule = 'sector_selloff' "
+                               "ORDER BY session").fetchall()
+    assert events == [("open", crash.days[10]), ("resolve", crash.days[16])]
+
+
+def test_repeat_interval_notifies_again_while_it_keeps_holding(tmp_path, slack):
+    m = Market(tmp_path / "mm.duckdb", NAMES)
+    days = []
+    for name in NAMES:  # a slide: -8% every session, so the sell-off holds night after night
+        days = m.series(name, "2025-10-20", [100.0 * 0.92 ** max(0, i - 9) for i in range(22)])
+        m.shares(name, "2025-01-02", 1e9)
+    m.series("^IXIC", "2025-10-20", [1000.0 * 0.97 ** max(0, i - 9) for i in range(22)])
+    rules.store_findings(m.con, m.compute(days[0], days[-1]), days[0], days[-1])
+    for night in days[10:21]:
+        nightly(m, night, sender_for(slack))
+    sector = [t for (t,) in m.con.execute("SELECT transition FROM alert_events WHERE rule = 'sector_selloff' "
+                                          "AND notify ORDER BY session").fetchall()]
+    assert sector == ["open", "repeat", "repeat"]  # sessions 10, 15, 20
+    nights = m.con.execute("SELECT count(DISTINCT session) FROM alert_events WHERE notify").fetchone()[0]
+    assert len(slack.posts()) == nights < 11  # one grouped message per night with a transition, quiet otherwise
+
+
+def test_outage_keeps_the_message_and_the_next_run_delivers_it_once(crash, slack):
+    night = crash.days[10]
+    slack.script = ["500"] * 4  # the first try and its 3 in-run retries
+    first = nightly(crash, night, sender_for(slack))
+    assert first.delivery.delivered == [] and first.delivery.still_pending == 1
+    assert "500" in list(first.delivery.failed.values())[0] or "server_error" in list(first.delivery.failed.values())[0]
+    assert slack.posts() == []
+    second = nightly(crash, night, sender_for(slack))
+    assert len(second.delivery.delivered) == 1 and len(slack.posts()) == 1
+    assert crash.con.execute("SELECT status, attempts FROM outbox").fetchall() == [("delivered", 2)]
+
+
+def test_rate_limit_is_retried_within_the_run(crash, slack):
+    slack.script = ["429"]
+    report = nightly(crash, crash.days[10], sender_for(slack))
+    assert len(report.delivery.delivered) == 1 and len(slack.posts()) == 1
+    assert sum(1 for r in slack.requests if r["path"].endswith("chat.postMessage")) == 2
+
+
+def test_connection_dropped_after_posting_is_not_posted_twice(crash, slack):
+    slack.script = ["drop"]  # Slack posted it, the answer never arrived
+    first = nightly(crash, crash.days[10], sender_for(slack))
+    assert first.delivery.still_pending == 1 and len(slack.posts()) == 1
+    second = nightly(crash, crash.days[10], sender_for(slack))
+    assert len(second.delivery.delivered) == 1
+    assert len(slack.posts()) == 1  # found in the channel history by its idempotency key, not posted again
+    assert crash.con.execute("SELECT ts FROM outbox").fetchone()[0] == slack.posts()[0]["ts"]
+
+
+def test_refused_connection_is_retried_next_run(crash, slack):
+    settings = SlackSettings(bot_token=TOKEN, channel="#x", api_url="http://127.0.0.1:9/api/")  # nothing listens
+    report = notify(crash.con, crash.cfg, crash.days[10], {crash.days[10]}, build_sender(settings, max_retries=1),
+                    None)
+    assert report.delivery.still_pending == 1
+    error = crash.con.execute("SELECT last_error FROM outbox").fetchone()[0]
+    assert "Connection refused" in error and TOKEN not in error
+    later = nightly(crash, crash.days[10], sender_for(slack))
+    assert len(later.delivery.delivered) == 1 and len(slack.posts()) == 1
+
+
+def test_webhook_delivery_posts_resolved_as_a_new_message(crash, slack):
+    sender = build_sender(SlackSettings(webhook_url=slack.webhook_url))
+    for night in crash.days[10:17]:
+        nightly(crash, night, sender)
+    posts = slack.posts("webhook")
+    assert len(posts) == 2 and "AI sector sell-off" in posts[0]["text"] and "Resolved" in posts[1]["text"]
+    assert "thread_ts" not in posts[1]
+
+
+def test_no_slack_settings_is_a_dry_run_that_records_the_message(crash):
+    report = nightly(crash, crash.days[10], None)
+    assert report.dry_run and "nothing sent" in report.summary()
+    assert crash.con.execute("SELECT status FROM outbox").fetchall() == [("dry_run",)]
+
+
+def test_a_backfill_of_past_sessions_notifies_nothing(crash, slack):
+    report = notify(crash.con, crash.cfg, crash.days[-1], set(), sender_for(slack), None)
+    assert report.queued == [] and slack.posts() == []
+    assert crash.con.execute("SELECT count(*) FROM alert_events WHERE notify").fetchone()[0] == 0
+    assert crash.con.execute("SELECT count(*) FROM alert_events").fetchone()[0] > 0
+
+
+def test_an_episode_under_way_is_announced_when_first_seen(crash, slack):
+    """A first run on the third night of a sell-off announces it as firing, not as nothing."""
+    night = crash.days[12]
+    nightly(crash, night, sender_for(slack))
+    [post] = slack.posts()
+    assert "firing since" in post["text"] and str(crash.days[10]) in post["text"]
+
+
+def test_every_number_in_the_message_is_in_the_database(crash, slack):
+    nightly(crash, crash.days[10], sender_for(slack))
+    [post] = slack.posts()
+    metrics = json.loads(crash.con.execute("SELECT metrics FROM alerts WHERE rule = 'sector_selloff' AND as_of = ?",
+                                           [crash.days[10]]).fetchone()[0])
+    assert metrics["cap_change_5d"] == pytest.approx(-32e9)
+    assert "-$32B (-8.0%)" in post["text"]
+
+
+def test_secrets_stay_out_of_errors(crash):
+    settings = SlackSettings(webhook_url="http://127.0.0.1:9/services/T0/B0/very-secret")
+    nightly(crash, crash.days[10], build_sender(settings, max_retries=0))
+    error = crash.con.execute("SELECT last_error FROM outbox").fetchone()[0]
+    assert error and "very-secret" not in error
+
+
+def test_settings_describe_without_secrets():
+    s = SlackSettings.from_env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "#c"})
+    assert s.configured and TOKEN not in s.describe()
+    assert not SlackSettings.from_env({}).configured
+
+
+def _day(s: str) -> dt.date:
+    return dt.date.fromisoformat(s)

@@ -1,0 +1,104 @@
+"""`market-monitor run` (a real Dagster run) delivering to a local Slack Web API server."""
+
+import os
+
+import pandas as pd
+
+from tests.fake_slack import FakeSlack
+from tests.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_prices
+from tests.test_pipeline_run import cli
+
+TOKEN = "xoxb-e2e-secret-token-4f9a"
+
+
+def crash_snapshot(folder):
+    basic_snapshot(folder, start="2024-06-03", end="2024-08-30")
+    for name in WATCHLIST:
+        frame = pd.read_csv(folder / f"{name}.csv")
+        frame.loc[frame.index[-1], ["open", "high", "low", "close"]] = 90.0
+        write_prices(folder, name, frame[["date", "open", "high", "low", "close"]])
+    bench = pd.read_csv(folder / "IXIC.csv")
+    bench.loc[bench.index[-1], ["open", "high", "low", "close"]] = 9_700.0
+    write_prices(folder, BENCHMARK, bench[["date", "open", "high", "low", "close"]])
+    return folder
+
+
+def all_bytes_under(path) -> bytes:
+    out = b""
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as fh:
+                out += fh.read()
+    return out
+
+
+def test_run_sends_one_grouped_message_and_never_the_token(tmp_path):
+    snap = crash_snapshot(tmp_path / "snap")
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    db = tmp_path / "data" / "mm.duckdb"
+    with FakeSlack() as slack:
+        env = {**slack.env(token=TOKEN), "MARKET_MONITOR_DB": str(db), "DAGSTER_HOME": str(home),
+               "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+               "DAGSTER_UI_URL": "http://dagster.internal:3000"}
+        args = ["run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26", "--end", "2024-08-30"]
+        first = cli(*args, env=env)
+        assert first.returncode == 0, first.stderr
+        assert "slack_notifications: materialized, 1 message(s) delivered" in first.stdout
+        [post] = slack.posts()
+        assert post["text"].startswith("[CRITICAL] AI sector sell-off — 2024-08-30")
+        assert "stock_drop_5d" in post["text"] and "benchmark_drop" in post["text"]  # grouped: one message
+        assert "http://dagster.internal:3000/runs/" in post["text"]
+        assert slack.requests[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
+        again = cli(*args, env=env)
+        assert again.returncode == 0, again.stderr
+        assert len(slack.posts()) == 1
+    for output in (first.stdout, first.stderr, again.stdout, again.stderr):
+        assert TOKEN not in output
+    assert TOKEN.encode() not in db.read_bytes()
+    assert TOKEN.encode() not in all_bytes_under(home)  # run storage, event logs, compute logs
+    assert b"notifications_delivered" in all_bytes_under(home)  # the runs were recorded there
+
+
+def test_run_without_slack_settings_says_nothing_was_sent(tmp_path):
+    snap = crash_snapshot(tmp_path / "snap")
+    env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "nothing sent (no Slack settings): 1 message(s) recorded as dry run" in result.stdout
+
+
+def test_undelivered_message_fails_the_check_and_the_next_run_delivers(tmp_path):
+    snap = crash_snapshot(tmp_path / "snap")
+    env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    args = ["run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30"]
+    with FakeSlack() as slack:
+        slack.script = ["503"] * 4
+        down = cli(*args, env={**env, **slack.env()})
+        assert down.returncode == 0, down.stderr  # a failed delivery is a failed check, not a lost run
+        assert "ERROR slack_notifications.notifications_delivered: 1 message(s) not delivered" in down.stdout
+        assert slack.posts() == []
+        up = cli(*args, env={**env, **slack.env()})
+        assert "1 message(s) delivered" in up.stdout and len(slack.posts()) == 1
+
+
+def test_november_2025_replay(tmp_path, shared_market):
+    """What a November replay sends, night by night (printed for the record)."""
+    env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")}
+    with FakeSlack() as slack:
+        env |= slack.env()
+        first = cli("run", "--source", "replay", "--replay-dir", str(shared_market), "--start", "2025-10-01",
+                    "--end", "2025-11-07", env=env)
+        assert first.returncode == 0, first.stderr
+        [opening] = slack.posts()
+        assert opening["text"].startswith("[CRITICAL] AI sector sell-off — 2025-11-07")
+        assert "lost -$547B (-7.0%)" in opening["text"] and "NVDA" in opening["text"]
+        for night in ("2025-11-10", "2025-11-11"):
+            result = cli("run", "--source", "replay", "--replay-dir", str(shared_market), "--end", night, env=env)
+            assert result.returncode == 0, result.stderr
+        texts = [p["text"] for p in slack.posts()]
+        resolved = [p for p in slack.posts() if "Resolved: sector_selloff" in p["text"]]
+        assert len(resolved) == 1 and resolved[0]["thread_ts"] == opening["ts"]
+        print("\n\n".join(texts))
