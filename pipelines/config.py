@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "monitor.toml"
 TICKER_RE = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,14}$")
@@ -91,12 +92,21 @@ class Alerts:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    cron: str = "30 18 * * 1-5"
+    timezone: str = "America/New_York"
+    # Daily assets count as stale when tonight's session is not in by this cron tick (Dagster freshness).
+    fresh_by_cron: str = "0 21 * * 1-5"
+
+
+@dataclass(frozen=True)
 class MonitorConfig:
     watchlist: Watchlist = field(default_factory=Watchlist)
     history: History = field(default_factory=History)
     fundamentals: Fundamentals = field(default_factory=Fundamentals)
     rules: Rules = field(default_factory=Rules)
     alerts: Alerts = field(default_factory=Alerts)
+    schedule: Schedule = field(default_factory=Schedule)
 
     @property
     def symbols(self) -> list[str]:
@@ -193,6 +203,14 @@ def _check_symbols(cfg: MonitorConfig) -> None:
         )
     if cfg.history.refetch_sessions < 1 or cfg.history.fetch_timeout_seconds <= 0:
         raise ConfigError("history: refetch_sessions must be >= 1 and fetch_timeout_seconds > 0")
+    for key in ("cron", "fresh_by_cron"):
+        value = getattr(cfg.schedule, key)
+        if len(value.split()) != 5:
+            raise ConfigError(f"schedule.{key}: {value!r} is not a 5-field cron expression")
+    try:
+        ZoneInfo(cfg.schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"schedule.timezone: {cfg.schedule.timezone!r} is not a time zone") from None
     if cfg.alerts.notify_min_severity not in ("info", "warning", "critical"):
         raise ConfigError(f"alerts.notify_min_severity: {cfg.alerts.notify_min_severity!r} is not one of "
                           "info, warning, critical")

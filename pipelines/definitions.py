@@ -6,7 +6,9 @@ import dagster as dg
 
 from pipelines.config import Runtime, config_path, load_config
 from pipelines.graph import build_assets
+from pipelines.partitions import session_partitions
 from pipelines.resources import build_resources
+from pipelines.schedules import build_nightly
 from pipelines.sensors import build_run_failure_sensor
 
 
@@ -14,8 +16,9 @@ def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = Non
     cfg_path = str(cfg_path or config_path())
     cfg = load_config(cfg_path)
     runtime = runtime or Runtime.from_env()
-    return dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path),
-                          sensors=[build_run_failure_sensor()])
+    job, schedule = build_nightly(cfg, session_partitions(cfg.history.start))
+    return dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path), jobs=[job],
+                          schedules=[schedule], sensors=[build_run_failure_sensor()])
 
 
 defs = build_definitions()

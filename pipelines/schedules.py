@@ -1,0 +1,30 @@
+"""The nightly schedule: tonight's session on NYSE trading days, a reason on every other day."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines import calendar
+from pipelines.config import MonitorConfig
+
+
+def build_nightly(cfg: MonitorConfig, partitions: dg.PartitionsDefinition):
+    nightly_job = dg.define_asset_job(
+        "nightly", selection=dg.AssetSelection.all(), partitions_def=partitions,
+        description="Tonight's session through the whole graph: prices, fundamentals, metrics, rules, Slack, "
+                    "the analysts' copy.")
+
+    @dg.schedule(
+        cron_schedule=cfg.schedule.cron, execution_timezone=cfg.schedule.timezone, job=nightly_job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Runs the session's partition on NYSE trading days; skips holidays and weekends with a reason.",
+    )
+    def nightly_schedule(context: dg.ScheduleEvaluationContext):
+        when = context.scheduled_execution_time.astimezone(calendar.NEW_YORK)
+        day = when.date()
+        if not calendar.is_session(day):
+            return dg.SkipReason(f"{day} ({when:%A}) is not an NYSE trading session")
+        key = day.isoformat()
+        return dg.RunRequest(run_key=key, partition_key=key, tags={"market_monitor/trigger": "schedule"})
+
+    return nightly_job, nightly_schedule
