@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.analytics import recompute_start
 from assets.common import ALERT_GROUP, WRITER_POOL, check_result, open_store, spec
-from pipelines import calendar, evaluation, rules, store
+from pipelines import calendar, charts, evaluation, publish, rules, store
 from pipelines.alerting.notify import notify
 from pipelines.alerting.slack import build_sender
 from pipelines.config import MonitorConfig
@@ -44,6 +44,9 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         with open_store(duckdb) as con, store.transaction(con):
             findings = evaluation.evaluate_range(con, cfg, first, end)
             rows = rules.store_findings(con, findings, first, end)
+        with open_store(duckdb) as con:
+            names = charts.names_markdown(con, cfg, end)
+            chart = charts.as_markdown_image(charts.watchlist_chart(con, cfg, end), "last 60 sessions")
         in_run = [f for f in findings if f.as_of >= start]
         gaps = [f for f in in_run if f.rule == "data_incomplete"]
         latest = [f for f in findings if f.as_of == end]
@@ -56,7 +59,9 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                       "latest_session": str(end),
                       "latest_findings": dg.MetadataValue.md(
                           "\n".join(f"- **{f.severity}** `{f.rule}` {f.subject}: {f.message}" for f in latest)
-                          or "No rule held.")},
+                          or "No rule held."),
+                      "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}"),
+                      "chart": dg.MetadataValue.md(chart)},
             check_results=[check_result(outcome)],
         )
 
@@ -96,3 +101,19 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         )
 
     return [alerts, slack_notifications]
+
+
+def build_publish_asset(cfg: MonitorConfig, partitions: dg.PartitionsDefinition):
+    @dg.asset(
+        deps=["slack_notifications"], partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WRITER_POOL, group_name=ALERT_GROUP, kinds={"duckdb"},
+        description="The analysts' copy of the database (<db>.analytics.duckdb), swapped in atomically at the end "
+                    "of every run; `market-monitor sql` and notebooks read it, never the live file.",
+    )
+    def analytics_copy(monitor: MonitorResource) -> dg.MaterializeResult:
+        runtime = monitor.runtime()
+        info = publish.publish(runtime.db_path, runtime.analytics_path)
+        return dg.MaterializeResult(metadata={"path": info["path"], "tables": info["tables"],
+                                              "views": info["views"], "size_bytes": info["bytes"]})
+
+    return analytics_copy

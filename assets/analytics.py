@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.common import DERIVED_GROUP, WRITER_POOL, open_store
-from pipelines import calendar, metrics, store
+from pipelines import calendar, charts, metrics, store
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
 
@@ -41,7 +41,11 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
         with open_store(duckdb) as con, store.transaction(con):
             rows = metrics.compute_watchlist(con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark)
             latest = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [end]).df()
-        meta = {"rows_written": rows, "sessions": f"{first} .. {end}"}
+            names = charts.names_markdown(con, cfg, end)
+            chart = charts.as_markdown_image(charts.watchlist_chart(con, cfg, end), "last 60 sessions")
+        meta = {"rows_written": rows, "sessions": f"{first} .. {end}",
+                "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}"),
+                "chart": dg.MetadataValue.md(chart)}
         if len(latest):
             row = latest.iloc[0]
             meta |= {"latest_cap_change_5d_usd": float(row["cap_change_5d"] or 0),

@@ -78,7 +78,46 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--json", action="store_true", help="print the report as JSON")
     bt.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
     bt.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB)")
+    q = sub.add_parser(
+        "sql", help="run a read-only SQL query on the analysts' copy",
+        description="Run a read-only query on the analysts' copy of the database (<db>.analytics.duckdb, refreshed "
+                    "at the end of every run) and print the result. Never touches the live file, so it can run "
+                    "while the pipeline writes. Tables and views: see the README's schema section.",
+        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("query", help='e.g. "SELECT * FROM weekly_drawdowns WHERE ticker = \'NVDA\' ORDER BY week_end"')
+    q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    q.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB); its analytics copy is read")
     return parser
+
+
+def cmd_sql(args) -> int:
+    import duckdb
+
+    from pipelines.config import Runtime
+
+    runtime = Runtime.from_env({**os.environ, "MARKET_MONITOR_SOURCE": "replay", "MARKET_MONITOR_REPLAY_DIR": "."})
+    path = runtime.analytics_path
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist yet: it is written at the end of `market-monitor run`")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        frame = con.execute(args.query).df()
+    except duckdb.Error as exc:
+        raise ValueError(f"query failed: {exc}") from None
+    finally:
+        con.close()
+    if args.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        with pd_options():
+            print(frame.to_string(index=False) if len(frame) else "(no rows)")
+    return 0
+
+
+def pd_options():
+    import pandas as pd
+
+    return pd.option_context("display.max_rows", 500, "display.width", 200, "display.max_columns", 50)
 
 
 def cmd_backtest(args) -> int:
@@ -160,7 +199,7 @@ def cmd_snapshot(args) -> int:
     return 1 if batch.missing else 0
 
 
-COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot, "backtest": cmd_backtest}
+COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot, "backtest": cmd_backtest, "sql": cmd_sql}
 
 
 def main(argv: list[str] | None = None) -> int:

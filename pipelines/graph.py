@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assets.alerting import build_alerting_assets
+from assets.alerting import build_alerting_assets, build_publish_asset
 from assets.analytics import build_analytics_assets
 from assets.market_data import build_market_data_assets
 from pipelines.config import MonitorConfig
@@ -15,4 +15,5 @@ def build_assets(cfg: MonitorConfig) -> list:
         *build_market_data_assets(cfg, partitions),
         *build_analytics_assets(cfg, partitions),
         *build_alerting_assets(cfg, partitions),
+        build_publish_asset(cfg, partitions),
     ]

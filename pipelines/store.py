@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipelines import calendar
 from pipelines.sources.base import PriceBatch
-from pipelines.sqlfiles import execute_script, migrations, sql
+from pipelines.sqlfiles import execute_script, migrations, sql, views
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -66,9 +66,16 @@ def sync_sessions(con: duckdb.DuckDBPyConnection) -> int:
     return len(days)
 
 
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The analysts' views (sql/views/), recreated so a changed definition takes effect."""
+    for _name, text in views():
+        con.execute(text)
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     migrate(con)
     sync_sessions(con)
+    create_views(con)
 
 
 def _upsert(con, statement: str, frame: pd.DataFrame, source: str, fetched_at: dt.datetime) -> int:
