@@ -11,7 +11,10 @@ import dagster as dg
 from pipelines import calendar
 from pipelines.config import MonitorConfig, Runtime, load_config
 from pipelines.graph import build_assets
+from pipelines.progress import progress_logger
 from pipelines.resources import build_resources
+
+JOB_NAME = "nightly"
 
 
 @dataclass
@@ -51,17 +54,17 @@ def _first_error(result: dg.ExecuteInProcessResult) -> str:
 
 
 def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date],
-                         instance: dg.DagsterInstance | None = None, tags: dict | None = None,
-                         log_level: str = "WARNING") -> RunReport:
+                         instance: dg.DagsterInstance | None = None, tags: dict | None = None) -> RunReport:
     cfg = load_config(cfg_path)
     run_tags = {"dagster/asset_partition_range_start": sessions[0].isoformat(),
                 "dagster/asset_partition_range_end": sessions[-1].isoformat(), **(tags or {})}
-    result = dg.materialize(
-        build_assets(cfg),
-        resources=build_resources(runtime, cfg_path),
+    # The graph the UI and the schedule run, under the schedule's job name, so all runs share one history.
+    defs = dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path),
+                          jobs=[dg.define_asset_job(JOB_NAME)], loggers={"progress": progress_logger})
+    result = defs.resolve_job_def(JOB_NAME).execute_in_process(
         instance=instance or instance_for_cli(),
         tags=run_tags,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_config={"loggers": {"progress": {}}},
         raise_on_error=False,
     )
     report = RunReport(result.run_id, result.success, sessions)

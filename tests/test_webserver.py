@@ -1,0 +1,89 @@
+"""The Dagster UI's view of the project: start `dagster dev` on loopback and ask its GraphQL API."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERY = """{
+  repositoriesOrError { ... on RepositoryConnection { nodes {
+    schedules { name cronSchedule executionTimezone scheduleState { status } }
+    sensors { name sensorState { status } }
+    jobs { name }
+  } } }
+  assetNodes { assetKey { path } groupName assetChecksOrError { ... on AssetChecks { checks { name } } } }
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def graphql(port: int, query: str) -> dict:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())["data"]
+
+
+@pytest.fixture
+def dagster_dev(tmp_path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    port = free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+           "MARKET_MONITOR_SOURCE": "replay", "MARKET_MONITOR_REPLAY_DIR": str(tmp_path)}
+    dagster = Path(sys.executable).parent / "dagster"
+    # its own process group: `dagster dev` may ignore SIGTERM, and its children must go with it
+    proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                data = graphql(port, QUERY)
+                if data["assetNodes"]:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None, "dagster dev exited"
+            assert time.monotonic() < deadline, "dagster dev did not answer within 120 s"
+            time.sleep(1)
+        yield port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
+    data = graphql(dagster_dev, QUERY)
+    assets = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
+    assert set(assets) == {"daily_prices", "shares_outstanding", "earnings", "metrics_daily", "watchlist_daily",
+                           "alerts", "slack_notifications", "analytics_copy"}
+    checks = {k: {c["name"] for c in v["assetChecksOrError"]["checks"]} for k, v in assets.items()}
+    assert checks["daily_prices"] == {"bars_present", "prices_valid", "moves_plausible"}
+    assert checks["alerts"] == {"data_complete"} and checks["slack_notifications"] == {"notifications_delivered"}
+    [repo] = data["repositoriesOrError"]["nodes"]
+    [schedule] = repo["schedules"]
+    assert (schedule["name"], schedule["cronSchedule"], schedule["executionTimezone"]) == \
+        ("nightly_schedule", "30 18 * * 1-5", "America/New_York")
+    assert schedule["scheduleState"]["status"] == "RUNNING"
+    assert {s["name"] for s in repo["sensors"]} == {"slack_on_run_failure"}
+    assert "nightly" in {j["name"] for j in repo["jobs"]}
