@@ -53,28 +53,27 @@ def check_moves_plausible(con, symbols, start, end, max_move: float = MAX_ONE_SE
     return CheckOutcome("moves_plausible", not rows, desc, {"implausible_moves": moves[:50]})
 
 
-def _ages(con, symbols, as_of, eps_lag):
-    rows = con.execute(sql("checks/fundamentals_age"), {"symbols": symbols, "as_of": as_of, "eps_lag": eps_lag})
-    return rows.fetchall()
+def _freshness(con, name: str, column: int, tickers, as_of: dt.date, max_age_days: int, eps_lag: int,
+               none_text: str, old_text: str, ok_text: str) -> CheckOutcome:
+    rows = con.execute(sql("checks/fundamentals_age"), {"symbols": tickers, "as_of": as_of, "eps_lag": eps_lag})
+    problems = []
+    for row in rows.fetchall():
+        ticker, known = row[0], row[column]
+        if known is None:
+            problems.append(f"{ticker}: {none_text}")
+        elif (as_of - known).days > max_age_days:
+            problems.append(f"{ticker}: {old_text.format(date=known, days=(as_of - known).days)}")
+    desc = ok_text.format(days=max_age_days) if not problems else "; ".join(problems)
+    return CheckOutcome(name, not problems, desc, {"problems": problems, "as_of": as_of.isoformat()})
 
 
 def check_shares_fresh(con, tickers, as_of: dt.date, max_age_days: int, eps_lag: int) -> CheckOutcome:
-    problems = []
-    for ticker, shares_as_of, _eps in _ages(con, tickers, as_of, eps_lag):
-        if shares_as_of is None:
-            problems.append(f"{ticker}: no share count (no market cap)")
-        elif (as_of - shares_as_of).days > max_age_days:
-            problems.append(f"{ticker}: count as of {shares_as_of} ({(as_of - shares_as_of).days} days old)")
-    desc = f"every ticker has a share count at most {max_age_days} days old" if not problems else "; ".join(problems)
-    return CheckOutcome("shares_fresh", not problems, desc, {"problems": problems, "as_of": as_of.isoformat()})
+    return _freshness(con, "shares_fresh", 1, tickers, as_of, max_age_days, eps_lag,
+                      "no share count (no market cap)", "count as of {date} ({days} days old)",
+                      "every ticker has a share count at most {days} days old")
 
 
 def check_eps_fresh(con, tickers, as_of: dt.date, max_age_days: int, eps_lag: int) -> CheckOutcome:
-    problems = []
-    for ticker, _shares, eps_known_on in _ages(con, tickers, as_of, eps_lag):
-        if eps_known_on is None:
-            problems.append(f"{ticker}: no EPS known (no P/E)")
-        elif (as_of - eps_known_on).days > max_age_days:
-            problems.append(f"{ticker}: latest EPS known since {eps_known_on}")
-    desc = f"every ticker has EPS announced within {max_age_days} days" if not problems else "; ".join(problems)
-    return CheckOutcome("eps_fresh", not problems, desc, {"problems": problems, "as_of": as_of.isoformat()})
+    return _freshness(con, "eps_fresh", 2, tickers, as_of, max_age_days, eps_lag,
+                      "no EPS known (no P/E)", "latest EPS known since {date}",
+                      "every ticker has EPS announced within {days} days")
