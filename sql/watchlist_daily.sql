@@ -1,5 +1,6 @@
 -- watchlist_daily for [$start, $end]. 5-session changes are summed over the names with a market cap at both
 -- ends of the window, so an IPO inside it is not a gain and a missing bar is not a loss.
+-- Sums are ordered by ticker: floating-point addition depends on order, and a re-run must give identical rows.
 DELETE FROM watchlist_daily WHERE date BETWEEN $start AND $end;
 
 INSERT INTO watchlist_daily
@@ -27,10 +28,11 @@ SELECT j.date,
        count(*) AS n_expected,
        coalesce(list(j.ticker ORDER BY j.ticker) FILTER (WHERE NOT j.has_bar), []) AS missing_tickers,
        count(j.market_cap) AS n_with_market_cap,
-       sum(j.market_cap) AS total_market_cap,
+       sum(j.market_cap ORDER BY j.ticker) AS total_market_cap,
        count(*) FILTER (WHERE j.market_cap IS NOT NULL AND j.cap_5_ago IS NOT NULL) AS n_cap_pairs,
-       sum(j.market_cap - j.cap_5_ago) AS cap_change_5d,
-       sum(j.market_cap - j.cap_5_ago) / sum(j.cap_5_ago) FILTER (WHERE j.market_cap IS NOT NULL) AS cap_return_5d,
+       sum(j.market_cap - j.cap_5_ago ORDER BY j.ticker) AS cap_change_5d,
+       sum(j.market_cap - j.cap_5_ago ORDER BY j.ticker)
+           / sum(j.cap_5_ago ORDER BY j.ticker) FILTER (WHERE j.market_cap IS NOT NULL) AS cap_return_5d,
        count(*) FILTER (WHERE j.return_5d < 0) AS n_down_5d,
        arg_min(j.ticker, j.return_5d) AS worst_ticker,
        min(j.return_5d) AS worst_return_5d,

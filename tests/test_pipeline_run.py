@@ -97,6 +97,14 @@ def test_replay_of_real_autumn_2025(tmp_path, shared_market):
     fired = [r[0] for r in con.execute("SELECT as_of FROM alerts WHERE rule = 'sector_selloff' "
                                        "AND as_of BETWEEN '2025-11-04' AND '2025-11-07' ORDER BY 1").fetchall()]
     assert fired, "sector_selloff must fire in the week of 2025-11-03"
+    tables = ("prices_daily", "metrics_daily", "watchlist_daily", "alerts")
+    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    con.close()
+    again = cli("run", "--source", "replay", "--replay-dir", str(shared_market), "--start", "2025-10-01",
+                "--end", "2025-11-28", env={"MARKET_MONITOR_DB": str(db)})
+    assert again.returncode == 0, again.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables} == before  # bit for bit
     con.close()
     report = cli("backtest", "--start", "2025-10-01", "--end", "2025-11-28", "--json",
                  env={"MARKET_MONITOR_DB": str(db)})
