@@ -181,21 +181,14 @@ def cmd_run(args) -> int:
 
 def cmd_snapshot(args) -> int:
     from pipelines.config import Runtime, load_config
-    from pipelines.sources.snapshot import write_snapshot
+    from pipelines.sources.snapshot import take_snapshot
     from pipelines.sources.yahoo import YFinanceSource
 
     cfg = load_config(args.config) if args.config else load_config()
     runtime = Runtime.from_env({**os.environ, "MARKET_MONITOR_SOURCE": "yfinance"})
     source = YFinanceSource(runtime.data_dir / "yfinance-cache", timeout=cfg.history.fetch_timeout_seconds)
-    print(f"market-monitor: fetching {', '.join(cfg.symbols)} {args.start} .. {args.end} from yfinance", flush=True)
-    batch = source.fetch_prices(cfg.symbols, args.start, args.end)
-    print(f"  prices: {len(batch.prices)} rows" + (f", missing: {', '.join(batch.missing)}" if batch.missing else ""),
-          flush=True)
-    fundamentals = source.fetch_fundamentals(cfg.watchlist.tickers, args.start, args.end)
-    for problem in fundamentals.problems:
-        print(f"  warning: {problem}")
-    written = write_snapshot(batch, fundamentals, Path(args.out))
-    print(f"  wrote {len(written)} files to {args.out}: " + ", ".join(f"{k} ({v})" for k, v in written.items()))
+    batch, _fundamentals, _written = take_snapshot(source, cfg.symbols, cfg.watchlist.tickers, args.start,
+                                                   args.end, Path(args.out), say=lambda line: print(line, flush=True))
     return 1 if batch.missing else 0
 
 

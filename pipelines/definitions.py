@@ -9,7 +9,7 @@ from pipelines.graph import build_assets
 from pipelines.partitions import session_partitions
 from pipelines.resources import build_resources
 from pipelines.schedules import build_nightly
-from pipelines.sensors import build_run_failure_sensor
+from pipelines.sensors import build_failed_checks_sensor, build_run_failure_sensor
 
 
 def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = None) -> dg.Definitions:
@@ -18,7 +18,8 @@ def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = Non
     runtime = runtime or Runtime.from_env()
     job, schedule = build_nightly(cfg, session_partitions(cfg.history.start))
     return dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path), jobs=[job],
-                          schedules=[schedule], sensors=[build_run_failure_sensor()])
+                          schedules=[schedule],
+                          sensors=[build_run_failure_sensor(), build_failed_checks_sensor()])
 
 
 defs = build_definitions()

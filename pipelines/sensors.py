@@ -1,4 +1,5 @@
-"""Run failures reach Slack, through the same client, retries and settings as the alerts.
+"""Ops notices on Slack: failed runs and failed ERROR checks, through the same client and retries as the alerts
+(to SLACK_OPS_CHANNEL when set, else SLACK_CHANNEL).
 
 dagster-slack's make_slack_on_run_failure_sensor cannot skip runs that Dagster will retry
 (tag dagster/will_retry=true) and takes only a bot token; this sensor does both and also speaks to webhooks.
@@ -37,7 +38,7 @@ def build_run_failure_sensor() -> dg.RunFailureSensorDefinition:
         run = context.dagster_run
         if run.tags.get(WILL_RETRY_TAG) == "true":
             return dg.SkipReason(f"run {run.run_id} will be retried")
-        sender = build_sender(SlackSettings.from_env())
+        sender = build_sender(SlackSettings.from_env().for_ops())
         if sender is None:
             return dg.SkipReason("no Slack settings")
         error = context.failure_event.message if context.failure_event else None
@@ -47,3 +48,47 @@ def build_run_failure_sensor() -> dg.RunFailureSensorDefinition:
         return None
 
     return slack_on_run_failure
+
+
+def failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """'asset.check: description' for every ERROR-severity check that failed in the run."""
+    records = instance.get_records_for_run(run_id=run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+                                           limit=1000).records
+    out = []
+    for record in records:
+        ev = record.event_log_entry.dagster_event.event_specific_data
+        if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
+            line = f"{ev.asset_key.to_user_string()}.{ev.check_name}: {ev.description or 'failed'}"
+            if line not in out:
+                out.append(line)
+    return out
+
+
+def build_failed_checks_sensor() -> dg.RunStatusSensorDefinition:
+    settings = SlackSettings.from_env()
+
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS, name="slack_on_failed_checks",
+        description="A failed check does not fail the run, so run-failure alerts never see it: this posts the "
+                    "ERROR-severity checks that failed in a successful run (missing bars, unusable prices, "
+                    "undelivered messages). WARN checks (stale fundamentals) stay in the UI.",
+        default_status=dg.DefaultSensorStatus.RUNNING if settings.configured else dg.DefaultSensorStatus.STOPPED,
+    )
+    def slack_on_failed_checks(context: dg.RunStatusSensorContext):
+        run = context.dagster_run
+        failed = failed_error_checks(context.instance, run.run_id)
+        if not failed:
+            return dg.SkipReason(f"run {run.run_id}: no ERROR check failed")
+        sender = build_sender(SlackSettings.from_env().for_ops())
+        if sender is None:
+            return dg.SkipReason("no Slack settings")
+        text = f":warning: market-monitor data checks failed in run {run.run_id[:8]} ({run.job_name}):\n" + \
+            "\n".join(f"- {line[:400]}" for line in failed[:10])
+        ui = os.environ.get("DAGSTER_UI_URL")
+        if ui:
+            text += f"\n<{ui.rstrip('/')}/runs/{run.run_id}|Open the run in Dagster>"
+        sender.post(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}], None,
+                    f"failed-checks:{run.run_id}")
+        return None
+
+    return slack_on_failed_checks

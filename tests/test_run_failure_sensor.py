@@ -43,3 +43,30 @@ def test_runs_that_will_be_retried_are_skipped_and_no_slack_means_stopped(monkey
     for k in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL"):
         monkeypatch.delenv(k, raising=False)
     assert build_run_failure_sensor().default_status == dg.DefaultSensorStatus.STOPPED
+
+
+def test_failed_error_checks_of_a_successful_run_reach_the_ops_channel(monkeypatch):
+    from pipelines.sensors import build_failed_checks_sensor
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("bars_present", asset="prices"),
+                           dg.AssetCheckSpec("moves_plausible", asset="prices")])
+    def prices():
+        return dg.MaterializeResult(check_results=[
+            dg.AssetCheckResult(check_name="bars_present", passed=False, description="missing bars: NVDA"),
+            dg.AssetCheckResult(check_name="moves_plausible", passed=False, severity=dg.AssetCheckSeverity.WARN)])
+
+    with FakeSlack() as slack, dg.instance_for_test() as instance:
+        for k, v in {**slack.env(), "SLACK_OPS_CHANNEL": "#ops"}.items():
+            monkeypatch.setenv(k, v)
+        result = dg.materialize([prices], instance=instance)
+        assert result.success  # a failed check does not fail the run
+        run = instance.get_run_by_id(result.run_id)
+        success = next(e for e in result.all_events if e.event_type_value == "PIPELINE_SUCCESS")
+        context = dg.build_run_status_sensor_context(sensor_name="slack_on_failed_checks", dagster_instance=instance,
+                                                     dagster_run=run, dagster_event=success)
+        sensor = build_failed_checks_sensor()
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+        sensor(context)
+        [post] = slack.posts()
+        assert post["channel"] == "#ops"
+        assert "prices.bars_present: missing bars: NVDA" in post["text"] and "moves_plausible" not in post["text"]

@@ -85,5 +85,5 @@ def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
     assert (schedule["name"], schedule["cronSchedule"], schedule["executionTimezone"]) == \
         ("nightly_schedule", "30 18 * * 1-5", "America/New_York")
     assert schedule["scheduleState"]["status"] == "RUNNING"
-    assert {s["name"] for s in repo["sensors"]} == {"slack_on_run_failure"}
+    assert {s["name"] for s in repo["sensors"]} == {"slack_on_run_failure", "slack_on_failed_checks"}
     assert "nightly" in {j["name"] for j in repo["jobs"]}

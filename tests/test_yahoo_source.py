@@ -127,3 +127,25 @@ def test_deadline_passes_errors_through_with_their_name():
 
     with pytest.raises(SourceError, match="OSError: Connection refused"):
         with_deadline(boom, 5, "yfinance prices")
+
+
+def test_snapshot_from_yfinance_replays_identically(tmp_path):
+    """`market-monitor snapshot`'s path: yfinance (fake Yahoo) -> snapshot folder -> replay source."""
+    from pipelines.sources.replay import ReplaySource
+    from pipelines.sources.snapshot import take_snapshot
+
+    days = calendar.sessions("2024-06-03", "2024-06-14")
+    charts = {"NVDA": chart_body("NVDA", [(d, 120.0 + i) for i, d in enumerate(days)], splits={D(2024, 6, 10): 10},
+                                 dividends={D(2024, 6, 11): 0.01}),
+              "^IXIC": chart_body("^IXIC", [(d, 17000.0 + i) for i, d in enumerate(days)])}
+    lines = []
+    with FakeYahoo(charts):
+        batch, _fund, written = take_snapshot(source(tmp_path), ["NVDA", "^IXIC"], [], days[0], days[-1],
+                                              tmp_path / "snap", say=lines.append)
+    assert written["NVDA.csv"] == 10 and written["^IXIC.csv"] == 10 and written["splits.csv"] == 1
+    replayed = ReplaySource(tmp_path / "snap").fetch_prices(["NVDA", "^IXIC"], days[0], days[-1])
+    cols = ["ticker", "date", "close", "adj_close"]
+    pd.testing.assert_frame_equal(replayed.prices[cols].reset_index(drop=True),
+                                  batch.prices[cols].sort_values(["ticker", "date"]).reset_index(drop=True))
+    assert replayed.splits[["ticker", "date", "ratio"]].values.tolist() == [["NVDA", D(2024, 6, 10), 10.0]]
+    assert any("prices: 20 rows" in line for line in lines)

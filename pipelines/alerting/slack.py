@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -48,13 +48,18 @@ class SlackSettings:
     webhook_url: str | None = None
     api_url: str = DEFAULT_API_URL
     timeout: int = 15
+    ops_channel: str | None = None  # run failures and failed checks; default: channel
 
     @classmethod
     def from_env(cls, env=None) -> SlackSettings:
         env = os.environ if env is None else env
         return cls(bot_token=env.get("SLACK_BOT_TOKEN") or None, channel=env.get("SLACK_CHANNEL") or None,
                    webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
-                   api_url=env.get("SLACK_API_URL") or DEFAULT_API_URL)
+                   api_url=env.get("SLACK_API_URL") or DEFAULT_API_URL,
+                   ops_channel=env.get("SLACK_OPS_CHANNEL") or None)
+
+    def for_ops(self) -> SlackSettings:
+        return replace(self, channel=self.ops_channel or self.channel)
 
     @property
     def configured(self) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.sources.base import Fundamentals, PriceBatch
+from pipelines.sources.base import Fundamentals, PriceBatch, Source
 
 
 def _write(frame: pd.DataFrame, path: Path, columns: list[str], rename: dict | None = None) -> int:
@@ -32,3 +32,17 @@ def write_snapshot(batch: PriceBatch, fundamentals: Fundamentals, out: Path | st
                                       ["ticker", "ex_date", "dividend_per_share"], {"dividend": "dividend_per_share"})
     written["splits.csv"] = _write(batch.splits, out / "splits.csv", ["ticker", "date", "ratio"])
     return written
+
+
+def take_snapshot(source: Source, symbols: list[str], tickers: list[str], start, end, out: Path | str,
+                  say=print) -> tuple[PriceBatch, Fundamentals, dict[str, int]]:
+    """Fetch prices (one batched call) and fundamentals from `source` and write them as a snapshot folder."""
+    say(f"market-monitor: fetching {', '.join(symbols)} {start} .. {end} from {source.name}")
+    batch = source.fetch_prices(symbols, start, end)
+    say(f"  prices: {len(batch.prices)} rows" + (f", missing: {', '.join(batch.missing)}" if batch.missing else ""))
+    fundamentals = source.fetch_fundamentals(tickers, start, end)
+    for problem in fundamentals.problems:
+        say(f"  warning: {problem}")
+    written = write_snapshot(batch, fundamentals, out)
+    say(f"  wrote {len(written)} files to {out}: " + ", ".join(f"{k} ({v})" for k, v in written.items()))
+    return batch, fundamentals, written
