@@ -47,10 +47,6 @@ class Episode:
         return min(self.findings, key=lambda f: MAGNITUDE[f.rule](f.metrics))
 
 
-def session_index(days: list[dt.date]) -> dict[dt.date, int]:
-    return {d: i for i, d in enumerate(days)}
-
-
 def build_episodes(findings: list[Finding], evaluated_until: dt.date, resolve_after: int,
                    since: dt.date | None = None) -> list[Episode]:
     """Group findings into episodes; an episode resolves `resolve_after` sessions after it last held,
@@ -59,7 +55,7 @@ def build_episodes(findings: list[Finding], evaluated_until: dt.date, resolve_af
         return []
     start = since or min(f.as_of for f in findings)
     days = calendar.sessions(start, calendar.sessions_back(evaluated_until, -resolve_after - 1))
-    idx = session_index(days)
+    idx = {d: i for i, d in enumerate(days)}
     out: list[Episode] = []
     current: dict[tuple[str, str], Episode] = {}
     for f in sorted(findings, key=lambda f: (f.as_of, f.rule, f.subject)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,12 +130,3 @@ def fundamentals_due(con, tickers: list[str], source: str, max_age_days: int, no
     ).fetchall())
     cutoff = now - dt.timedelta(days=max_age_days)
     return [t for t in tickers if not t.startswith("^") and (t not in rows or rows[t] < cutoff)]
-
-
-def table_counts(con, tables: list[str]) -> dict[str, int]:
-    out = {}
-    for table in tables:
-        if not re.fullmatch(r"[a-z_]+", table):
-            raise ValueError(table)
-        out[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return out

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import calendar, evaluation, metrics, store
-from pipelines.config import MonitorConfig, Rules, Watchlist
+from pipelines.config import MonitorConfig, Watchlist
 from pipelines.sources.base import PriceBatch
 
 NOW = dt.datetime(2026, 1, 5, 23, 0)
@@ -64,7 +64,3 @@ class Market:
     def watch(self, day: dt.date) -> dict:
         frame = self.con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [day]).df()
         return frame.iloc[0].to_dict()
-
-
-def rules_default() -> Rules:
-    return Rules()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -58,7 +57,3 @@ def basic_snapshot(folder: Path, start="2024-06-03", end="2024-08-30", tickers=N
                        eps=[(t, q, "", 1.0) for t in tickers
                             for q in ("2023-03-31", "2023-06-30", "2023-09-30", "2023-12-31")])
     return folder
-
-
-def session(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)

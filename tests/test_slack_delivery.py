@@ -1,6 +1,5 @@
 """Slack delivery through the real slack_sdk client against a local server speaking the Slack Web API."""
 
-import datetime as dt
 import json
 
 import pytest
@@ -180,7 +179,3 @@ def test_settings_describe_without_secrets():
     s = SlackSettings.from_env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "#c"})
     assert s.configured and TOKEN not in s.describe()
     assert not SlackSettings.from_env({}).configured
-
-
-def _day(s: str) -> dt.date:
-    return dt.date.fromisoformat(s)
