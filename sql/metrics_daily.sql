@@ -19,35 +19,38 @@ eps_ttm AS (
     WINDOW q AS (PARTITION BY ticker ORDER BY known_on, period_end ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)
     QUALIFY row_number() OVER (PARTITION BY ticker, known_on ORDER BY period_end DESC) = 1
 ),
-fundamentals AS (
-    -- share count and TTM EPS in force from each date either changes: one small table, one as-of join below
-    -- (only the events in force during [$lookback, $end]: the last one before it, and those inside)
-    SELECT ev.ticker, ev.date, sh.shares, sh.date AS shares_as_of, e.eps_ttm
-    FROM (SELECT ticker, date FROM shares_outstanding UNION SELECT ticker, effective_date FROM eps_ttm) ev
-    SEMI JOIN (SELECT ticker, max(date) AS since
-               FROM (SELECT ticker, date FROM shares_outstanding UNION ALL SELECT ticker, effective_date FROM eps_ttm)
-               WHERE date <= $lookback GROUP BY ticker
-               UNION ALL SELECT DISTINCT ticker, $lookback FROM eps_ttm
-               UNION ALL SELECT DISTINCT ticker, $lookback FROM shares_outstanding) w
-         ON w.ticker = ev.ticker AND ev.date >= w.since AND ev.date <= $end
-    ASOF LEFT JOIN shares_outstanding sh ON sh.ticker = ev.ticker AND sh.date <= ev.date
-    ASOF LEFT JOIN eps_ttm e ON e.ticker = ev.ticker AND e.effective_date <= ev.date
-),
 recent AS (
     SELECT ticker, date, close, adj_close FROM prices_daily WHERE date BETWEEN $lookback AND $end
 ),
 spans AS (
     SELECT ticker, min(date) AS first_date, max(date) AS last_date FROM recent GROUP BY ticker
 ),
-grid AS (
-    SELECT sp.ticker, s.date, s.session_idx, p.close, p.adj_close, coalesce(p.adj_close, p.close) AS ret_px
+changes AS (
+    -- each ticker's span cut where its share count or TTM EPS changes: the first session, then every change
+    SELECT ticker, first_date AS date FROM spans
+    UNION
+    SELECT sp.ticker, ev.date
     FROM spans sp
-    JOIN trading_sessions s ON s.date BETWEEN sp.first_date AND sp.last_date
-    LEFT JOIN recent p ON p.ticker = sp.ticker AND p.date = s.date
+    JOIN (SELECT ticker, date FROM shares_outstanding UNION SELECT ticker, effective_date FROM eps_ttm) ev
+      ON ev.ticker = sp.ticker AND ev.date > sp.first_date AND ev.date <= sp.last_date
+),
+segments AS (
+    -- the figures in force on each piece: as-of joins on these few rows, not on every session
+    SELECT c.ticker, c.date AS seg_from,
+           coalesce(lead(c.date) OVER (PARTITION BY c.ticker ORDER BY c.date) - 1, sp.last_date) AS seg_to,
+           sh.shares, sh.date AS shares_as_of, e.eps_ttm
+    FROM changes c
+    JOIN spans sp ON sp.ticker = c.ticker
+    ASOF LEFT JOIN shares_outstanding sh ON sh.ticker = c.ticker AND sh.date <= c.date
+    ASOF LEFT JOIN eps_ttm e ON e.ticker = c.ticker AND e.effective_date <= c.date
 ),
 facts AS (
-    SELECT g.*, f.shares AS shares_outstanding, f.shares_as_of, g.close * f.shares AS market_cap, f.eps_ttm
-    FROM grid g ASOF LEFT JOIN fundamentals f ON f.ticker = g.ticker AND f.date <= g.date
+    -- a dense grid of sessions per ticker (NULL close where a bar is missing)
+    SELECT sg.ticker, s.date, s.session_idx, p.close, p.adj_close, coalesce(p.adj_close, p.close) AS ret_px,
+           sg.shares AS shares_outstanding, sg.shares_as_of, p.close * sg.shares AS market_cap, sg.eps_ttm
+    FROM segments sg
+    JOIN trading_sessions s ON s.date BETWEEN sg.seg_from AND sg.seg_to
+    LEFT JOIN recent p ON p.ticker = sg.ticker AND p.date = s.date
 ),
 windows AS (
     SELECT *,
