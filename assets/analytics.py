@@ -42,10 +42,9 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
             rows = metrics.compute_watchlist(con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark)
             latest = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [end]).df()
             names = charts.names_markdown(con, cfg, end)
-            chart = charts.as_markdown_image(charts.watchlist_chart(con, cfg, end), "last 60 sessions")
+        # The chart, which marks alert sessions, is drawn by the alerts asset once tonight's rules have run.
         meta = {"rows_written": rows, "sessions": f"{first} .. {end}",
-                "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}"),
-                "chart": dg.MetadataValue.md(chart)}
+                "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}")}
         if len(latest):
             row = latest.iloc[0]
             meta |= {"latest_cap_change_5d_usd": float(row["cap_change_5d"] or 0),
