@@ -16,7 +16,8 @@ from pipelines.config import MonitorConfig  # noqa: E402
 
 
 def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -> bytes | None:
-    start = calendar.sessions_back(calendar.sessions(end, end)[0] if calendar.is_session(end) else end, sessions - 1)
+    last = end if calendar.is_session(end) else calendar.previous_session(end)
+    start = calendar.sessions_back(last, sessions - 1)
     watch = con.execute("SELECT date, cap_return_5d, benchmark_return_5d FROM watchlist_daily "
                         "WHERE date BETWEEN ? AND ? ORDER BY date", [start, end]).df()
     if watch.empty:

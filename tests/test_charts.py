@@ -1,0 +1,22 @@
+import base64
+
+from pipelines import charts, rules
+from tests.scenario import Market
+
+
+def test_chart_and_table_for_the_ops_view(tmp_path):
+    m = Market(tmp_path / "mm.duckdb", ["AAA", "BBB", "CCC", "DDD"])
+    days = []
+    for name in ["AAA", "BBB", "CCC", "DDD"]:
+        days = m.series(name, "2025-09-02", [100.0] * 20 + [90.0])
+        m.shares(name, "2025-01-02", 1e9)
+    m.series("^IXIC", "2025-09-02", [1000.0] * 20 + [970.0])
+    findings = m.compute(days[0], days[-1])
+    rules.store_findings(m.con, findings, days[0], days[-1])
+    png = charts.watchlist_chart(m.con, m.cfg, days[-1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    md = charts.as_markdown_image(png)
+    assert md.startswith("![chart](data:image/png;base64,") and base64.b64decode(md.split(",", 1)[1][:-1]) == png
+    table = charts.names_markdown(m.con, m.cfg, days[-1])
+    assert "| AAA | 90.00 | -10.0% | -10.0B | -10.0% | n/m | 2025-01-02 |" in table
+    assert charts.watchlist_chart(m.con, m.cfg, days[0].replace(year=2020)) is None
