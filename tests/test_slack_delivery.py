@@ -179,3 +179,15 @@ def test_settings_describe_without_secrets():
     s = SlackSettings.from_env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "#c"})
     assert s.configured and TOKEN not in s.describe()
     assert not SlackSettings.from_env({}).configured
+
+
+def test_an_announced_episode_withdrawn_by_revised_data_is_resolved_in_its_thread(crash, slack):
+    nightly(crash, crash.days[10], sender_for(slack))
+    # Yahoo revises the crash away: the re-fetched bars no longer show it, so its findings disappear.
+    rules.store_findings(crash.con, [], crash.days[0], crash.days[-1])
+    nightly(crash, crash.days[11], sender_for(slack))
+    opening, withdrawn = slack.posts()
+    assert withdrawn["thread_ts"] == opening["ts"]
+    assert "Withdrawn: sector_selloff for WATCHLIST" in withdrawn["text"]
+    nightly(crash, crash.days[12], sender_for(slack))
+    assert len(slack.posts()) == 2  # withdrawn once

@@ -58,12 +58,15 @@ def derive_transitions(findings: list[Finding], evaluated_until: dt.date, resolv
 
 
 def record_transitions(con, transitions: list[Transition], notify_sessions: set[dt.date] | None,
-                       min_severity: str, now: dt.datetime, findings: list[Finding] = ()) -> int:
+                       min_severity: str, now: dt.datetime, findings: list[Finding] = (),
+                       until: dt.date | None = None) -> int:
     """Insert the transitions not recorded yet; `notify` is decided once, when first recorded.
 
     notify_sessions None means every session. An episode that holds on a notified session but was never
     announced (it opened during a backfill, or before the first run) is announced then as `firing`, as
     Alertmanager announces what is firing when it starts. A resolve is notified only for an announced episode.
+    An announced episode that the findings no longer contain (Yahoo revised the bars behind it) is resolved
+    on `until` as withdrawn, so nobody is left waiting for a resolve that would never come.
     """
     def loud(severity: str) -> bool:
         return SEVERITY_RANK[severity] >= SEVERITY_RANK[min_severity]
@@ -92,12 +95,28 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
             rows.append(_row(Transition(t.episode_key, t.rule, t.subject, t.opened_on, f.as_of, "firing", f.severity,
                                         f.metrics, f.message), True, now))
             announced.add(t.episode_key)
+    if until is not None:
+        rows += [_row(t, due(until), now) for t in _withdrawn(con, transitions, until)]
     before = con.execute("SELECT count(*) FROM alert_events").fetchone()[0]
     if rows:
         con.executemany("INSERT OR IGNORE INTO alert_events (episode_key, rule, subject, opened_on, session, "
                         "transition, severity, metrics, message, notify, recorded_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return con.execute("SELECT count(*) FROM alert_events").fetchone()[0] - before
+
+
+def _withdrawn(con, transitions: list[Transition], until: dt.date) -> list[Transition]:
+    derived = {t.episode_key for t in transitions}
+    rows = con.execute(
+        "SELECT episode_key, any_value(rule), any_value(subject), any_value(opened_on), "
+        "arg_max(severity, CASE severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END) "
+        "FROM alert_events WHERE opened_on <= ? GROUP BY episode_key "
+        "HAVING bool_or(notify AND transition <> 'resolve') AND NOT bool_or(transition = 'resolve')",
+        [until]).fetchall()
+    return [Transition(key, rule, subject, opened, until, "resolve", severity, None,
+                       f"Withdrawn: {rule} for {subject} (since {opened}) no longer holds after the data behind it "
+                       "was revised.")
+            for key, rule, subject, opened, severity in rows if key not in derived]
 
 
 def _same_episode(transitions: list[Transition], opening: Transition, day: dt.date) -> bool:

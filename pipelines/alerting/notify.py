@@ -47,7 +47,7 @@ def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date
     report = NotifyReport(dry_run=sender is None)
     with store.transaction(con):
         report.transitions_recorded = record_transitions(con, transitions, notify_sessions,
-                                                         cfg.alerts.notify_min_severity, now, findings)
+                                                         cfg.alerts.notify_min_severity, now, findings, until)
         report.queued = outbox.compose(con, cfg.watchlist.tickers, cfg.watchlist.benchmark, run_url,
                                        dry_run=sender is None, now=now,
                                        min_severity=cfg.alerts.notify_min_severity)
