@@ -41,10 +41,10 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
     def alerts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         first = recompute_start(cfg, start)
-        with open_store(duckdb) as con, store.transaction(con):
-            findings = evaluation.evaluate_range(con, cfg, first, end)
-            rows = rules.store_findings(con, findings, first, end)
         with open_store(duckdb) as con:
+            with store.transaction(con):
+                findings = evaluation.evaluate_range(con, cfg, first, end)
+                rows = rules.store_findings(con, findings, first, end)
             names = charts.names_markdown(con, cfg, end)
             chart = charts.as_markdown_image(charts.watchlist_chart(con, cfg, end), "last 60 sessions")
         in_run = [f for f in findings if f.as_of >= start]
