@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from pipelines import calendar  # noqa: E402
 from pipelines.config import MonitorConfig  # noqa: E402
+from pipelines.fmt import pct  # noqa: E402
 
 
 def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -> bytes | None:
@@ -63,9 +64,6 @@ def names_markdown(con, cfg: MonitorConfig, day: dt.date) -> str:
     rows = con.execute("SELECT ticker, close, return_5d, cap_change_5d, drawdown_52w, pe_ttm, shares_as_of "
                        "FROM metrics_daily WHERE date = ? AND ticker IN (SELECT unnest(?::VARCHAR[])) "
                        "ORDER BY return_5d", [day, cfg.symbols]).fetchall()
-
-    def pct(x):
-        return "n/a" if x is None else f"{x * 100:+.1f}%"
 
     lines = ["| name | close | 5 sessions | 5-session $ | from 52w high | P/E | shares as of |",
              "|---|---:|---:|---:|---:|---:|---|"]

@@ -93,10 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_sql(args) -> int:
     import duckdb
 
-    from pipelines.config import Runtime
+    from pipelines.config import analytics_path, db_path_from_env
 
-    runtime = Runtime.from_env({**os.environ, "MARKET_MONITOR_SOURCE": "replay", "MARKET_MONITOR_REPLAY_DIR": "."})
-    path = runtime.analytics_path
+    path = analytics_path(db_path_from_env())
     if not path.is_file():
         raise ValueError(f"{path} does not exist yet: it is written at the end of `market-monitor run`")
     con = duckdb.connect(str(path), read_only=True)
@@ -126,13 +125,13 @@ def cmd_backtest(args) -> int:
     import duckdb
 
     from pipelines.backtest import format_text, run_backtest
-    from pipelines.config import Runtime, load_config
+    from pipelines.config import db_path_from_env, load_config
 
     cfg = load_config()
-    runtime = Runtime.from_env({**os.environ, "MARKET_MONITOR_SOURCE": "replay", "MARKET_MONITOR_REPLAY_DIR": "."})
-    if not runtime.db_path.is_file():
-        raise ValueError(f"{runtime.db_path} does not exist: run `market-monitor run` first")
-    con = duckdb.connect(str(runtime.db_path), read_only=True)
+    db = db_path_from_env()
+    if not db.is_file():
+        raise ValueError(f"{db} does not exist: run `market-monitor run` first")
+    con = duckdb.connect(str(db), read_only=True)
     try:
         report = run_backtest(con, cfg, args.start, args.end)
     finally:

@@ -257,7 +257,7 @@ class Runtime:
 
     @property
     def analytics_path(self) -> Path:
-        return self.db_path.with_name(self.db_path.stem + ".analytics.duckdb")
+        return analytics_path(self.db_path)
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> Runtime:
@@ -268,5 +268,16 @@ class Runtime:
         replay = env.get("MARKET_MONITOR_REPLAY_DIR")
         if source == "replay" and not replay:
             raise ConfigError("MARKET_MONITOR_REPLAY_DIR: required when MARKET_MONITOR_SOURCE=replay")
-        db = Path(env.get("MARKET_MONITOR_DB") or "data/market_monitor.duckdb")
-        return cls(db_path=db.resolve(), source=source, replay_dir=Path(replay).resolve() if replay else None)
+        return cls(db_path=db_path_from_env(env), source=source,
+                   replay_dir=Path(replay).resolve() if replay else None)
+
+
+def db_path_from_env(env: dict | None = None) -> Path:
+    """MARKET_MONITOR_DB, or data/market_monitor.duckdb; all the read-only commands need to know."""
+    env = os.environ if env is None else env
+    return Path(env.get("MARKET_MONITOR_DB") or "data/market_monitor.duckdb").resolve()
+
+
+def analytics_path(db_path: Path) -> Path:
+    """The analysts' copy beside the live database."""
+    return db_path.with_name(db_path.stem + ".analytics.duckdb")

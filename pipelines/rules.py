@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipelines.config import MonitorConfig
+from pipelines.fmt import pct as _pct
+from pipelines.fmt import usd
 from pipelines.sqlfiles import sql
 
 WATCHLIST = "WATCHLIST"
@@ -50,14 +52,8 @@ def crossed(value: float | None, threshold: float, below: bool = True) -> bool:
     return value <= threshold + tol if below else value >= threshold - tol
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:+.1f}%"
-
-
 def _usd(x: float) -> str:
-    sign = "-" if x < 0 else "+"
-    x = abs(x)
-    return f"{sign}${x / 1e12:.2f}T" if x >= 1e12 else f"{sign}${x / 1e9:.0f}B"
+    return usd(x, decimals=0)  # rule messages round to whole billions
 
 
 def load_inputs(con, start: dt.date, end: dt.date, benchmark: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from pipelines.fmt import missing
+from pipelines.fmt import pct as _pct
+from pipelines.fmt import usd as _usd
 from pipelines.rules import SEVERITY_RANK
 
 ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
@@ -18,20 +20,8 @@ TITLE = {"sector_selloff": "AI sector sell-off", "benchmark_drop": "Benchmark dr
          "data_incomplete": "Incomplete data"}
 
 
-def _pct(x) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x * 100:+.1f}%"
-
-
-def _usd(x) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    sign = "-" if x < 0 else "+"
-    x = abs(x)
-    return f"{sign}${x / 1e12:.2f}T" if x >= 1e12 else f"{sign}${x / 1e9:.1f}B"
-
-
 def _num(x, fmt: str) -> str:
-    return "n/m" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+    return "n/m" if missing(x) else format(x, fmt)
 
 
 def name_table(con, session: dt.date, tickers: list[str], benchmark: str) -> str:

@@ -1,0 +1,23 @@
+"""How figures are written in messages and tables: one place, so Slack, the UI and the backtest agree."""
+
+from __future__ import annotations
+
+import math
+
+
+def missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def pct(x) -> str:
+    """A fraction as a signed percentage: -0.0704 -> "-7.0%"; "n/a" when unknown."""
+    return "n/a" if missing(x) else f"{x * 100:+.1f}%"
+
+
+def usd(x, decimals: int = 1) -> str:
+    """A dollar change in billions (trillions from $1T): -5.47e11 -> "-$547.0B"; "n/a" when unknown."""
+    if missing(x):
+        return "n/a"
+    sign = "-" if x < 0 else "+"
+    x = abs(x)
+    return f"{sign}${x / 1e12:.2f}T" if x >= 1e12 else f"{sign}${x / 1e9:.{decimals}f}B"
