@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "backtest", help="evaluate the rules over stored history and list the episodes",
         description="Evaluate every rule over the metrics stored for the range (run `market-monitor run` for it "
                     "first) and print, per rule, each episode: its first and last session and the deciding figures "
-                    "at its peak. Reads the database read-only; writes nothing.",
+                    "at its peak. Reads the analysts' copy (refreshed at the end of every run); writes nothing.",
         epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     bt.add_argument("--start", type=_date, required=True)
     bt.add_argument("--end", type=_date, required=True)
@@ -91,20 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_sql(args) -> int:
-    import duckdb
-
+    from pipelines import analysts
     from pipelines.config import analytics_path, db_path_from_env
 
-    path = analytics_path(db_path_from_env())
-    if not path.is_file():
-        raise ValueError(f"{path} does not exist yet: it is written at the end of `market-monitor run`")
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        frame = con.execute(args.query).df()
-    except duckdb.Error as exc:
-        raise ValueError(f"query failed: {exc}") from None
-    finally:
-        con.close()
+    frame = analysts.query(analytics_path(db_path_from_env()), args.query)
     if args.csv:
         sys.stdout.write(frame.to_csv(index=False))
     else:
@@ -122,16 +112,13 @@ def pd_options():
 def cmd_backtest(args) -> int:
     import json
 
-    import duckdb
-
+    from pipelines import analysts
     from pipelines.backtest import format_text, run_backtest
-    from pipelines.config import db_path_from_env, load_config
+    from pipelines.config import analytics_path, db_path_from_env, load_config
 
     cfg = load_config()
-    db = db_path_from_env()
-    if not db.is_file():
-        raise ValueError(f"{db} does not exist: run `market-monitor run` first")
-    con = duckdb.connect(str(db), read_only=True)
+    # The analysts' copy, like `sql`: a running pipeline holds the live file's lock, the copy never is locked.
+    con = analysts.open_copy(analytics_path(db_path_from_env()))
     try:
         report = run_backtest(con, cfg, args.start, args.end)
     finally:

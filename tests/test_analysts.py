@@ -1,9 +1,12 @@
 """Analysts read a copy: they never block the pipeline, and the pipeline never changes what they are reading."""
 
+import hashlib
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.synthetic import basic_snapshot, write_config
 from tests.test_pipeline_run import cli
@@ -62,3 +65,74 @@ def test_sql_command_reads_the_copy_and_refuses_writes(tmp_path):
     assert csv.stdout.splitlines() == ["ticker,weekly_return", "AMD,0.0"]
     write = cli("sql", "DELETE FROM alerts", env=env)
     assert write.returncode == 2 and "read-only" in write.stderr
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A small run whose live database and analysts' copy the door tests attack."""
+    tmp = tmp_path_factory.mktemp("door")
+    snap = basic_snapshot(tmp / "snap")
+    env = {"MARKET_MONITOR_DB": str(tmp / "data" / "mm.duckdb"),
+           "MARKET_MONITOR_CONFIG": str(write_config(tmp / "monitor.toml"))}
+    assert cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env).returncode == 0
+    return tmp, env
+
+
+def _live_state(db: Path) -> tuple:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        counts = tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                       for t in ("prices_daily", "outbox", "alerts", "metrics_daily"))
+    finally:
+        con.close()
+    return counts, hashlib.sha256(db.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("statement", [
+    "ATTACH '{live}' AS l (READ_WRITE); DELETE FROM l.prices_daily",
+    "ATTACH '{live}' AS l; DROP TABLE l.outbox",
+    "COPY (SELECT 'x') TO '{live}'",
+    "COPY prices_daily TO '{dir}/leak.csv'",
+    "EXPORT DATABASE '{dir}/export'",
+    "SELECT * FROM read_csv('{dir}/monitor.toml')",
+    "SET enable_external_access = true",
+    "INSTALL httpfs",
+    "DELETE FROM prices_daily",
+])
+def test_the_analysts_door_refuses_every_write_with_a_one_line_reason(published, statement):
+    tmp, env = published
+    live = tmp / "data" / "mm.duckdb"
+    before = _live_state(live)
+    files_before = sorted(p.name for p in tmp.rglob("*"))
+    result = cli("sql", statement.format(live=live, dir=tmp), env=env)
+    assert result.returncode == 2, result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("market-monitor: refused:"), line
+    assert _live_state(live) == before
+    assert sorted(p.name for p in tmp.rglob("*")) == files_before  # nothing written anywhere
+
+
+def test_the_analysts_door_still_answers_queries_and_backtests(published):
+    tmp, env = published
+    ok = cli("sql", "SELECT count(*) AS n FROM prices_daily", "--csv", env=env)
+    assert ok.returncode == 0 and ok.stdout.splitlines()[1] == str(7 * 63)
+    bad = cli("sql", "SELECT nope FROM prices_daily", env=env)
+    assert bad.returncode == 2 and bad.stderr.startswith("market-monitor: query failed: Binder Error")
+    assert len(bad.stderr.strip().splitlines()) == 1
+    report = cli("backtest", "--start", "2024-08-26", "--end", "2024-08-30", env=env)
+    assert report.returncode == 0, report.stderr
+
+
+def test_backtest_runs_while_a_writer_holds_the_live_database(published):
+    """A running pipeline holds the live file's lock; the backtest reads the analysts' copy instead."""
+    tmp, env = published
+    writer = subprocess.Popen([sys.executable, "-c", "import sys, duckdb\ncon = duckdb.connect(sys.argv[1])\n"
+                               "print('locked', flush=True)\nsys.stdin.readline()", str(tmp / "data" / "mm.duckdb")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "locked"
+        report = cli("backtest", "--start", "2024-08-26", "--end", "2024-08-30", env=env)
+        assert report.returncode == 0, report.stderr
+    finally:
+        writer.stdin.close()
+        writer.wait(timeout=30)
