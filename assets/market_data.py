@@ -24,8 +24,11 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
         check_specs=[
             spec("bars_present", "daily_prices", "Every symbol has a bar for every session of the run "
                  "(from its listing on)."),
-            spec("prices_valid", "daily_prices", "Closes positive, finite and inside the day's range.",
-                 blocking=True),
+            # Not blocking: a bar that cannot be true never reaches prices_daily (it is kept aside in
+            # rejected_facts), so downstream never reads it; blocking would silence every alert for the refetch
+            # window because of one bad bar. The session shows as missing (bars_present, data_incomplete).
+            spec("prices_valid", "daily_prices", "No bar of the sessions the run read was refused: closes positive, "
+                 "finite, believable and inside the day's range (refused bars are listed in rejected_facts)."),
             spec("moves_plausible", "daily_prices", "No one-session move beyond ±40% that no split explains."),
         ],
     )
@@ -36,9 +39,11 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
             summary = ingest.load_prices(con, monitor.source_client(), cfg, start, end)
             for symbol in summary.missing:
                 context.log.warning(f"{symbol}: the source returned no bars for {summary.fetch_start}..{end}")
+            for line in summary.rejected:
+                context.log.warning(line)
             outcomes = [
                 quality.check_bars_present(con, cfg.symbols, start, end),
-                quality.check_prices_valid(con, cfg.symbols, start, end),
+                quality.check_prices_valid(con, cfg.symbols, summary.fetch_start, end),
                 quality.check_moves_plausible(con, cfg.symbols, start, end),
             ]
         return dg.MaterializeResult(
@@ -48,6 +53,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 "fetched_range": f"{summary.fetch_start} .. {summary.fetch_end}",
                 "symbols_missing": dg.MetadataValue.json(summary.missing),
                 "splits_applied": dg.MetadataValue.json(summary.splits_applied),
+                "bars_refused": dg.MetadataValue.json(summary.rejected),
             },
             check_results=[check_result(o, warn=o.name == "moves_plausible") for o in outcomes],
         )

@@ -22,6 +22,7 @@ class LoadSummary:
     missing: list[str] = field(default_factory=list)
     splits_applied: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # facts that cannot be true, kept aside in rejected_facts
 
 
 def fetch_window(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
@@ -44,7 +45,8 @@ def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt
     fetch_start, fetch_end = fetch_window(con, cfg, start, end)
     batch = source.fetch_prices(cfg.symbols, fetch_start, fetch_end)
     stored = store.store_prices(con, batch, source.name, now)
-    return LoadSummary(fetch_start, fetch_end, stored["rows"], batch.missing, stored["splits_applied"])
+    return LoadSummary(fetch_start, fetch_end, stored["rows"], missing=batch.missing,
+                       splits_applied=stored["splits_applied"], rejected=stored["rejected"])
 
 
 def load_fundamentals(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date,
@@ -59,4 +61,5 @@ def load_fundamentals(con, source: Source, cfg: MonitorConfig, start: dt.date, e
     # Only tickers that answered count as refreshed: the others are asked again next run.
     answered = sorted(set(data.shares["ticker"]) | set(data.earnings["ticker"]))
     stored = store.store_fundamentals(con, data.shares, data.earnings, answered, source.name, now)
-    return LoadSummary(start, end, stored["shares_rows"], stored["earnings_rows"], problems=data.problems)
+    return LoadSummary(start, end, stored["shares_rows"], stored["earnings_rows"],
+                       problems=data.problems + stored["rejected"], rejected=stored["rejected"])

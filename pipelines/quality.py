@@ -37,10 +37,14 @@ def check_bars_present(con, symbols, start, end) -> CheckOutcome:
 
 
 def check_prices_valid(con, symbols, start, end) -> CheckOutcome:
+    """Every session the run read (its whole fetch window, not only its own sessions): a refused bar there is
+    named, so a bar that cannot be true is never silent, though it never reaches prices_daily."""
     bad = con.execute(sql("checks/bad_prices"), {"symbols": symbols, "start": start, "end": end}).fetchall()
-    desc = "all closes positive, finite and inside the day's range" if not bad else (
-        f"{len(bad)} unusable bar(s), first {bad[0][0]} {bad[0][1]}")
-    return CheckOutcome("prices_valid", not bad, desc, {"bad_bars": len(bad)})
+    lines = [f"{t} {d}: {reason}" for t, d, reason in bad]
+    desc = f"every bar of {start} .. {end} usable" if not bad else (
+        f"{len(bad)} bar(s) refused and kept aside (rejected_facts): " + "; ".join(lines[:5])
+        + (f"; and {len(bad) - 5} more" if len(bad) > 5 else ""))
+    return CheckOutcome("prices_valid", not bad, desc, {"bad_bars": len(bad), "refused": lines[:50]})
 
 
 def check_moves_plausible(con, symbols, start, end, max_move: float = MAX_ONE_SESSION_MOVE) -> CheckOutcome:

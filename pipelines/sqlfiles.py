@@ -31,11 +31,15 @@ def statements(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def used_params(statement: str, params: dict) -> dict:
+    """The named parameters a statement uses (DuckDB refuses extra ones)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", statement)}
+
+
 def execute_script(con, name: str, params: dict) -> None:
     """Run each statement of sql/<name>.sql with the named parameters it uses."""
     for stmt in statements(sql(name)):
-        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", stmt)}
-        con.execute(stmt, used)
+        con.execute(stmt, used_params(stmt, params))
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -11,8 +11,10 @@ import duckdb
 import pandas as pd
 
 from pipelines import calendar
+from pipelines.errors import InvalidData
+from pipelines.plausibility import DOOR_LIMITS, split_ratio_problem
 from pipelines.sources.base import PriceBatch
-from pipelines.sqlfiles import execute_script, migrations, sql, views
+from pipelines.sqlfiles import execute_script, migrations, sql, used_params, views
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -86,8 +88,69 @@ def _upsert(con, statement: str, frame: pd.DataFrame, source: str, fetched_at: d
     return len(frame)
 
 
+def _door(con, kind: str, frame: pd.DataFrame, keys: list[str], source: str, fetched_at: dt.datetime
+          ) -> tuple[pd.DataFrame, list[str]]:
+    """Split incoming facts into the usable ones and the ones that cannot be true; the latter are kept aside in
+    rejected_facts with their reason (and earlier rejects that now have a usable value are cleared).
+    Returns the usable rows and one line per rejected fact."""
+    if frame.empty:
+        return frame, []
+    frame = frame.reset_index(drop=True)
+    con.register("incoming", frame.assign(_row=range(len(frame))))
+    query = sql(f"door/{kind}_verdicts")
+    verdicts = con.execute(query, used_params(query, DOOR_LIMITS)).df()
+    con.unregister("incoming")
+    bad = verdicts[verdicts["reason"].notna()].sort_values("_row")
+    usable = frame.drop(index=bad["_row"].to_list())
+    con.register("rejected", bad.drop(columns="_row"))
+    con.register("accepted", usable[keys].set_axis(["ticker", "date"], axis=1))
+    execute_script(con, "door/record_rejects", {"kind": kind, "source": source, "fetched_at": fetched_at})
+    con.unregister("rejected")
+    con.unregister("accepted")
+    return usable, [f"{t} {d}: {kind} refused ({reason})" for t, d, reason in
+                    bad[["ticker", "date", "reason"]].itertuples(index=False)]
+
+
+def _check_split_ratios(splits: pd.DataFrame) -> None:
+    for ticker, day, ratio in splits[["ticker", "date", "ratio"]].itertuples(index=False):
+        problem = split_ratio_problem(ratio)
+        if problem:
+            raise InvalidData(f"{ticker} split on {day}: {problem}; nothing stored")
+
+
+def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -> list[str]:
+    """Put stored history on the basis of the splits the source reports, exactly once per split: new splits are
+    applied, and a stored split that the source now reports with another ratio, or no longer reports inside the
+    span of bars it sent, is revised or reversed (its ratio says what basis the stored rows are on)."""
+    _check_split_ratios(batch.splits)
+    con.register("incoming_splits", batch.splits)
+    con.register("incoming_prices", batch.prices)
+    contradicted = con.execute(sql("splits/contradicted")).fetchall()
+    new = con.execute(sql("splits/new")).fetchall()
+    con.unregister("incoming_splits")
+    con.unregister("incoming_prices")
+    changes = []
+    for ticker, day, old, revised in contradicted:
+        factor = (revised / old) if revised is not None else 1 / old
+        execute_script(con, "splits/restate_before", {"ticker": ticker, "date": day, "factor": factor})
+        if revised is None:
+            execute_script(con, "splits/forget", {"ticker": ticker, "date": day})
+            changes.append(f"{ticker} {day} {old:g}:1 withdrawn (history restored)")
+        else:
+            execute_script(con, "splits/record", {"ticker": ticker, "date": day, "ratio": revised,
+                                                  "source": source, "fetched_at": fetched_at})
+            changes.append(f"{ticker} {day} {old:g}:1 revised to {revised:g}:1")
+    for ticker, day, ratio in new:
+        execute_script(con, "splits/restate_before", {"ticker": ticker, "date": day, "factor": ratio})
+        execute_script(con, "splits/record", {"ticker": ticker, "date": day, "ratio": ratio, "source": source,
+                                              "fetched_at": fetched_at})
+        changes.append(f"{ticker} {day} {ratio:g}:1")
+    return changes
+
+
 def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -> dict:
-    """Upsert one price batch (and its split/dividend events) in one transaction."""
+    """Upsert one price batch (and its split/dividend events) in one transaction. Bars that cannot be true never
+    reach prices_daily: they are kept aside in rejected_facts, and a stored bar for that session is kept."""
     off_calendar = batch.prices[~batch.prices["date"].map(calendar.is_session)] if len(batch.prices) else None
     if off_calendar is not None and len(off_calendar):
         first = off_calendar.iloc[0]
@@ -95,32 +158,27 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
             f"{len(off_calendar)} price row(s) dated on non-sessions, e.g. {first['ticker']} {first['date']}"
         )
     with transaction(con):
-        splits_applied = []
-        if len(batch.splits):
-            con.register("incoming", batch.splits)
-            new = con.execute(sql("new_splits")).fetchall()
-            con.unregister("incoming")
-            for ticker, date, ratio in new:
-                execute_script(con, "apply_split", {"ticker": ticker, "date": date, "ratio": ratio,
-                                                    "source": source, "fetched_at": fetched_at})
-                splits_applied.append(f"{ticker} {date} {ratio:g}:1")
-        rows = _upsert(con, "upsert_prices", batch.prices, source, fetched_at)
+        splits_applied = _apply_splits(con, batch, source, fetched_at)
+        usable, rejected = _door(con, "price", batch.prices, ["ticker", "date"], source, fetched_at)
+        rows = _upsert(con, "upsert_prices", usable, source, fetched_at)
         _upsert(con, "upsert_dividends", batch.dividends, source, fetched_at)
         for ticker in sorted(set(batch.prices["ticker"])):
             con.execute(sql("record_fetch"), {"kind": "prices", "ticker": ticker, "source": source,
                                               "fetched_at": fetched_at})
-    return {"rows": rows, "splits_applied": splits_applied}
+    return {"rows": rows, "splits_applied": splits_applied, "rejected": rejected}
 
 
 def store_fundamentals(con, shares: pd.DataFrame, earnings: pd.DataFrame, tickers: list[str], source: str,
                        fetched_at: dt.datetime) -> dict:
     with transaction(con):
+        shares, bad_shares = _door(con, "shares", shares, ["ticker", "date"], source, fetched_at)
+        earnings, bad_eps = _door(con, "eps", earnings, ["ticker", "period_end"], source, fetched_at)
         n_shares = _upsert(con, "upsert_shares", shares, source, fetched_at)
         n_eps = _upsert(con, "upsert_earnings", earnings, source, fetched_at)
         for ticker in tickers:
             con.execute(sql("record_fetch"), {"kind": "fundamentals", "ticker": ticker, "source": source,
                                               "fetched_at": fetched_at})
-    return {"shares_rows": n_shares, "earnings_rows": n_eps}
+    return {"shares_rows": n_shares, "earnings_rows": n_eps, "rejected": bad_shares + bad_eps}
 
 
 def fundamentals_due(con, tickers: list[str], source: str, max_age_days: int, now: dt.datetime) -> list[str]:

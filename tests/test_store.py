@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from pipelines import store
+from pipelines.errors import InvalidData
 from pipelines.sources.base import PriceBatch
 from pipelines.sources.replay import ReplaySource
 from tests.synthetic import basic_snapshot
@@ -60,10 +61,39 @@ def test_revised_bar_replaces_the_old_one_and_records_when(con):
 def test_failed_step_leaves_previous_data_intact(con):
     store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 100.0})), "replay", NOW)
     before = dump(con, "prices_daily")
-    broken = pd.concat([bars("NVDA", {D(2024, 6, 3): 50.0}), bars("AMD", {D(2024, 6, 4): None})])
-    with pytest.raises(Exception, match="NOT NULL"):
-        store.store_prices(con, PriceBatch(broken), "replay", NOW + dt.timedelta(days=1))
+    impossible = pd.DataFrame([{"ticker": "NVDA", "date": D(2024, 6, 3), "ratio": 1e-300}])
+    with pytest.raises(InvalidData, match="NVDA split on 2024-06-03: split ratio 1e-300 is outside"):
+        store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 50.0}), splits=impossible), "replay",
+                           NOW + dt.timedelta(days=1))
     assert dump(con, "prices_daily") == before
+    assert dump(con, "splits") == []
+
+
+def test_bars_that_cannot_be_true_are_kept_aside_and_the_stored_bar_kept(con):
+    store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 100.0, D(2024, 6, 4): 101.0})), "replay", NOW)
+    later = NOW + dt.timedelta(days=1)
+    broken = pd.concat([bars("NVDA", {D(2024, 6, 3): 1e300, D(2024, 6, 4): 102.0}), bars("AMD", {D(2024, 6, 4): None})])
+    out = store.store_prices(con, PriceBatch(broken), "replay", later)
+    assert out["rows"] == 1 and len(out["rejected"]) == 2
+    assert dict(con.execute("SELECT date, close FROM prices_daily WHERE ticker = 'NVDA'").fetchall()) == {
+        D(2024, 6, 3): 100.0, D(2024, 6, 4): 102.0}  # the refused bar never replaced the stored one
+    refused = con.execute("SELECT ticker, date, reason FROM rejected_facts ORDER BY ticker").fetchall()
+    assert refused == [("AMD", D(2024, 6, 4), "close is not a positive finite number"),
+                       ("NVDA", D(2024, 6, 3), "a price above 10000000.0, beyond any real share price")]
+    # the source sends a usable bar again: the reject is cleared
+    store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 100.5})), "replay", later)
+    assert con.execute("SELECT ticker FROM rejected_facts").fetchall() == [("AMD",)]
+
+
+def test_a_close_outside_its_range_or_an_impossible_market_cap_is_refused(con):
+    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-01-02', 24e9, 'replay', ?)", [NOW])
+    bar = bars("NVDA", {D(2024, 6, 3): 315.05}).assign(low=200.0, high=210.0)
+    giant = bars("NVDA", {D(2024, 6, 4): 9_000_000.0})  # a believable price, but x 24e9 shares = $216,000T
+    out = store.store_prices(con, PriceBatch(pd.concat([bar, giant])), "replay", NOW)
+    assert out["rows"] == 0
+    reasons = [r[0] for r in con.execute("SELECT reason FROM rejected_facts ORDER BY date").fetchall()]
+    assert reasons[0] == "close 315.05 outside the day's low-high 200.0-210.0"
+    assert reasons[1].startswith("market cap 2.16e+17")
 
 
 def test_bars_on_non_sessions_are_rejected(con):

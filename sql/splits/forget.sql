@@ -1,0 +1,1 @@
+DELETE FROM splits WHERE ticker = $ticker AND date = $date;
