@@ -6,7 +6,7 @@ import pytest
 from pipelines import store
 from pipelines.errors import InvalidData
 from pipelines.sources.base import PriceBatch
-from pipelines.sources.replay import ReplaySource
+from pipelines.sources.replay import ReplaySource, SnapshotError
 from tests.synthetic import basic_snapshot
 
 D = dt.date
@@ -116,3 +116,59 @@ def test_a_new_split_restates_stored_history_once(con):
     # the same split seen again (next night's re-fetch) changes nothing
     store.store_prices(con, PriceBatch(post, splits=splits), "yfinance", NOW)
     assert dict(con.execute("SELECT date, close FROM prices_daily").fetchall()) == closes
+
+
+def _closes(con, ticker="NVDA"):
+    return dict(con.execute("SELECT date, close FROM prices_daily WHERE ticker = ? ORDER BY date", [ticker]).fetchall())
+
+
+def _split(day, ratio):
+    return pd.DataFrame([{"ticker": "NVDA", "date": day, "ratio": ratio}])
+
+
+def test_a_split_the_source_revises_or_withdraws_is_revised_or_reversed(con):
+    """The stored basis is the stored split's ratio: a revised ratio restates history by new/old, a withdrawn
+    split by 1/old, so a wrong split never corrupts history for good."""
+    old = {D(2024, 6, 3): 1200.0, D(2024, 6, 4): 1210.0}
+    store.store_prices(con, PriceBatch(bars("NVDA", old)), "yfinance", NOW)
+    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)", [NOW])
+    clean = (dump(con, "prices_daily"), dump(con, "shares_outstanding"))
+    window = {D(2024, 6, 7): 121.0, D(2024, 6, 10): 122.0}  # the re-fetched span, which contains the split date
+
+    store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
+    assert _closes(con)[D(2024, 6, 3)] == pytest.approx(120.0)
+
+    out = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 4.0)), "yfinance",
+                             NOW)
+    assert out["splits_applied"] == ["NVDA 2024-06-10 10:1 revised to 4:1"]
+    assert _closes(con)[D(2024, 6, 3)] == pytest.approx(300.0)
+    assert con.execute("SELECT shares FROM shares_outstanding").fetchone()[0] == pytest.approx(4 * 2.4598e9)
+    assert con.execute("SELECT ratio FROM splits").fetchall() == [(4.0,)]
+
+    out = store.store_prices(con, PriceBatch(bars("NVDA", window)), "yfinance", NOW)  # the split is gone
+    assert out["splits_applied"] == ["NVDA 2024-06-10 4:1 withdrawn (history restored)"]
+    assert dump(con, "splits") == []
+    stored_before = {d: c for d, c in _closes(con).items() if d in old}
+    assert stored_before == pytest.approx(old)
+    shares = con.execute("SELECT shares FROM shares_outstanding").fetchone()[0]
+    assert shares == pytest.approx(clean[1][0][2])
+
+    # and withdrawn, then reported again: applied exactly once more
+    store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
+    store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
+    assert _closes(con)[D(2024, 6, 3)] == pytest.approx(120.0)
+
+
+def test_a_split_outside_the_span_the_source_sent_is_left_alone(con):
+    store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 1200.0})), "yfinance", NOW)
+    store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 10): 120.0}), splits=_split(D(2024, 6, 10), 10.0)),
+                       "yfinance", NOW)
+    out = store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 20): 125.0})), "yfinance", NOW)
+    assert out["splits_applied"] == [] and dump(con, "splits")[0][2] == 10.0
+
+
+def test_a_snapshot_split_ratio_out_of_range_is_refused_with_file_and_line(tmp_path):
+    snap = basic_snapshot(tmp_path / "snap")
+    (snap / "splits.csv").write_text("ticker,date,ratio\nNVDA,2024-06-10,10\nAMD,2024-07-01,1e-300\n")
+    with pytest.raises(SnapshotError, match=r"splits.csv line 3: split ratio 1e-300 is outside 1:1000 .. 1000:1"):
+        ReplaySource(snap).fetch_prices(["NVDA", "AMD"], D(2024, 6, 3), D(2024, 8, 30))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.plausibility import split_ratio_problem
 from pipelines.sources.base import (
     DIVIDEND_COLUMNS,
     EARNINGS_COLUMNS,
@@ -146,6 +147,10 @@ class ReplaySource:
         raw = _read(path, ["ticker", date_col, src_col])
         out = pd.DataFrame({"ticker": raw["ticker"].str.strip(), date_col: _dates(raw, date_col, path)})
         out[value_col] = _numbers(raw, src_col, path, positive=True, allow_empty=False)
+        if value_col == "ratio":
+            for i, ratio in enumerate(out["ratio"]):
+                if problem := split_ratio_problem(ratio):
+                    raise SnapshotError(f"{path.name} line {i + 2}: {problem}")
         _no_duplicates(out, ["ticker", date_col], path)
         keep = out["ticker"].isin(symbols) & (out[date_col] >= start) & (out[date_col] <= end)
         return out[keep].reset_index(drop=True)
