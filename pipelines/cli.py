@@ -9,7 +9,11 @@ import sys
 import warnings
 from pathlib import Path
 
-ENV_HELP = """environment (each also a flag):
+EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_UNDELIVERED = 0, 1, 2, 3
+
+ENV_HELP = """exit codes: 0 ok, 1 run failed, 2 bad input (config, arguments, snapshot, query), 3 alerts not delivered
+
+environment (each also a flag):
   MARKET_MONITOR_CONFIG      config file (default: monitor.toml beside the package)
   MARKET_MONITOR_DB          DuckDB file (default: data/market_monitor.duckdb)
   MARKET_MONITOR_SOURCE      yfinance (default) or replay
@@ -160,9 +164,12 @@ def cmd_run(args) -> int:
         print(f"    {severity} {asset}.{check}: {desc}")
     print(f"  run id: {report.run_id}")
     if not report.success:
+        if report.failed_step == "slack_notifications":
+            print(f"market-monitor: {report.error.removeprefix('slack_notifications: ')}", file=sys.stderr)
+            return EXIT_UNDELIVERED
         print(f"market-monitor: run failed: {report.error}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_RUN_FAILED
+    return EXIT_OK
 
 
 def cmd_snapshot(args) -> int:
@@ -192,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (ConfigError, SourceError, ValueError) as exc:
         print(f"market-monitor: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ class RunReport:
     metadata: dict[str, dict] = field(default_factory=dict)  # asset -> metadata of its materialization
     checks: list[tuple[str, str, bool, str, str]] = field(default_factory=list)  # asset, check, passed, sev, desc
     error: str | None = None
+    failed_step: str | None = None
 
 
 def resolve_range(cfg: MonitorConfig, start: dt.date | None, end: dt.date) -> list[dt.date]:
@@ -42,15 +43,19 @@ def instance_for_cli() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-def _first_error(result: dg.ExecuteInProcessResult) -> str:
+def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str | None, str]:
+    """(step key, one-line cause) of the run's first failed step: a dg.Failure's own description, else the
+    innermost exception."""
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            err = event.step_failure_data.error
-            cause = err.cause or err
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                return event.step_key, f"{event.step_key}: {data.user_failure_data.description.strip()}"
+            cause = data.error.cause or data.error
             while cause.cause is not None:
                 cause = cause.cause
-            return f"{event.step_key}: {cause.message.strip()}"
-    return "the run failed (see the Dagster run log)"
+            return event.step_key, f"{event.step_key}: {cause.message.strip()}"
+    return None, "the run failed (see the Dagster run log)"
 
 
 def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date],
@@ -78,5 +83,5 @@ def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date
             seen.add(ident)
             report.checks.append((*ident, ev.passed, ev.severity.value, ev.description or ""))
     if not result.success:
-        report.error = _first_error(result)
+        report.failed_step, report.error = _first_failure(result)
     return report

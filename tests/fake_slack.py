@@ -1,7 +1,11 @@
 """A local HTTP server speaking the slice of the Slack Web API (and an incoming webhook) that we use.
 
-Behaviour is scripted per request: "ok", an HTTP status (500, 503), "429" (with Retry-After: 1), or "drop"
-(the message is recorded, as if Slack had posted it, then the connection is closed without an answer).
+Behaviour is scripted per request: "ok", an HTTP status (500, 503), "429" (with Retry-After: 1), "drop"
+(the message is recorded, as if Slack had posted it, then the connection is closed without an answer), "slow"
+(recorded, then no answer for a minute: a process killed meanwhile never learns), or a Slack error code such as
+"invalid_auth" or "channel_not_found" (HTTP 200, ok false; a webhook answers 404 with the code as its body).
+conversations.history returns top-level messages newest first and pages like Slack (limit, cursor, has_more);
+thread replies are only in conversations.replies.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ class FakeSlack:
         self.requests: list[dict] = []      # every request received: path, headers, body
         self.script: list[str] = []         # behaviours for the next postMessage/webhook calls
         self._lock = threading.Lock()
+        self.slow_started = threading.Event()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,30 +40,39 @@ class FakeSlack:
                 with fake._lock:
                     fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
                                           "raw": raw})
-                if self.path.endswith("/conversations.history"):
-                    return self._json(200, {"ok": True, "channel": body.get("channel"),
-                                            "messages": list(reversed(fake.posted))})
+                if self.path.endswith(("/conversations.history", "/conversations.replies")):
+                    return self._json(200, fake._page(self.path, body))
                 behaviour = fake.script.pop(0) if fake.script else "ok"
+                webhook = self.path.startswith("/services/")
+                if behaviour.replace("_", "").isalpha() and behaviour not in ("ok", "drop", "slow"):
+                    if webhook:
+                        return self._text(404, behaviour)
+                    return self._json(200, {"ok": False, "error": behaviour})
                 if behaviour == "429":
                     return self._json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
                 if behaviour.isdigit():
                     return self._json(int(behaviour), {"ok": False, "error": "server_error"})
-                webhook = self.path.startswith("/services/")
                 with fake._lock:
                     ts = f"{time.time():.6f}"
                     fake.posted.append({**body, "ts": ts, "via": "webhook" if webhook else "api"})
+                if behaviour == "slow":
+                    fake.slow_started.set()
+                    time.sleep(60)
                 if behaviour == "drop":
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return None
                 if webhook:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/plain")
-                    self.end_headers()
-                    self.wfile.write(b"ok")
-                    return None
+                    return self._text(200, "ok")
                 return self._json(200, {"ok": True, "channel": body.get("channel", "C1"), "ts": ts,
                                         "message": {"text": body.get("text")}})
+
+            def _text(self, status, text):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text.encode())
 
             def _json(self, status, payload, headers=None):
                 data = json.dumps(payload).encode()
@@ -72,6 +86,26 @@ class FakeSlack:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _page(self, path: str, body: dict) -> dict:
+        with self._lock:
+            posted = list(self.posted)
+        oldest = float(body.get("oldest") or 0)
+        if path.endswith("/conversations.replies"):
+            msgs = [p for p in posted if p["ts"] == body.get("ts") or p.get("thread_ts") == body.get("ts")]
+        else:
+            msgs = [p for p in posted if not p.get("thread_ts")]
+        msgs = [m for m in reversed(msgs) if float(m["ts"]) > oldest]
+        limit, start = int(body.get("limit") or 100), int(body.get("cursor") or 0)
+        page, more = msgs[start:start + limit], start + limit < len(msgs)
+        return {"ok": True, "channel": body.get("channel"), "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def flood(self, n: int) -> None:
+        """n other messages in the channel, newer than everything posted so far."""
+        with self._lock:
+            for i in range(n):
+                self.posted.append({"text": f"chatter {i}", "ts": f"{time.time() + i * 1e-3:.6f}", "via": "other"})
 
     @property
     def api_url(self) -> str:

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from pipelines import rules
+from pipelines.alerting import outbox
 from pipelines.alerting.notify import notify
 from pipelines.alerting.slack import SlackSettings, build_sender
 from tests.fake_slack import FakeSlack
@@ -191,3 +192,50 @@ def test_an_announced_episode_withdrawn_by_revised_data_is_resolved_in_its_threa
     assert "Withdrawn: sector_selloff for WATCHLIST" in withdrawn["text"]
     nightly(crash, crash.days[12], sender_for(slack))
     assert len(slack.posts()) == 2  # withdrawn once
+
+
+def test_the_lookup_pages_back_through_a_busy_channel(crash, slack):
+    slack.script = ["drop"]
+    nightly(crash, crash.days[10], sender_for(slack))
+    slack.flood(450)  # more than two pages of newer messages above ours
+    second = nightly(crash, crash.days[10], sender_for(slack))
+    assert len(second.delivery.delivered) == 1 and len(slack.posts()) == 1
+    pages = [r for r in slack.requests if r["path"].endswith("conversations.history")]
+    assert len(pages) == 3
+
+
+def test_a_dropped_resolved_notice_is_found_in_its_thread(crash, slack):
+    for night in crash.days[10:16]:
+        nightly(crash, night, sender_for(slack))
+    slack.script = ["drop"]  # the resolved notice, posted into the thread, answer lost
+    nightly(crash, crash.days[16], sender_for(slack))
+    again = nightly(crash, crash.days[16], sender_for(slack))
+    assert len(again.delivery.delivered) == 1
+    assert len(slack.posts()) == 2  # the opening and one resolved notice
+    assert any(r["path"].endswith("conversations.replies") for r in slack.requests)
+
+
+def test_a_webhook_resend_after_an_uncertain_failure_says_so(crash, slack):
+    """A webhook cannot be looked up: after a dropped connection the message is sent again (an alert is never
+    lost), marked as a re-send, so a reader who sees it twice knows why. The Web API is preferred for this."""
+    sender = build_sender(SlackSettings(webhook_url=slack.webhook_url))
+    slack.script = ["drop"]
+    nightly(crash, crash.days[10], sender)
+    nightly(crash, crash.days[10], sender)
+    first, second = slack.posts("webhook")
+    assert outbox.RESENT_NOTE not in first["text"] and second["text"].endswith(outbox.RESENT_NOTE)
+    assert crash.con.execute("SELECT status, attempts FROM outbox").fetchall() == [("delivered", 2)]
+
+
+def test_a_permanent_error_stops_the_run_s_deliveries_and_keeps_them_queued(crash, slack):
+    for night in crash.days[10:16]:  # the opening message is delivered; then the token is revoked
+        nightly(crash, night, sender_for(slack))
+    crash.con.execute("UPDATE outbox SET status = 'pending'")  # two messages queued: the opening and a later one
+    crash.con.execute("UPDATE outbox SET attempts = 0")
+    slack.script = ["token_revoked"]
+    report = nightly(crash, crash.days[16], sender_for(slack))
+    assert report.delivery.cause == "token_revoked: the token was revoked (check SLACK_BOT_TOKEN)"
+    assert sum(1 for r in slack.requests if r["path"].endswith("chat.postMessage")) == 2  # 1 earlier + 1 now
+    assert report.delivery.still_pending == 2
+    assert any(v.startswith("not attempted: token_revoked") or v.startswith("waiting for")
+               for v in report.delivery.failed.values())

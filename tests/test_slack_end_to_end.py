@@ -1,12 +1,17 @@
 """`market-monitor run` (a real Dagster run) delivering to a local Slack Web API server."""
 
 import os
+import signal
+import subprocess
+import sys
 
+import duckdb
 import pandas as pd
+import pytest
 
 from tests.fake_slack import FakeSlack
 from tests.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_prices
-from tests.test_pipeline_run import cli
+from tests.test_pipeline_run import ROOT, cli
 
 TOKEN = "xoxb-e2e-secret-token-4f9a"
 
@@ -69,19 +74,71 @@ def test_run_without_slack_settings_says_nothing_was_sent(tmp_path):
     assert "nothing sent (no Slack settings): 1 message(s) recorded as dry run" in result.stdout
 
 
-def test_undelivered_message_fails_the_check_and_the_next_run_delivers(tmp_path):
+def _crash_env(tmp_path):
     snap = crash_snapshot(tmp_path / "snap")
     env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
            "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
-    args = ["run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30"]
+    return ["run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30"], env
+
+
+def _outbox(tmp_path):
+    con = duckdb.connect(str(tmp_path / "mm.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT status, attempts, last_error FROM outbox ORDER BY created_at").fetchall()
+    finally:
+        con.close()
+
+
+def test_an_outage_fails_the_run_with_its_own_exit_code_and_the_next_run_delivers(tmp_path):
+    args, env = _crash_env(tmp_path)
     with FakeSlack() as slack:
         slack.script = ["503"] * 4
         down = cli(*args, env={**env, **slack.env()})
-        assert down.returncode == 0, down.stderr  # a failed delivery is a failed check, not a lost run
-        assert "ERROR slack_notifications.notifications_delivered: 1 message(s) not delivered" in down.stdout
+        assert down.returncode == 3, down.stderr
+        assert "alerts not delivered: outage: Slack answered HTTP 503 (server_error)" in down.stderr
+        assert "stay queued in the outbox and are sent by the next run" in down.stderr
         assert slack.posts() == []
         up = cli(*args, env={**env, **slack.env()})
-        assert "1 message(s) delivered" in up.stdout and len(slack.posts()) == 1
+        assert up.returncode == 0 and "1 message(s) delivered" in up.stdout and len(slack.posts()) == 1
+
+
+@pytest.mark.parametrize("error, says", [("invalid_auth", "Slack refused the token (check SLACK_BOT_TOKEN)"),
+                                         ("channel_not_found", "no such channel (check SLACK_CHANNEL)")])
+def test_a_permanent_slack_error_exits_3_at_once_naming_it_and_keeps_the_message(tmp_path, error, says):
+    args, env = _crash_env(tmp_path)
+    with FakeSlack() as slack:
+        slack.script = [error]
+        result = cli(*args, env={**env, **slack.env()})
+        assert result.returncode == 3
+        assert result.stderr.strip().splitlines()[-1].startswith(f"market-monitor: alerts not delivered: {error}: "
+                                                                 f"{says}")
+        posts = [r for r in slack.requests if r["path"].endswith("chat.postMessage")]
+        assert len(posts) == 1  # not retried like an outage
+        assert _outbox(tmp_path) == [("pending", 1, f"{error}: {says}")]
+        fixed = cli(*args, env={**env, **slack.env()})
+        assert fixed.returncode == 0 and len(slack.posts()) == 1
+
+
+def test_a_run_killed_while_slack_answers_never_sends_twice(tmp_path):
+    """kill -9 between Slack accepting the message and the run recording it: the attempt was recorded before
+    the post, so the next run looks the message up instead of posting it again."""
+    args, env = _crash_env(tmp_path)
+    with FakeSlack() as slack:
+        slack.script = ["slow"]
+        run = subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], env={**os.environ, **env,
+                               **slack.env()}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert slack.slow_started.wait(120), "the run never reached Slack"
+            run.send_signal(signal.SIGKILL)
+            run.wait(timeout=30)
+        finally:
+            run.kill()
+        assert len(slack.posts()) == 1
+        assert _outbox(tmp_path) == [("pending", 1, None)]
+        again = cli(*args, env={**env, **slack.env()})
+        assert again.returncode == 0, again.stderr
+        assert len(slack.posts()) == 1
+        assert [s for s, _a, _e in _outbox(tmp_path)] == ["delivered"]
 
 
 def test_november_2025_replay(tmp_path, shared_market):

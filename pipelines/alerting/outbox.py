@@ -74,11 +74,20 @@ def compose(con, tickers: list[str], benchmark: str, run_url: str | None, dry_ru
     return created
 
 
+RESENT_NOTE = ("(re-sent: an earlier attempt failed in a way that may have delivered it, and a webhook cannot be "
+               "checked)")
+
+
 @dataclass
 class DeliveryReport:
     delivered: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # notification_id -> error (secrets scrubbed)
     still_pending: int = 0
+    cause: str | None = None  # one line: why messages stay undelivered (the first failure, or a permanent one)
+
+    def record(self, nid: str, error: str) -> None:
+        self.failed[nid] = error
+        self.cause = self.cause or error
 
 
 def pending(con) -> list[dict]:
@@ -88,33 +97,52 @@ def pending(con) -> list[dict]:
     return [dict(zip(cols, r)) for r in rows]
 
 
+def _as_resent(text: str, blocks: list[dict]) -> tuple[str, list[dict]]:
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": RESENT_NOTE}]}
+    return f"{text}\n{RESENT_NOTE}", [*blocks, note][:50]
+
+
 def deliver(con, sender, now: dt.datetime) -> DeliveryReport:
     """Send every pending notification in order; each outcome is committed on its own, so nothing delivered is
-    sent again and nothing failed is lost. A reply waits for its parent message."""
+    sent again and nothing failed is lost. A reply waits for its parent message.
+
+    The attempt is recorded before the post, so a process killed while Slack answers leaves a trace: the next
+    run looks the message up in the channel (by its idempotency key) before posting again. A webhook cannot be
+    looked up: its re-send says so in the message. A permanent error (a bad token, an unknown channel) stops this
+    run's deliveries: every other message would fail the same way, and they all stay queued."""
     report = DeliveryReport()
+    stopped: str | None = None
     for note in pending(con):
         nid = note["notification_id"]
+        if stopped:
+            report.failed[nid] = f"not attempted: {stopped}"
+            continue
         thread_ts = None
         if note["thread_of"]:
             parent = con.execute("SELECT status, ts FROM outbox WHERE notification_id = ?",
                                  [note["thread_of"]]).fetchone()
             if parent and parent[0] == "pending":
-                report.failed[nid] = f"waiting for {note['thread_of']}"
+                report.record(nid, f"waiting for {note['thread_of']}")
                 continue
             thread_ts = parent[1] if parent else None
+        text, blocks = note["text"], json.loads(note["blocks"])
         try:
-            # A previous attempt may have reached Slack before failing (a timeout): look before posting again.
-            ack = sender.find_posted(nid, note["created_at"]) if note["attempts"] else None
-            ack = ack or sender.post(note["text"], json.loads(note["blocks"]), thread_ts, nid)
+            ack = sender.find_posted(nid, note["created_at"], thread_ts) if note["attempts"] else None
+            if ack is None:
+                if note["attempts"] and not sender.can_look_up:
+                    text, blocks = _as_resent(text, blocks)
+                con.execute("UPDATE outbox SET attempts = attempts + 1 WHERE notification_id = ?", [nid])
+                ack = sender.post(text, blocks, thread_ts, nid)
         except Exception as exc:  # every failure is kept with its reason and retried next run
-            error = sender.scrub(f"{type(exc).__name__}: {exc}")[:500]
-            con.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE notification_id = ?",
-                        [error, nid])
-            report.failed[nid] = error
+            failure = sender.failure(exc)
+            con.execute("UPDATE outbox SET last_error = ? WHERE notification_id = ?", [failure.text[:500], nid])
+            report.record(nid, failure.text)
+            if failure.permanent:
+                stopped, report.cause = failure.text, failure.text
             continue
         channel, ts = ack
-        con.execute("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, "
-                    "channel = ?, ts = ?, last_error = NULL WHERE notification_id = ?", [now, channel, ts, nid])
+        con.execute("UPDATE outbox SET status = 'delivered', delivered_at = ?, channel = ?, ts = ?, last_error = NULL "
+                    "WHERE notification_id = ?", [now, channel, ts, nid])
         report.delivered.append(nid)
     report.still_pending = con.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
     return report

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from urllib.error import URLError
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler, RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
@@ -74,8 +75,37 @@ class SlackSettings:
         return "no Slack settings (dry run)"
 
 
+# Slack answers that no retry can fix: the token, the webhook or the channel must change first.
+PERMANENT_ERRORS = {
+    "invalid_auth": "Slack refused the token (check SLACK_BOT_TOKEN)",
+    "not_authed": "no token reached Slack (check SLACK_BOT_TOKEN)",
+    "token_revoked": "the token was revoked (check SLACK_BOT_TOKEN)",
+    "token_expired": "the token expired (check SLACK_BOT_TOKEN)",
+    "account_inactive": "the token's account is deactivated (check SLACK_BOT_TOKEN)",
+    "missing_scope": "the token lacks the chat:write or channels:history scope",
+    "no_permission": "the token may not post there",
+    "channel_not_found": "no such channel (check SLACK_CHANNEL)",
+    "not_in_channel": "the app is not in the channel (invite it, or check SLACK_CHANNEL)",
+    "is_archived": "the channel is archived (check SLACK_CHANNEL)",
+    "invalid_token": "Slack refused the webhook (check SLACK_WEBHOOK_URL)",
+    "no_service": "the webhook no longer exists (check SLACK_WEBHOOK_URL)",
+    "no_active_hooks": "the webhook is disabled (check SLACK_WEBHOOK_URL)",
+    "channel_is_archived": "the webhook's channel is archived",
+    "action_prohibited": "the workspace forbids this webhook",
+}
+MAX_LOOKUP_PAGES = 50  # 50 x 200 messages: how far back a lookup reads before it calls itself inconclusive
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    code: str          # Slack's error code, the HTTP status, or the connection problem
+    permanent: bool    # no retry can fix it: stop sending this run, say what to change
+    text: str          # one line for people (secrets scrubbed)
+
+
 class _Scrubbing:
     secrets: tuple[str, ...] = ()
+    can_look_up = False
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
@@ -83,8 +113,22 @@ class _Scrubbing:
                 text = text.replace(secret, "[redacted]")
         return text
 
+    def failure(self, exc: Exception) -> DeliveryFailure:
+        status, code = getattr(exc, "status", None), getattr(exc, "slack_error", None)
+        if isinstance(exc, SlackApiError):
+            status, code = exc.response.status_code, str(exc.response.get("error") or "")
+        if status is not None and (status >= 500 or status == 429):
+            return DeliveryFailure(str(status), False, f"outage: Slack answered HTTP {status} ({code or 'no body'})")
+        if code:
+            hint = PERMANENT_ERRORS.get(code)
+            text = f"{code}: {hint}" if hint else f"Slack answered {code} (HTTP {status})"
+            return DeliveryFailure(code, hint is not None, self.scrub(text))
+        return DeliveryFailure("outage", False, self.scrub(f"outage: {type(exc).__name__}: {exc}"[:300]))
+
 
 class WebApiSender(_Scrubbing):
+    can_look_up = True
+
     def __init__(self, settings: SlackSettings, max_retries: int = 3):
         self.channel = settings.channel
         self.client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=settings.timeout,
@@ -97,20 +141,40 @@ class WebApiSender(_Scrubbing):
             metadata={"event_type": METADATA_EVENT, "event_payload": {"notification_id": notification_id}})
         return resp["channel"], resp["ts"]
 
-    def find_posted(self, notification_id: str, since: dt.datetime) -> tuple[str, str] | None:
-        oldest = (since - dt.timedelta(minutes=5)).replace(tzinfo=dt.UTC).timestamp()
-        resp = self.client.conversations_history(channel=self.channel, oldest=f"{oldest:.6f}",
-                                                 include_all_metadata=True, limit=200)
-        for msg in resp.get("messages", []):
-            meta = msg.get("metadata") or {}
-            if meta.get("event_type") == METADATA_EVENT and \
-                    (meta.get("event_payload") or {}).get("notification_id") == notification_id:
-                return resp.get("channel", self.channel), msg["ts"]
-        return None
+    def find_posted(self, notification_id: str, since: dt.datetime,
+                    thread_ts: str | None = None) -> tuple[str, str] | None:
+        """The message carrying this idempotency key, posted since `since` (a reply: in its thread), paging back
+        until `since`; a lookup that reaches MAX_LOOKUP_PAGES without getting there raises (never a guess)."""
+        oldest = f"{(since - dt.timedelta(minutes=5)).replace(tzinfo=dt.UTC).timestamp():.6f}"
+        cursor = None
+        for _ in range(MAX_LOOKUP_PAGES):
+            if thread_ts:
+                resp = self.client.conversations_replies(channel=self.channel, ts=thread_ts, oldest=oldest,
+                                                         include_all_metadata=True, limit=200, cursor=cursor)
+            else:
+                resp = self.client.conversations_history(channel=self.channel, oldest=oldest,
+                                                         include_all_metadata=True, limit=200, cursor=cursor)
+            for msg in resp.get("messages", []):
+                meta = msg.get("metadata") or {}
+                if meta.get("event_type") == METADATA_EVENT and \
+                        (meta.get("event_payload") or {}).get("notification_id") == notification_id:
+                    return resp.get("channel", self.channel), msg["ts"]
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not resp.get("has_more") or not cursor:
+                return None
+        raise RuntimeError(f"lookup inconclusive: more than {MAX_LOOKUP_PAGES * 200} messages since {since}; "
+                           "not posted again")
+
+
+class WebhookError(RuntimeError):
+    def __init__(self, status: int, body: str):
+        super().__init__(f"webhook answered {status}: {body[:200]}")
+        self.status, self.slack_error = status, body.strip()[:100] or None
 
 
 class WebhookSender(_Scrubbing):
-    """An incoming webhook cannot thread or be searched: resolved notices are new messages."""
+    """An incoming webhook cannot thread or be searched: resolved notices are new messages, and a message whose
+    earlier attempt may have arrived (a dropped connection) is posted again marked as a re-send."""
 
     def __init__(self, settings: SlackSettings, max_retries: int = 3):
         self.client = WebhookClient(settings.webhook_url, timeout=settings.timeout,
@@ -120,10 +184,10 @@ class WebhookSender(_Scrubbing):
     def post(self, text: str, blocks: list[dict], thread_ts: str | None, notification_id: str) -> tuple[str, str]:
         resp = self.client.send(text=text, blocks=blocks, unfurl_links=False)
         if resp.status_code != 200 or resp.body != "ok":
-            raise RuntimeError(f"webhook answered {resp.status_code}: {resp.body[:200]}")
+            raise WebhookError(resp.status_code, resp.body or "")
         return "webhook", ""
 
-    def find_posted(self, notification_id: str, since: dt.datetime) -> None:
+    def find_posted(self, notification_id: str, since: dt.datetime, thread_ts: str | None = None) -> None:
         return None
 
 
