@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import dagster as dg
 import duckdb as duckdb_module
@@ -13,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import store
 from pipelines.config import MonitorConfig
+from pipelines.errors import DatabaseError, PermanentError
 from pipelines.quality import CheckOutcome
 
 # DuckDB admits one writing process: every asset that writes runs in this pool (limit 1 in dagster.yaml).
@@ -36,10 +36,21 @@ def nightly_freshness(cfg: MonitorConfig) -> dg.FreshnessPolicy:
 
 
 @contextlib.contextmanager
+def permanent_errors_fail_at_once() -> Iterator[None]:
+    """What no retry can fix (a malformed snapshot, an impossible fact, a database file that is not one) fails the
+    step now with its cause, bypassing the retry policy; everything else is left to it."""
+    try:
+        yield
+    except PermanentError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False,
+                         metadata={"bad_input": not isinstance(exc, DatabaseError),
+                                   "error": type(exc).__name__}) from exc
+
+
+@contextlib.contextmanager
 def open_store(duckdb: DuckDBResource) -> Iterator[duckdb_module.DuckDBPyConnection]:
     """A connection to the monitor's database with its schema and session table in place."""
-    Path(duckdb.database).parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.get_connection() as con:
+    with permanent_errors_fail_at_once(), duckdb.get_connection() as con:
         store.prepare(con)
         yield con
 

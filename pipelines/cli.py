@@ -168,7 +168,7 @@ def cmd_run(args) -> int:
             print(f"market-monitor: {report.error.removeprefix('slack_notifications: ')}", file=sys.stderr)
             return EXIT_UNDELIVERED
         print(f"market-monitor: run failed: {report.error}", file=sys.stderr)
-        return EXIT_RUN_FAILED
+        return EXIT_BAD_INPUT if report.bad_input else EXIT_RUN_FAILED
     return EXIT_OK
 
 

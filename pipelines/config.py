@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipelines.errors import PermanentError
+
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "monitor.toml"
 TICKER_RE = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,14}$")
 SOURCES = ("yfinance", "replay")
 
 
-class ConfigError(ValueError):
+class ConfigError(PermanentError, ValueError):
     """A configuration problem; the message names the key."""
 
 

@@ -16,7 +16,3 @@ class InvalidData(PermanentError, ValueError):
 
 class DatabaseError(PermanentError, RuntimeError):
     """The database file cannot be opened for a reason other than another writer's lock."""
-
-
-class DeliveryError(RuntimeError):
-    """Notifications stayed undelivered after this run's attempts; they remain queued in the outbox."""

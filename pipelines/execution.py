@@ -26,6 +26,7 @@ class RunReport:
     checks: list[tuple[str, str, bool, str, str]] = field(default_factory=list)  # asset, check, passed, sev, desc
     error: str | None = None
     failed_step: str | None = None
+    bad_input: bool = False  # the run failed on input no retry fixes (a malformed snapshot, an impossible fact)
 
 
 def resolve_range(cfg: MonitorConfig, start: dt.date | None, end: dt.date) -> list[dt.date]:
@@ -43,19 +44,21 @@ def instance_for_cli() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str | None, str]:
-    """(step key, one-line cause) of the run's first failed step: a dg.Failure's own description, else the
-    innermost exception."""
+def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str | None, str, bool]:
+    """(step key, one-line cause, bad input?) of the run's first failed step: a dg.Failure's own description,
+    else the innermost exception."""
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             data = event.step_failure_data
-            if data.user_failure_data and data.user_failure_data.description:
-                return event.step_key, f"{event.step_key}: {data.user_failure_data.description.strip()}"
+            user = data.user_failure_data
+            if user and user.description:
+                bad_input = bool(getattr(user.metadata.get("bad_input"), "value", False))
+                return event.step_key, f"{event.step_key}: {user.description.strip()}", bad_input
             cause = data.error.cause or data.error
             while cause.cause is not None:
                 cause = cause.cause
-            return event.step_key, f"{event.step_key}: {cause.message.strip()}"
-    return None, "the run failed (see the Dagster run log)"
+            return event.step_key, f"{event.step_key}: {cause.message.strip()}", False
+    return None, "the run failed (see the Dagster run log)", False
 
 
 def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date],
@@ -83,5 +86,5 @@ def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date
             seen.add(ident)
             report.checks.append((*ident, ev.passed, ev.severity.value, ev.description or ""))
     if not result.success:
-        report.failed_step, report.error = _first_failure(result)
+        report.failed_step, report.error, report.bad_input = _first_failure(result)
     return report

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines import store
 from pipelines.alerting.slack import DEFAULT_API_URL, SlackSettings
 from pipelines.config import MonitorConfig, Runtime, load_config
 from pipelines.sources import Source, build_source
@@ -30,6 +32,19 @@ class MonitorResource(dg.ConfigurableResource):
 
     def source_client(self) -> Source:
         return build_source(self.runtime(), self.config())
+
+
+class MonitorDuckDB(DuckDBResource):
+    """dagster-duckdb's resource retries every IO error ten times with backoff, so a file that is not a database
+    failed after minutes; this one waits only while another writer holds the lock and fails at once otherwise."""
+
+    @contextlib.contextmanager
+    def get_connection(self):
+        con = store.open_writer(self.database, {"custom_user_agent": "dagster", **self.connection_config})
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 class SlackResource(dg.ConfigurableResource):
@@ -61,6 +76,6 @@ def build_resources(runtime: Runtime, config_path: str) -> dict:
                                    replay_dir=str(runtime.replay_dir) if runtime.replay_dir else None,
                                    db_path=str(runtime.db_path)),
         # DuckDB admits one writing process; the resource retries while another holds the lock.
-        "duckdb": DuckDBResource(database=str(runtime.db_path)),
+        "duckdb": MonitorDuckDB(database=str(runtime.db_path)),
         "slack": slack_from_env(),
     }

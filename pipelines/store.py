@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import calendar
-from pipelines.errors import InvalidData
+from pipelines.errors import DatabaseError, InvalidData
 from pipelines.plausibility import DOOR_LIMITS, split_ratio_problem
 from pipelines.sources.base import PriceBatch
 from pipelines.sqlfiles import execute_script, migrations, sql, used_params, views
@@ -20,6 +21,33 @@ from pipelines.sqlfiles import execute_script, migrations, sql, used_params, vie
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(str(path), read_only=read_only)
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """Another process holds the file: the one database error that waiting can fix."""
+    return isinstance(exc, duckdb.Error) and ("Could not set lock" in str(exc) or "Conflicting lock" in str(exc))
+
+
+def open_writer(path: Path | str, config: dict | None = None, lock_wait_seconds: float = 120.0,
+                sleep=time.sleep) -> duckdb.DuckDBPyConnection:
+    """A read-write connection. Waits (with backoff, bounded) while another writer holds the lock; any other
+    problem (not a DuckDB file, an unwritable directory) fails at once with the cause: no retry can fix it."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"{path}: cannot create its directory: {exc.strerror or exc}") from None
+    waited, delay = 0.0, 0.2
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=False, config=config or {})
+        except duckdb.Error as exc:
+            if not is_lock_conflict(exc):
+                raise DatabaseError(f"{path}: {str(exc).strip().splitlines()[0]}") from None
+            if waited >= lock_wait_seconds:
+                raise  # still locked: transient, left to the retry policy
+        sleep(delay)
+        waited, delay = waited + delay, min(delay * 2, 10.0)
 
 
 @contextlib.contextmanager
@@ -154,7 +182,7 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
     off_calendar = batch.prices[~batch.prices["date"].map(calendar.is_session)] if len(batch.prices) else None
     if off_calendar is not None and len(off_calendar):
         first = off_calendar.iloc[0]
-        raise ValueError(
+        raise InvalidData(
             f"{len(off_calendar)} price row(s) dated on non-sessions, e.g. {first['ticker']} {first['date']}"
         )
     with transaction(con):

@@ -62,7 +62,7 @@ def test_cli_run_fails_clearly_and_writes_nothing_on_a_bad_source(tmp_path):
     db = tmp_path / "out" / "mm.duckdb"
     env = {"MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")), "MARKET_MONITOR_DB": str(db)}
     result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env)
-    assert result.returncode == 1
+    assert result.returncode == 2  # bad input
     assert "run failed: daily_prices" in result.stderr and "AMD.csv line 2: close 'oops'" in result.stderr
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM prices_daily").fetchone()[0] == 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.errors import PermanentError
 from pipelines.plausibility import split_ratio_problem
 from pipelines.sources.base import (
     DIVIDEND_COLUMNS,
@@ -27,8 +28,8 @@ from pipelines.sources.base import (
 )
 
 
-class SnapshotError(SourceError):
-    """A malformed snapshot file."""
+class SnapshotError(SourceError, PermanentError):
+    """A malformed snapshot file: bad input, which no retry fixes."""
 
 
 def symbol_file(folder: Path, symbol: str) -> Path | None:
@@ -116,7 +117,7 @@ class ReplaySource:
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)
         if not self.folder.is_dir():
-            raise SourceError(f"replay folder {self.folder} does not exist (MARKET_MONITOR_REPLAY_DIR)")
+            raise SnapshotError(f"replay folder {self.folder} does not exist (MARKET_MONITOR_REPLAY_DIR)")
 
     def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
         frames, missing = [], []
