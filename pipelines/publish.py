@@ -8,15 +8,47 @@ connections see the new one.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
 
 
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _temp(analytics: Path, pid: int) -> Path:
+    return analytics.with_name(f".{analytics.name}.{pid}.tmp")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(analytics: Path) -> list[Path]:
+    """Temp files of publishes whose process is gone (killed, or a disk that filled up): they would otherwise
+    fill the disk for the next run."""
+    pattern = re.compile(rf"^\.{re.escape(analytics.name)}\.(\d+)\.tmp(\.wal)?$")
+    removed = []
+    for path in analytics.parent.glob(f".{analytics.name}.*.tmp*"):
+        match = pattern.match(path.name)
+        if match and (int(match[1]) == os.getpid() or not _alive(int(match[1]))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def publish(live: Path | str, analytics: Path | str) -> dict:
     live, analytics = Path(live), Path(analytics)
-    tmp = analytics.with_name(f".{analytics.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    removed = remove_leftovers(analytics)
+    tmp = _temp(analytics, os.getpid())
     con = duckdb.connect()  # in memory: attaches the live file read-only, never holding it for writing
     try:
         con.execute(f"ATTACH '{_quote(live)}' AS live (READ_ONLY)")
@@ -27,10 +59,19 @@ def publish(live: Path | str, analytics: Path | str) -> dict:
                             ).fetchone()[0]
         con.execute("DETACH fresh")
         con.execute("DETACH live")
-    finally:
+    except BaseException:
         con.close()
+        tmp.unlink(missing_ok=True)
+        _wal(tmp).unlink(missing_ok=True)
+        raise
+    con.close()
+    # A .wal beside the copy belongs to the old file (someone opened it read-write and crashed); beside the new
+    # file it would make every open fail with "WAL does not match database file".
+    _wal(analytics).unlink(missing_ok=True)
     os.replace(tmp, analytics)  # atomic: readers see the old file or the new one, never half of one
-    return {"path": str(analytics), "tables": tables, "views": views, "bytes": analytics.stat().st_size}
+    _wal(analytics).unlink(missing_ok=True)
+    return {"path": str(analytics), "tables": tables, "views": views, "bytes": analytics.stat().st_size,
+            "leftovers_removed": len(removed)}
 
 
 def _quote(path: Path) -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines import publish
 from tests.synthetic import basic_snapshot, write_config
-from tests.test_pipeline_run import cli
+from tests.test_pipeline_run import ROOT, cli
 
 ANALYST = """
 import sys, duckdb
@@ -136,3 +137,49 @@ def test_backtest_runs_while_a_writer_holds_the_live_database(published):
     finally:
         writer.stdin.close()
         writer.wait(timeout=30)
+
+
+CRASHED_ANALYST = """
+import os, sys, duckdb
+con = duckdb.connect(sys.argv[1])   # read-write, against the docs' advice
+con.execute("CREATE TABLE scratch AS SELECT 42 AS x")
+print("written", flush=True)
+os.kill(os.getpid(), 9)             # crash before any checkpoint: the .wal stays beside the copy
+"""
+
+FULL_DISK_PUBLISH = """
+import resource, signal, sys
+from pipelines.publish import publish
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)          # a write past the limit fails (EFBIG) like a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+publish(sys.argv[1], sys.argv[2])
+"""
+
+
+def test_a_crashed_read_write_analyst_never_makes_the_copy_unreadable(published):
+    tmp, env = published
+    analytics = tmp / "data" / "mm.analytics.duckdb"
+    crash = subprocess.run([sys.executable, "-c", CRASHED_ANALYST, str(analytics)], capture_output=True, text=True)
+    assert crash.stdout.strip() == "written" and crash.returncode == -9
+    assert analytics.with_name(analytics.name + ".wal").exists()
+    info = publish.publish(tmp / "data" / "mm.duckdb", analytics)
+    assert not analytics.with_name(analytics.name + ".wal").exists()
+    con = duckdb.connect(str(analytics), read_only=True)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    con.close()
+    assert "prices_daily" in tables and "scratch" not in tables and info["tables"] == len(tables)
+
+
+def test_a_publish_that_fails_for_lack_of_space_cleans_up_and_keeps_the_old_copy(published):
+    tmp, env = published
+    live, analytics = tmp / "data" / "mm.duckdb", tmp / "data" / "mm.analytics.duckdb"
+    publish.publish(live, analytics)
+    before = analytics.read_bytes()
+    failed = subprocess.run([sys.executable, "-c", FULL_DISK_PUBLISH, str(live), str(analytics)], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert failed.returncode != 0
+    assert sorted(p.name for p in analytics.parent.iterdir() if p.name.startswith(".")) == []
+    assert analytics.read_bytes() == before
+    dead = analytics.with_name(f".{analytics.name}.999999.tmp")  # left by a publish killed outright
+    dead.write_bytes(b"x" * 1000)
+    assert publish.publish(live, analytics)["leftovers_removed"] == 1 and not dead.exists()
