@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import os
 import re
 import tomllib
@@ -141,6 +142,8 @@ def _coerce(key: str, value: Any, typ: Any) -> Any:
     if typ is float:
         if not isinstance(value, int | float):
             raise ConfigError(f"{key}: expected a number, got {value!r}")
+        if not math.isfinite(value):  # TOML allows nan and inf; a nan threshold silently never holds
+            raise ConfigError(f"{key}: expected a finite number, got {value!r}")
         return float(value)
     if typ is str:
         if not isinstance(value, str):
@@ -205,10 +208,14 @@ def _check_symbols(cfg: MonitorConfig) -> None:
         )
     if cfg.history.refetch_sessions < 1 or cfg.history.fetch_timeout_seconds <= 0:
         raise ConfigError("history: refetch_sessions must be >= 1 and fetch_timeout_seconds > 0")
+    # Dagster's own validator: what passes here, the schedule and the freshness policy accept.
+    from dagster._utils.schedules import is_valid_cron_string
+
     for key in ("cron", "fresh_by_cron"):
         value = getattr(cfg.schedule, key)
-        if len(value.split()) != 5:
-            raise ConfigError(f"schedule.{key}: {value!r} is not a 5-field cron expression")
+        if not is_valid_cron_string(value):
+            raise ConfigError(f"schedule.{key}: {value!r} is not a valid 5-field cron expression "
+                              "(minute hour day-of-month month day-of-week, e.g. '30 18 * * 1-5')")
     try:
         ZoneInfo(cfg.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines import calendar
-from pipelines.config import MonitorConfig, Runtime, load_config
+from pipelines.config import ConfigError, MonitorConfig, Runtime, load_config
 from pipelines.graph import build_assets
 from pipelines.progress import progress_logger
 from pipelines.resources import build_resources
@@ -41,7 +41,16 @@ def resolve_range(cfg: MonitorConfig, start: dt.date | None, end: dt.date) -> li
 
 def instance_for_cli() -> dg.DagsterInstance:
     """The instance the UI reads when DAGSTER_HOME is set (runs share one history), else a throwaway one."""
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    if not os.path.isabs(home) or not os.path.isdir(home):
+        raise ConfigError(f"DAGSTER_HOME: {home!r} must be an absolute path to an existing directory")
+    try:
+        return dg.DagsterInstance.get()
+    except dg.DagsterError as exc:  # e.g. a dagster.yaml that does not match Dagster's schema
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"DAGSTER_HOME: {home}/dagster.yaml: {first}") from None
 
 
 def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str | None, str, bool]:

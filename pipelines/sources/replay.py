@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.errors import PermanentError
-from pipelines.plausibility import split_ratio_problem
+from pipelines.plausibility import MAX_VOLUME, split_ratio_problem
 from pipelines.sources.base import (
     DIVIDEND_COLUMNS,
     EARNINGS_COLUMNS,
@@ -43,8 +43,11 @@ def symbol_file(folder: Path, symbol: str) -> Path | None:
 def _read(path: Path, required: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise SnapshotError(f"{path.name}: the file is empty (expected a header line: {', '.join(required)})"
+                            ) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path.name}: not a readable CSV file: {exc}") from None
+        raise SnapshotError(f"{path.name}: not a readable CSV file: {str(exc).strip().splitlines()[0]}") from None
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise SnapshotError(f"{path.name} line 1: missing column(s) {', '.join(missing)}")
@@ -103,9 +106,9 @@ def read_prices(path: Path, symbol: str) -> pd.DataFrame:
     out["adj_close"] = _numbers(raw, "adj_close", path, positive=True, allow_empty=True)
     out["adj_close"] = out["adj_close"].fillna(out["close"])
     volume = _numbers(raw, "volume", path, positive=False, allow_empty=True)
-    if (volume < 0).any():
-        i = int((volume < 0).to_numpy().nonzero()[0][0])
-        raise SnapshotError(f"{path.name} line {i + 2}: volume must not be negative")
+    if ((volume < 0) | (volume > MAX_VOLUME)).any():
+        i = int(((volume < 0) | (volume > MAX_VOLUME)).to_numpy().nonzero()[0][0])
+        raise SnapshotError(f"{path.name} line {i + 2}: volume {volume.iloc[i]:g} is not between 0 and {MAX_VOLUME:g}")
     out["volume"] = volume.round().astype("Int64")
     _no_duplicates(out, ["date"], path)
     return out[PRICE_COLUMNS]
@@ -179,6 +182,11 @@ class ReplaySource:
                 }
             )
             earnings["eps_diluted"] = _numbers(raw, "eps_diluted", path, positive=False, allow_empty=False)
+            early = [r is not None and r < p for r, p in zip(earnings["reported_date"], earnings["period_end"])]
+            if any(early):
+                i = early.index(True)
+                raise SnapshotError(f"{path.name} line {i + 2}: reported_date {earnings['reported_date'].iloc[i]} is "
+                                    f"before its quarter ended ({earnings['period_end'].iloc[i]})")
             _no_duplicates(earnings, ["ticker", "period_end"], path)
             earnings = earnings[earnings["ticker"].isin(symbols) & (earnings["period_end"] <= end)]
         for kind, frame in (("shares", shares), ("EPS", earnings)):
