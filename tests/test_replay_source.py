@@ -83,3 +83,25 @@ def test_shared_market_data_reads_cleanly(shared_market):
     nvda = batch.prices[batch.prices["ticker"] == "NVDA"].set_index("date")["close"]
     assert nvda[D(2025, 10, 31)] == 202.49 and nvda[D(2025, 11, 7)] == 188.15
     assert batch.missing == []
+
+
+def test_a_snapshot_round_trips_bit_for_bit(tmp_path):
+    """Closes like 1/3 and 11-digit share counts come back as the same doubles, not rounded to 10 digits."""
+    from pipelines.sources.base import Fundamentals, PriceBatch
+
+    days = [D(2024, 6, 3), D(2024, 6, 4), D(2024, 6, 5)]
+    closes = [1 / 3, 188.15000000000001, 123456.78901234567]
+    prices = pd.DataFrame({"ticker": "NVDA", "date": days, "open": closes, "high": closes, "low": closes,
+                           "close": closes, "adj_close": [c * 0.99 for c in closes],
+                           "volume": pd.array([1, 2, 3], dtype="Int64")})
+    shares = pd.DataFrame({"ticker": ["NVDA"], "date": [D(2024, 6, 3)], "shares": [24305123457.0]})
+    eps = pd.DataFrame({"ticker": ["NVDA"], "period_end": [D(2024, 3, 31)], "reported_date": [D(2024, 5, 22)],
+                        "eps_diluted": [0.1234567890123456]})
+    write_snapshot(PriceBatch(prices), Fundamentals(shares, eps), tmp_path / "s")
+    src = ReplaySource(tmp_path / "s")
+    back = src.fetch_prices(["NVDA"], days[0], days[-1]).prices
+    fund = src.fetch_fundamentals(["NVDA"], days[0], days[-1])
+    for col in ("open", "high", "low", "close", "adj_close"):
+        assert back[col].tolist() == prices[col].tolist()
+    assert fund.shares["shares"].tolist() == [24305123457.0]
+    assert fund.earnings["eps_diluted"].tolist() == [0.1234567890123456]

@@ -12,7 +12,8 @@ from pipelines.sources.base import Fundamentals, PriceBatch, Source
 def _write(frame: pd.DataFrame, path: Path, columns: list[str], rename: dict | None = None) -> int:
     out = frame.rename(columns=rename or {})[columns].copy()
     sort = [c for c in ("ticker", "date", "period_end", "ex_date") if c in out.columns]
-    out.sort_values(sort).to_csv(path, index=False, float_format="%.10g", date_format="%Y-%m-%d")
+    # No float_format: pandas writes the shortest text that reads back as the same double (round-trips exactly).
+    out.sort_values(sort).to_csv(path, index=False, date_format="%Y-%m-%d")
     return len(out)
 
 
