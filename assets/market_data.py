@@ -39,7 +39,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
             summary = ingest.load_prices(con, monitor.source_client(), cfg, start, end)
             for symbol in summary.missing:
                 context.log.warning(f"{symbol}: the source returned no bars for {summary.fetch_start}..{end}")
-            for line in summary.rejected:
+            for line in summary.problems + summary.rejected:
                 context.log.warning(line)
             outcomes = [
                 quality.check_bars_present(con, cfg.symbols, start, end),
@@ -54,6 +54,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 "symbols_missing": dg.MetadataValue.json(summary.missing),
                 "splits_applied": dg.MetadataValue.json(summary.splits_applied),
                 "bars_refused": dg.MetadataValue.json(summary.rejected),
+                "source_problems": dg.MetadataValue.json(summary.problems),
             },
             check_results=[check_result(o, warn=o.name == "moves_plausible") for o in outcomes],
         )

@@ -46,7 +46,7 @@ def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt
     batch = source.fetch_prices(cfg.symbols, fetch_start, fetch_end)
     stored = store.store_prices(con, batch, source.name, now)
     return LoadSummary(fetch_start, fetch_end, stored["rows"], missing=batch.missing,
-                       splits_applied=stored["splits_applied"], rejected=stored["rejected"])
+                       splits_applied=stored["splits_applied"], problems=batch.problems, rejected=stored["rejected"])
 
 
 def load_fundamentals(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date,

@@ -149,3 +149,15 @@ def test_snapshot_from_yfinance_replays_identically(tmp_path):
                                   batch.prices[cols].sort_values(["ticker", "date"]).reset_index(drop=True))
     assert replayed.splits[["ticker", "date", "ratio"]].values.tolist() == [["NVDA", D(2024, 6, 10), 10.0]]
     assert any("prices: 20 rows" in line for line in lines)
+
+
+def test_a_live_bar_on_a_closed_day_is_dropped_and_named_not_fatal(tmp_path):
+    """Yahoo sent ^IXIC a bar for the 2025-01-09 closure: the rest of the night is kept."""
+    days = [D(2025, 1, 7), D(2025, 1, 8), D(2025, 1, 9), D(2025, 1, 10)]
+    charts = {"NVDA": chart_body("NVDA", [(d, 140.0) for d in days if d != D(2025, 1, 9)]),
+              "^IXIC": chart_body("^IXIC", [(d, 19000.0) for d in days])}
+    with FakeYahoo(charts):
+        batch = source(tmp_path).fetch_prices(["NVDA", "^IXIC"], days[0], days[-1])
+    assert batch.problems == ["^IXIC 2025-01-09: bar on a day the NYSE was closed, dropped"]
+    assert sorted(set(batch.prices["date"])) == [D(2025, 1, 7), D(2025, 1, 8), D(2025, 1, 10)]
+    assert len(batch.prices) == 6

@@ -34,6 +34,7 @@ class PriceBatch:
     splits: pd.DataFrame = field(default_factory=lambda: empty(SPLIT_COLUMNS))
     dividends: pd.DataFrame = field(default_factory=lambda: empty(DIVIDEND_COLUMNS))
     missing: list[str] = field(default_factory=list)  # requested symbols that came back without a bar
+    problems: list[str] = field(default_factory=list)  # what was dropped and why, e.g. a bar on a closed day
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines import calendar
 from pipelines.sources.base import (
     DIVIDEND_COLUMNS,
     EARNINGS_COLUMNS,
@@ -78,6 +79,18 @@ def tidy_download(frame: pd.DataFrame | None, symbols: list[str]) -> PriceBatch:
     )
 
 
+def drop_closed_days(batch: PriceBatch) -> PriceBatch:
+    """Yahoo sometimes sends a bar for a day the NYSE was closed (^IXIC on the 2025-01-09 closure): one such bar
+    must not sink the whole night, so it is dropped and named. (Replay stays strict: a snapshot is our file.)"""
+    if batch.prices.empty:
+        return batch
+    closed = ~batch.prices["date"].map(calendar.is_session)
+    batch.problems += [f"{t} {d}: bar on a day the NYSE was closed, dropped"
+                       for t, d in batch.prices.loc[closed, ["ticker", "date"]].itertuples(index=False)]
+    batch.prices = batch.prices[~closed].reset_index(drop=True)
+    return batch
+
+
 def tidy_shares(series: pd.Series | None, symbol: str, splits: pd.Series | None = None) -> pd.DataFrame:
     """get_shares_full output -> one count a day, spikes dropped, on today's split basis."""
     if series is None or len(series) == 0:
@@ -138,7 +151,7 @@ class YFinanceSource:
             )
 
         frame = with_deadline(download, self.timeout, f"yfinance prices {','.join(symbols)}")
-        batch = tidy_download(frame, symbols)
+        batch = drop_closed_days(tidy_download(frame, symbols))
         if len(batch.missing) == len(symbols):
             raise SourceError(f"yfinance returned no prices for any of {', '.join(symbols)} ({start}..{end})")
         return batch
