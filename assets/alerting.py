@@ -5,9 +5,8 @@ import os
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.analytics import recompute_start
 from assets.common import ALERT_GROUP, WRITER_POOL, check_result, nightly_freshness, open_store, spec
-from pipelines import calendar, charts, evaluation, publish, rules, store
+from pipelines import calendar, charts, evaluation, ingest, publish, rules, store
 from pipelines.alerting.notify import notify
 from pipelines.alerting.slack import build_sender
 from pipelines.config import MonitorConfig
@@ -41,8 +40,8 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
     )
     def alerts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
-        first = recompute_start(cfg, start)
         with open_store(duckdb) as con:
+            first = evaluation.first_evaluable(con, cfg, ingest.recompute_from(con, cfg, start))
             with store.transaction(con):
                 findings = evaluation.evaluate_range(con, cfg, first, end)
                 rows = rules.store_findings(con, findings, first, end)

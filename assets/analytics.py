@@ -4,14 +4,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.common import DERIVED_GROUP, WRITER_POOL, nightly_freshness, open_store
-from pipelines import calendar, charts, metrics, store
+from pipelines import charts, ingest, metrics, store
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
-
-
-def recompute_start(cfg: MonitorConfig, start):
-    """Yahoo revises recent bars and the prices step re-reads them: their metrics are recomputed too."""
-    return calendar.sessions_back(calendar.sessions(start, start)[0], cfg.history.refetch_sessions)
 
 
 def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
@@ -23,8 +18,8 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
                           "worst 5-session drawdown, TTM EPS and P/E (sql/metrics_daily.sql).")
     def metrics_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
-        first = recompute_start(cfg, start)
         with open_store(duckdb) as con, store.transaction(con):
+            first = ingest.recompute_from(con, cfg, start)
             rows = metrics.compute_metrics(con, first, end, cfg.fundamentals.eps_report_lag_days)
             no_cap = [r[0] for r in con.execute(
                 "SELECT ticker FROM metrics_daily WHERE date = ? AND market_cap IS NULL AND ticker <> ? ORDER BY 1",
@@ -37,8 +32,8 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
                           "constituents, breadth, worst name, benchmark return (sql/watchlist_daily.sql).")
     def watchlist_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
-        first = recompute_start(cfg, start)
         with open_store(duckdb) as con, store.transaction(con):
+            first = ingest.recompute_from(con, cfg, start)
             rows = metrics.compute_watchlist(con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark)
             latest = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [end]).df()
             names = charts.names_markdown(con, cfg, end)

@@ -14,6 +14,16 @@ def evaluate_range(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> lis
     return rules.evaluate(cfg, watch, metrics)
 
 
+def first_evaluable(con, cfg: MonitorConfig, start: dt.date) -> dt.date:
+    """`start`, or the first session with a whole 5-session window behind it (the benchmark's sixth stored
+    session): before that every 5-session figure is unknown, and an unknown must not be recorded as calm."""
+    first_bar = con.execute("SELECT min(date) FROM prices_daily WHERE ticker = ?", [cfg.watchlist.benchmark]
+                            ).fetchone()[0]
+    if first_bar is None:
+        return start
+    return max(start, calendar.sessions_back(first_bar, -5))
+
+
 def covered_sessions(con, start: dt.date, end: dt.date) -> list[dt.date]:
     """Sessions in range that watchlist_daily holds (what a backtest can speak for)."""
     stored = {r[0] for r in con.execute("SELECT date FROM watchlist_daily WHERE date BETWEEN ? AND ?",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pipelines import calendar, store
 from pipelines.config import MonitorConfig
 from pipelines.sources import Source
+from pipelines.sqlfiles import sql
 
 # Sessions of history the metrics read behind a session (52-week high), fetched once on a fresh database.
 WARM_UP_SESSIONS = 252
@@ -26,17 +27,28 @@ class LoadSummary:
 
 
 def fetch_window(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """Re-read the last `refetch_sessions` before `start` (Yahoo revises recent bars); on a database without
-    the history the metrics need, reach back far enough to compute them for `start`."""
+    """Re-read the last `refetch_sessions` before `start` (Yahoo revises recent bars); when any symbol's stored
+    prices do not reach back far enough to compute the metrics for `start` (a fresh database, a symbol that
+    failed before or was added to the watchlist since), reach back its whole warm-up in the same batched call."""
     first = calendar.sessions(start, end)
     if not first:
         raise ValueError(f"no NYSE session between {start} and {end}")
     start = first[0]
     need = calendar.sessions_back(start, WARM_UP_SESSIONS)
-    have = con.execute("SELECT min(date) FROM prices_daily WHERE ticker = ?", [cfg.watchlist.benchmark]).fetchone()[0]
-    if have is None or have > need:
+    if con.execute(sql("loads/uncovered"), {"symbols": cfg.symbols, "need": need}).fetchall():
         return need, end
     return calendar.sessions_back(start, cfg.history.refetch_sessions), end
+
+
+def recompute_from(con, cfg: MonitorConfig, start: dt.date) -> dt.date:
+    """First session whose derived tables (metrics, watchlist, findings) a run over [start, ...] recomputes: the
+    re-fetch window, or earlier where the latest loads changed stored facts (a first night's warm-up year, a
+    split that restated history, a revised share count)."""
+    first = calendar.sessions_back(calendar.sessions(start, start)[0], cfg.history.refetch_sessions)
+    changed = con.execute(sql("loads/changed_since")).fetchone()[0]
+    if changed is not None and changed < first:
+        first = calendar.sessions(changed, first)[0]
+    return first
 
 
 def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date,
@@ -45,6 +57,8 @@ def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt
     fetch_start, fetch_end = fetch_window(con, cfg, start, end)
     batch = source.fetch_prices(cfg.symbols, fetch_start, fetch_end)
     stored = store.store_prices(con, batch, source.name, now)
+    for ticker in sorted(set(batch.prices["ticker"])):  # only symbols that answered count as covered
+        con.execute(sql("loads/record_coverage"), {"ticker": ticker, "covered_from": fetch_start})
     return LoadSummary(fetch_start, fetch_end, stored["rows"], missing=batch.missing,
                        splits_applied=stored["splits_applied"], problems=batch.problems, rejected=stored["rejected"])
 

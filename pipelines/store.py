@@ -147,9 +147,10 @@ def _check_split_ratios(splits: pd.DataFrame) -> None:
 
 
 def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -> list[str]:
-    """Put stored history on the basis of the splits the source reports, exactly once per split: new splits are
-    applied, and a stored split that the source now reports with another ratio, or no longer reports inside the
-    span of bars it sent, is revised or reversed (its ratio says what basis the stored rows are on)."""
+    """Put stored history on the basis of the splits the source reports, exactly once per split: a new split is
+    applied to the rows fetched before it took effect (later ones came on the new basis), and a stored split that
+    the source now reports with another ratio, or no longer reports inside the span of bars it sent, is revised or
+    reversed (its ratio says what basis the stored rows are on)."""
     _check_split_ratios(batch.splits)
     con.register("incoming_splits", batch.splits)
     con.register("incoming_prices", batch.prices)
@@ -160,16 +161,24 @@ def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) 
     changes = []
     for ticker, day, old, revised in contradicted:
         factor = (revised / old) if revised is not None else 1 / old
-        execute_script(con, "splits/restate_before", {"ticker": ticker, "date": day, "factor": factor})
+        # Every row before a stored split is on its basis (restated by us, or by the source): all move.
+        execute_script(con, "splits/restate_before", {"ticker": ticker, "date": day, "factor": factor,
+                                                      "effective": dt.datetime.max, "withdrawn": dt.datetime.max,
+                                                      "fetched_at": fetched_at})
         if revised is None:
-            execute_script(con, "splits/forget", {"ticker": ticker, "date": day})
+            execute_script(con, "splits/forget", {"ticker": ticker, "date": day, "fetched_at": fetched_at})
             changes.append(f"{ticker} {day} {old:g}:1 withdrawn (history restored)")
         else:
             execute_script(con, "splits/record", {"ticker": ticker, "date": day, "ratio": revised,
                                                   "source": source, "fetched_at": fetched_at})
             changes.append(f"{ticker} {day} {old:g}:1 revised to {revised:g}:1")
-    for ticker, day, ratio in new:
-        execute_script(con, "splits/restate_before", {"ticker": ticker, "date": day, "factor": ratio})
+    for ticker, day, ratio, withdrawn in new:
+        # On the old basis: rows fetched before the split took effect (later ones came restated by the source),
+        # and rows fetched since the source last withdrew it (those came without it).
+        execute_script(con, "splits/restate_before", {"ticker": ticker, "date": day, "factor": ratio,
+                                                      "effective": dt.datetime.combine(day, dt.time()),
+                                                      "withdrawn": withdrawn or dt.datetime.max,
+                                                      "fetched_at": fetched_at})
         execute_script(con, "splits/record", {"ticker": ticker, "date": day, "ratio": ratio, "source": source,
                                               "fetched_at": fetched_at})
         changes.append(f"{ticker} {day} {ratio:g}:1")

@@ -49,10 +49,41 @@ def chart_body(symbol: str, bars: list[tuple[dt.date, float]], splits: dict[dt.d
     return json.dumps({"chart": {"result": [result], "error": None}})
 
 
-class FakeYahoo:
-    """Serves chart bodies per symbol (None -> 404 'symbol may be delisted'); records what was asked."""
+class YahooWorld:
+    """A market Yahoo serves night after night: closes per symbol, of which only the sessions up to `tonight`
+    exist yet, cut to the window each chart request asks for (period1..period2), with faults per symbol:
+    "404" (unknown symbol), "429" (rate limited), "500", or "malformed" (a body that is not JSON)."""
 
-    def __init__(self, charts: dict[str, str | None], timeseries: dict[str, str] | None = None):
+    def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date):
+        self.closes = closes
+        self.tonight = tonight
+        self.splits: dict[str, dict[dt.date, int]] = {}
+        self.faults: dict[str, str] = {}
+
+    def answer(self, symbol: str, url: str) -> tuple[int, str]:
+        fault = self.faults.get(symbol)
+        if fault == "404" or symbol not in self.closes:
+            return 404, NOT_FOUND
+        if fault in ("429", "500"):
+            return int(fault), "Too Many Requests" if fault == "429" else "Internal Server Error"
+        if fault == "malformed":
+            return 200, "<html>Will be right back</html>"
+        p1 = re.search(r"period1=(\d+)", url)
+        p2 = re.search(r"period2=(\d+)", url)
+        lo = dt.datetime.fromtimestamp(int(p1[1]), NY).date() if p1 else self.tonight
+        hi = dt.datetime.fromtimestamp(int(p2[1]), NY).date() if p2 else self.tonight
+        bars = [(d, c) for d, c in sorted(self.closes[symbol].items()) if lo <= d <= min(hi, self.tonight)]
+        if not p1:  # range=1d: yfinance asks for the exchange's timezone with the last bar only
+            bars = bars[-1:]
+        return 200, chart_body(symbol, bars, splits={d: r for d, r in self.splits.get(symbol, {}).items()
+                                                     if lo <= d <= min(hi, self.tonight)})
+
+
+class FakeYahoo:
+    """Serves chart bodies per symbol (None -> 404 'symbol may be delisted'), or a YahooWorld's answers;
+    records what was asked."""
+
+    def __init__(self, charts: dict[str, str | None] | YahooWorld, timeseries: dict[str, str] | None = None):
         self.charts = charts
         self.timeseries = timeseries or {}
         self.requests: list[str] = []
@@ -61,6 +92,9 @@ class FakeYahoo:
     def _chart(self, request):
         self.requests.append(request.url)
         symbol = re.search(r"/v8/finance/chart/([^?]+)", request.url)[1].replace("%5E", "^")
+        if isinstance(self.charts, YahooWorld):
+            status, body = self.charts.answer(symbol, request.url)
+            return status, {}, body
         body = self.charts.get(symbol)
         return (404, {}, NOT_FOUND) if body is None else (200, {}, body)
 

@@ -26,12 +26,13 @@ class Market:
         self.cfg = replace(self.cfg, rules=replace(self.cfg.rules, **sections))
         return self
 
-    def prices(self, ticker: str, closes: dict[dt.date, float], splits: dict[dt.date, float] | None = None) -> None:
+    def prices(self, ticker: str, closes: dict[dt.date, float], splits: dict[dt.date, float] | None = None,
+               fetched_at: dt.datetime = NOW) -> None:
         frame = pd.DataFrame([{"ticker": ticker, "date": d, "open": c, "high": c, "low": c, "close": c,
                                "adj_close": c, "volume": 1} for d, c in closes.items()])
         split_frame = pd.DataFrame([{"ticker": ticker, "date": d, "ratio": r} for d, r in (splits or {}).items()],
                                    columns=["ticker", "date", "ratio"])
-        store.store_prices(self.con, PriceBatch(frame, splits=split_frame), "test", NOW)
+        store.store_prices(self.con, PriceBatch(frame, splits=split_frame), "test", fetched_at)
 
     def series(self, ticker: str, start: str, values: list[float]) -> list[dt.date]:
         """Closes on consecutive sessions from `start`."""
@@ -39,10 +40,10 @@ class Market:
         self.prices(ticker, dict(zip(days, values)))
         return days
 
-    def shares(self, ticker: str, day: str, shares: float) -> None:
+    def shares(self, ticker: str, day: str, shares: float, fetched_at: dt.datetime = NOW) -> None:
         frame = pd.DataFrame([{"ticker": ticker, "date": dt.date.fromisoformat(day), "shares": shares}])
         store.store_fundamentals(self.con, frame, pd.DataFrame(columns=["ticker", "period_end", "reported_date",
-                                                                        "eps_diluted"]), [ticker], "test", NOW)
+                                                                        "eps_diluted"]), [ticker], "test", fetched_at)
 
     def eps(self, ticker: str, quarters: list[tuple[str, str | None, float]]) -> None:
         frame = pd.DataFrame([{"ticker": ticker, "period_end": dt.date.fromisoformat(p),

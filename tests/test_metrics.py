@@ -21,8 +21,9 @@ def test_split_restated_history_keeps_cap_and_returns_continuous(market):
     days = calendar.sessions("2024-05-28", "2024-06-14")
     split_day = D(2024, 6, 10)
     before = {d: 1000.0 + i for i, d in enumerate(days) if d < split_day}
-    market.prices("AAA", before)  # stored on the pre-split basis, as fetched before the split
-    market.shares("AAA", "2024-05-01", 2.5e9)
+    fetched_before = dt.datetime(2024, 6, 7, 22, 0)
+    market.prices("AAA", before, fetched_at=fetched_before)  # stored on the pre-split basis, fetched before it
+    market.shares("AAA", "2024-05-01", 2.5e9, fetched_at=fetched_before)
     after = {d: (1000.0 + i) / 10 for i, d in enumerate(days) if d >= D(2024, 6, 3)}  # Yahoo's restated window
     market.prices("AAA", after, splits={split_day: 10})
     market.compute(days[0], days[-1])

@@ -11,6 +11,7 @@ from tests.synthetic import basic_snapshot
 
 D = dt.date
 NOW = dt.datetime(2024, 9, 1, 22, 0)
+BEFORE_SPLIT = dt.datetime(2024, 6, 7, 22, 0)  # NVDA split 10:1, effective 2024-06-10
 
 
 @pytest.fixture
@@ -104,8 +105,9 @@ def test_bars_on_non_sessions_are_rejected(con):
 def test_a_new_split_restates_stored_history_once(con):
     """Yahoo restates closes for every later split; history stored before the split must follow."""
     pre = {D(2024, 6, 5): 1200.0, D(2024, 6, 6): 1210.0, D(2024, 6, 7): 1208.9}
-    store.store_prices(con, PriceBatch(bars("NVDA", pre)), "yfinance", NOW)
-    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)", [NOW])
+    store.store_prices(con, PriceBatch(bars("NVDA", pre)), "yfinance", BEFORE_SPLIT)
+    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
+                [BEFORE_SPLIT])
     post = bars("NVDA", {D(2024, 6, 7): 120.89, D(2024, 6, 10): 121.79})  # re-fetch window, adjusted
     splits = pd.DataFrame([{"ticker": "NVDA", "date": D(2024, 6, 10), "ratio": 10.0}])
     out = store.store_prices(con, PriceBatch(post, splits=splits), "yfinance", NOW)
@@ -130,8 +132,9 @@ def test_a_split_the_source_revises_or_withdraws_is_revised_or_reversed(con):
     """The stored basis is the stored split's ratio: a revised ratio restates history by new/old, a withdrawn
     split by 1/old, so a wrong split never corrupts history for good."""
     old = {D(2024, 6, 3): 1200.0, D(2024, 6, 4): 1210.0}
-    store.store_prices(con, PriceBatch(bars("NVDA", old)), "yfinance", NOW)
-    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)", [NOW])
+    store.store_prices(con, PriceBatch(bars("NVDA", old)), "yfinance", BEFORE_SPLIT)
+    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
+                [BEFORE_SPLIT])
     clean = (dump(con, "prices_daily"), dump(con, "shares_outstanding"))
     window = {D(2024, 6, 7): 121.0, D(2024, 6, 10): 122.0}  # the re-fetched span, which contains the split date
 
@@ -160,7 +163,7 @@ def test_a_split_the_source_revises_or_withdraws_is_revised_or_reversed(con):
 
 
 def test_a_split_outside_the_span_the_source_sent_is_left_alone(con):
-    store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 1200.0})), "yfinance", NOW)
+    store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 1200.0})), "yfinance", BEFORE_SPLIT)
     store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 10): 120.0}), splits=_split(D(2024, 6, 10), 10.0)),
                        "yfinance", NOW)
     out = store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 20): 125.0})), "yfinance", NOW)
@@ -172,3 +175,15 @@ def test_a_snapshot_split_ratio_out_of_range_is_refused_with_file_and_line(tmp_p
     (snap / "splits.csv").write_text("ticker,date,ratio\nNVDA,2024-06-10,10\nAMD,2024-07-01,1e-300\n")
     with pytest.raises(SnapshotError, match=r"splits.csv line 3: split ratio 1e-300 is outside 1:1000 .. 1000:1"):
         ReplaySource(snap).fetch_prices(["NVDA", "AMD"], D(2024, 6, 3), D(2024, 8, 30))
+
+
+def test_rows_fetched_after_a_split_took_effect_are_not_split_again(con):
+    """A database started after the split (counts fetched on today's basis), then backfilled over the split date;
+    and a split night where the share counts were stored before the prices step recorded the split: the
+    counts are already on the new basis and must not be multiplied again."""
+    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-05-17', 24.6e9, 'yfinance', ?)", [NOW])
+    backfill = bars("NVDA", {D(2024, 6, 6): 121.0, D(2024, 6, 7): 120.9, D(2024, 6, 10): 121.8})
+    out = store.store_prices(con, PriceBatch(backfill, splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
+    assert out["splits_applied"] == ["NVDA 2024-06-10 10:1"]
+    assert con.execute("SELECT shares FROM shares_outstanding").fetchone()[0] == 24.6e9
+    assert _closes(con) == {D(2024, 6, 6): 121.0, D(2024, 6, 7): 120.9, D(2024, 6, 10): 121.8}

@@ -73,7 +73,8 @@ def with_deadline(fn: Callable[[], T], seconds: float, what: str) -> T:
     if not ok:
         if isinstance(value, SourceError):
             raise value
-        raise SourceError(f"{what}: {type(value).__name__}: {value}") from value
+        first = str(value).strip().splitlines()[0] if str(value).strip() else ""  # one line, not a page
+        raise SourceError(f"{what}: {type(value).__name__}: {first}") from value
     return value
 
 
@@ -83,8 +84,9 @@ def build_source(runtime, config) -> Source:
         from pipelines.sources.replay import ReplaySource
 
         return ReplaySource(runtime.replay_dir)
-    from pipelines.sources.yahoo import YFinanceSource
+    from pipelines.sources import yahoo
 
-    return YFinanceSource(
-        cache_dir=runtime.data_dir / "yfinance-cache", timeout=config.history.fetch_timeout_seconds
+    return yahoo.YFinanceSource(
+        cache_dir=runtime.data_dir / "yfinance-cache", timeout=config.history.fetch_timeout_seconds,
+        session=yahoo.SESSION_FACTORY() if yahoo.SESSION_FACTORY else None,
     )

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close",
           "Volume": "volume"}
 _cache_dirs_set: set[str] = set()
+# The HTTP session yfinance uses; None = its own (curl_cffi). Tests set requests.Session here so a fake Yahoo
+# served with `responses` answers the real graph's requests (curl_cffi traffic cannot be intercepted).
+SESSION_FACTORY = None
 
 
 def _column(frame: pd.DataFrame, field: str, symbol: str) -> pd.Series | None:
@@ -166,10 +169,16 @@ class YFinanceSource:
                 counts = with_deadline(lambda t=ticker: t.get_shares_full(start=start - dt.timedelta(days=550)),
                                        self.timeout, f"yfinance shares {symbol}")
                 splits = with_deadline(lambda t=ticker: t.splits, self.timeout, f"yfinance splits {symbol}")
-                part = tidy_shares(counts, symbol, splits)
-                shares.append(part)
-                if part.empty:
-                    problems.append(f"{symbol} shares: Yahoo returned none")
+                if splits is None:
+                    # yfinance answers None when the full-history chart behind .splits failed: the counts' split
+                    # basis is then unknown, and storing them could overwrite correct ones with old-basis counts.
+                    problems.append(f"{symbol} shares: Yahoo's split history did not load; counts not stored "
+                                    "(their split basis is unknown)")
+                else:
+                    part = tidy_shares(counts, symbol, splits)
+                    shares.append(part)
+                    if part.empty:
+                        problems.append(f"{symbol} shares: Yahoo returned none")
             except SourceError as exc:
                 problems.append(str(exc))
             try:

@@ -1,0 +1,86 @@
+"""Live nights: the real asset graph against a fake Yahoo served at the HTTP layer through yfinance's own
+request and parsing code (a plain requests.Session, so `responses` answers it), night after night."""
+
+import datetime as dt
+import warnings
+
+import duckdb
+import pytest
+import requests
+
+from pipelines import calendar
+from pipelines.config import Runtime
+from pipelines.execution import materialize_sessions
+from pipelines.sources import yahoo
+from tests.fake_yahoo import FakeYahoo, YahooWorld
+from tests.synthetic import write_config
+
+D = dt.date
+NAMES = ["NVDA", "AMD", "META"]
+
+
+@pytest.fixture(autouse=True)
+def _yahoo_over_requests(monkeypatch):
+    monkeypatch.setattr(yahoo, "SESSION_FACTORY", requests.Session)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # yfinance's pandas-3 deprecation notices
+        yield
+
+
+def world(names=NAMES, start="2024-01-02", tonight=D(2025, 11, 7)) -> YahooWorld:
+    days = calendar.sessions(start, "2025-12-31")
+    closes = {n: {d: 100.0 + (i % 7) for i, d in enumerate(days)} for n in names}
+    closes["^IXIC"] = {d: 20_000.0 + (i % 5) for i, d in enumerate(days)}
+    return YahooWorld(closes, tonight)
+
+
+class Night:
+    def __init__(self, tmp_path, names=NAMES):
+        self.tmp = tmp_path
+        self.db = tmp_path / "mm.duckdb"
+        self.configure(names)
+
+    def configure(self, names):
+        self.cfg = write_config(self.tmp / "monitor.toml", tickers=names,
+                                extra=f"[rules.sector_selloff]\nmin_names_down = {min(2, len(names))}\n")
+
+    def run(self, world: YahooWorld, session: dt.date):
+        world.tonight = session
+        with FakeYahoo(world):
+            return materialize_sessions(Runtime(self.db, "yfinance", None), str(self.cfg), [session])
+
+    def sql(self, query, params=None):
+        con = duckdb.connect(str(self.db), read_only=True)
+        try:
+            return con.execute(query, params or []).fetchall()
+        finally:
+            con.close()
+
+
+def test_the_first_night_leaves_a_year_of_metrics_for_every_name(tmp_path):
+    night = Night(tmp_path)
+    report = night.run(world(), D(2025, 11, 7))
+    assert report.success, report.error
+    sessions = dict(night.sql("SELECT ticker, count(*) FROM metrics_daily GROUP BY ticker"))
+    assert all(sessions[t] >= 252 for t in [*NAMES, "^IXIC"]), sessions
+    # every evaluated session had a whole 5-session window: none is recorded as calm on unknown figures
+    unknown = night.sql("SELECT count(*) FROM watchlist_daily w JOIN alerts a ON a.as_of = w.date "
+                        "WHERE w.cap_return_5d IS NULL AND a.rule = 'sector_selloff'")
+    assert unknown == [(0,)]
+
+
+def test_a_name_that_failed_or_joined_later_gets_its_full_history(tmp_path):
+    market = world(names=[*NAMES, "PLTR"])
+    market.faults["AMD"] = "404"
+    night = Night(tmp_path)
+    first = night.run(market, D(2025, 11, 6))
+    assert first.success, first.error
+    assert first.metadata["daily_prices"]["symbols_missing"] == ["AMD"]  # reported, not swapped with splits
+    del market.faults["AMD"]
+    night.configure([*NAMES, "PLTR"])  # PLTR joins the watchlist
+    second = night.run(market, D(2025, 11, 7))
+    assert second.success, second.error
+    counts = dict(night.sql("SELECT ticker, count(*) FROM metrics_daily GROUP BY ticker"))
+    assert counts["AMD"] >= 252 and counts["PLTR"] >= 252, counts
+    drawdown_window = night.sql("SELECT count(*) FROM prices_daily WHERE ticker = 'AMD' AND date <= '2025-11-07'")
+    assert drawdown_window[0][0] >= 253
