@@ -14,6 +14,7 @@ from pipelines import store
 from pipelines.config import MonitorConfig
 from pipelines.errors import DatabaseError, PermanentError
 from pipelines.quality import CheckOutcome
+from pipelines.sources.yahoo import RateLimited
 
 # DuckDB admits one writing process: every asset that writes runs in this pool (limit 1 in dagster.yaml).
 WRITER_POOL = "duckdb_writer"
@@ -35,22 +36,28 @@ def nightly_freshness(cfg: MonitorConfig) -> dg.FreshnessPolicy:
                                    timezone=cfg.schedule.timezone)
 
 
+RATE_LIMIT_WAIT_SECONDS = 300  # Yahoo's 429 blocks last minutes: a retry after seconds only extends it
+
+
 @contextlib.contextmanager
-def permanent_errors_fail_at_once() -> Iterator[None]:
+def step_errors(retries: int = 0) -> Iterator[None]:
     """What no retry can fix (a malformed snapshot, an impossible fact, a database file that is not one) fails the
-    step now with its cause, bypassing the retry policy; everything else is left to it."""
+    step now with its cause, bypassing the retry policy; a rate limit waits minutes before its retries; everything
+    else is left to the retry policy."""
     try:
         yield
     except PermanentError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False,
                          metadata={"bad_input": not isinstance(exc, DatabaseError),
                                    "error": type(exc).__name__}) from exc
+    except RateLimited as exc:
+        raise dg.RetryRequested(max_retries=retries, seconds_to_wait=RATE_LIMIT_WAIT_SECONDS) from exc
 
 
 @contextlib.contextmanager
-def open_store(duckdb: DuckDBResource) -> Iterator[duckdb_module.DuckDBPyConnection]:
+def open_store(duckdb: DuckDBResource, retries: int = 0) -> Iterator[duckdb_module.DuckDBPyConnection]:
     """A connection to the monitor's database with its schema and session table in place."""
-    with permanent_errors_fail_at_once(), duckdb.get_connection() as con:
+    with step_errors(retries), duckdb.get_connection() as con:
         store.prepare(con)
         yield con
 

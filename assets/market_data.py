@@ -35,7 +35,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
     def daily_prices(context: dg.AssetExecutionContext, monitor: MonitorResource,
                      duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
-        with open_store(duckdb) as con:
+        with open_store(duckdb, cfg.history.source_retries) as con:
             summary = ingest.load_prices(con, monitor.source_client(), cfg, start, end)
             for symbol in summary.missing:
                 context.log.warning(f"{symbol}: the source returned no bars for {summary.fetch_start}..{end}")
@@ -78,7 +78,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
     def fundamentals(context: dg.AssetExecutionContext, monitor: MonitorResource, duckdb: DuckDBResource):
         start, end = session_range(context)
         fcfg = cfg.fundamentals
-        with open_store(duckdb) as con:
+        with open_store(duckdb, cfg.history.source_retries) as con:
             summary = ingest.load_fundamentals(con, monitor.source_client(), cfg, start, end)
             for problem in summary.problems:
                 context.log.warning(problem)

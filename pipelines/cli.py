@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--start", type=_date, help="first session (default: --end)")
     run.add_argument("--end", type=_date, help="last session")
+    run.add_argument("--retries", type=int, metavar="N",
+                     help="retries of a failed source step, overriding history.source_retries (0: fail at once)")
     run.add_argument("--notify-history", action="store_true",
                      help="notify the transitions of every session in range, not only tonight's (to test a channel)")
     _common(run)
@@ -150,7 +152,9 @@ def cmd_run(args) -> int:
     print(f"market-monitor: {len(sessions)} session(s) {sessions[0]} .. {sessions[-1]} from {runtime.source} "
           f"into {runtime.db_path}", flush=True)
     tags = {"market_monitor/notify_history": "true"} if args.notify_history else {}
-    report = materialize_sessions(runtime, cfg_file, sessions, tags=tags)
+    if args.retries is not None and args.retries < 0:
+        raise ValueError(f"--retries: must not be negative, got {args.retries}")
+    report = materialize_sessions(runtime, cfg_file, sessions, tags=tags, retries=args.retries)
     for asset, meta in report.metadata.items():
         rows = meta.get("rows_upserted", meta.get("rows_written"))
         extra = f", {rows} rows" if rows is not None else ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import dagster as dg
 
@@ -66,13 +67,18 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str | None, str, 
             cause = data.error.cause or data.error
             while cause.cause is not None:
                 cause = cause.cause
-            return event.step_key, f"{event.step_key}: {cause.message.strip()}", False
+            message = re.sub(r"^[\w.]+(Error|Exception|Failure|NoBarsYet|RateLimited): ", "", cause.message.strip())
+            return event.step_key, f"{event.step_key}: {message}", False
     return None, "the run failed (see the Dagster run log)", False
 
 
 def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date],
-                         instance: dg.DagsterInstance | None = None, tags: dict | None = None) -> RunReport:
+                         instance: dg.DagsterInstance | None = None, tags: dict | None = None,
+                         retries: int | None = None) -> RunReport:
+    """retries: overrides history.source_retries (0: fail at once), for interactive runs."""
     cfg = load_config(cfg_path)
+    if retries is not None:
+        cfg = replace(cfg, history=replace(cfg.history, source_retries=retries))
     run_tags = {"dagster/asset_partition_range_start": sessions[0].isoformat(),
                 "dagster/asset_partition_range_end": sessions[-1].isoformat(), **(tags or {})}
     # The graph the UI and the schedule run, under the schedule's job name, so all runs share one history.
@@ -81,7 +87,7 @@ def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date
     result = defs.resolve_job_def(JOB_NAME).execute_in_process(
         instance=instance or instance_for_cli(),
         tags=run_tags,
-        run_config={"loggers": {"progress": {}}},
+        run_config={"loggers": {"progress": {"config": {"retries": cfg.history.source_retries}}}},
         raise_on_error=False,
     )
     report = RunReport(result.run_id, result.success, sessions)

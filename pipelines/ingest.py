@@ -59,6 +59,10 @@ def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt
     stored = store.store_prices(con, batch, source.name, now)
     for ticker in sorted(set(batch.prices["ticker"])):  # only symbols that answered count as covered
         con.execute(sql("loads/record_coverage"), {"ticker": ticker, "covered_from": fetch_start})
+    empty = [d for (d,) in con.execute(sql("loads/sessions_without_bars"),
+                                       {"start": start, "end": end, "symbols": cfg.symbols}).fetchall()]
+    if empty:  # what was fetched is kept; the partition fails, naming the session
+        raise source.no_bars(empty)
     return LoadSummary(fetch_start, fetch_end, stored["rows"], missing=batch.missing,
                        splits_applied=stored["splits_applied"], problems=batch.problems, rejected=stored["rejected"])
 

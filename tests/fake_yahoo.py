@@ -52,7 +52,8 @@ def chart_body(symbol: str, bars: list[tuple[dt.date, float]], splits: dict[dt.d
 class YahooWorld:
     """A market Yahoo serves night after night: closes per symbol, of which only the sessions up to `tonight`
     exist yet, cut to the window each chart request asks for (period1..period2), with faults per symbol:
-    "404" (unknown symbol), "429" (rate limited), "500", or "malformed" (a body that is not JSON)."""
+    "404" (unknown symbol), "429" (rate limited), "500", or "malformed" (a body that is not JSON); a fault given
+    as a list is used up one request at a time (["500", "500"]: two failed requests, then answers)."""
 
     def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date):
         self.closes = closes
@@ -62,6 +63,8 @@ class YahooWorld:
 
     def answer(self, symbol: str, url: str) -> tuple[int, str]:
         fault = self.faults.get(symbol)
+        if isinstance(fault, list):
+            fault = fault.pop(0) if fault else None
         if fault == "404" or symbol not in self.closes:
             return 404, NOT_FOUND
         if fault in ("429", "500"):

@@ -66,3 +66,30 @@ def test_open_writer_names_the_cause_and_does_not_wait(tmp_path):
     with pytest.raises(DatabaseError, match="not a valid DuckDB database file"):
         store.open_writer(bad, sleep=slept.append)
     assert slept == []
+
+
+def test_the_live_source_without_network_fails_at_once_naming_the_cause(tmp_path):
+    """No Yahoo (every request goes to a proxy port where nothing listens, whatever this machine's network):
+    --retries 0 fails within seconds naming the cause; with retries each wait is announced with it."""
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text("[history]\nsource_retries = 3\nretry_delay_seconds = 1\n")
+    env = {"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+           "https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    started = time.monotonic()
+    fast = cli("run", "--end", "2025-11-07", "--retries", "0", env=env)
+    assert fast.returncode == 1 and time.monotonic() - started < 60
+    assert "run failed: daily_prices: Yahoo returned no prices for any of NVDA" in fast.stderr
+    assert "connection refused (cannot reach Yahoo)" in fast.stderr.strip().splitlines()[-1]
+    patient = cli("run", "--end", "2025-11-07", "--retries", "1", env=env)
+    assert patient.returncode == 1
+    assert "daily_prices: retry 1 of 1 in " in patient.stderr and "connection refused" in patient.stderr
+
+
+def test_a_replay_session_beyond_the_snapshot_fails_naming_it(tmp_path):
+    snap = basic_snapshot(tmp_path / "snap")
+    env = {"MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+           "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")}
+    result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-29", "--end",
+                 "2024-09-04", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("has no bars at all for 2024-09-03, 2024-09-04")

@@ -17,6 +17,7 @@ from tests.synthetic import write_config
 
 D = dt.date
 NAMES = ["NVDA", "AMD", "META"]
+TONIGHT = D(2025, 11, 7)
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +28,7 @@ def _yahoo_over_requests(monkeypatch):
         yield
 
 
-def world(names=NAMES, start="2024-01-02", tonight=D(2025, 11, 7)) -> YahooWorld:
+def world(names=NAMES, start="2024-01-02", tonight=TONIGHT) -> YahooWorld:
     days = calendar.sessions(start, "2025-12-31")
     closes = {n: {d: 100.0 + (i % 7) for i, d in enumerate(days)} for n in names}
     closes["^IXIC"] = {d: 20_000.0 + (i % 5) for i, d in enumerate(days)}
@@ -84,3 +85,39 @@ def test_a_name_that_failed_or_joined_later_gets_its_full_history(tmp_path):
     assert counts["AMD"] >= 252 and counts["PLTR"] >= 252, counts
     drawdown_window = night.sql("SELECT count(*) FROM prices_daily WHERE ticker = 'AMD' AND date <= '2025-11-07'")
     assert drawdown_window[0][0] >= 253
+
+
+def test_a_symbol_that_fails_once_is_asked_again_within_the_step(tmp_path):
+    market = world()
+    market.faults["META"] = ["500", "500"]  # its first download's requests fail, the retry answers
+    night = Night(tmp_path)
+    report = night.run(market, TONIGHT)
+    assert report.success, report.error
+    assert report.metadata["daily_prices"]["symbols_missing"] == []
+    assert night.sql("SELECT count(*) FROM prices_daily WHERE ticker = 'META' AND date = ?", [TONIGHT]) == [(1,)]
+
+
+def test_a_symbol_still_failing_is_reported_with_its_cause(tmp_path):
+    market = world()
+    market.faults["META"] = "404"
+    report = Night(tmp_path).run(market, TONIGHT)
+    assert report.success and report.metadata["daily_prices"]["symbols_missing"] == ["META"]
+    assert "META: no bars from Yahoo (not found (unknown or delisted symbol))" in \
+        report.metadata["daily_prices"]["source_problems"]
+    failed = {(a, c): desc for a, c, ok, _s, desc in report.checks if not ok}
+    assert "META" in failed[("daily_prices", "bars_present")]
+
+
+def test_a_session_yahoo_has_not_published_fails_its_partition_and_a_later_run_completes_it(tmp_path):
+    market = world()
+    night = Night(tmp_path)
+    assert night.run(market, D(2025, 11, 6)).success
+    market.tonight = D(2025, 11, 6)  # 18:30 on the 7th: Yahoo still lags behind the close
+    with FakeYahoo(market):
+        late = materialize_sessions(Runtime(night.db, "yfinance", None), str(night.cfg), [TONIGHT], retries=0)
+    assert not late.success and late.failed_step == "daily_prices"
+    assert "Yahoo has no bars at all for 2025-11-07 yet" in late.error
+    assert night.sql("SELECT count(*) FROM metrics_daily WHERE date = ?", [TONIGHT]) == [(0,)]
+    later = night.run(market, TONIGHT)  # the retry later that evening
+    assert later.success, later.error
+    assert night.sql("SELECT count(*) FROM metrics_daily WHERE date = ?", [TONIGHT]) == [(4,)]

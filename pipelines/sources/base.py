@@ -49,6 +49,10 @@ class Source(Protocol):
 
     def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch: ...
 
+    def no_bars(self, sessions: list[dt.date]) -> Exception:
+        """The error for sessions of a run that no symbol has a bar for: transient for a live source (it
+        publishes late), final for a snapshot."""
+
     def fetch_fundamentals(self, symbols: list[str], start: dt.date, end: dt.date) -> Fundamentals: ...
 
 

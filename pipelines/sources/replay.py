@@ -142,6 +142,10 @@ class ReplaySource:
             missing=missing,
         )
 
+    def no_bars(self, sessions: list[dt.date]) -> Exception:
+        days = ", ".join(str(d) for d in sessions[:5]) + (f" and {len(sessions) - 5} more" if len(sessions) > 5 else "")
+        return SnapshotError(f"the snapshot {self.folder} has no bars at all for {days}")
+
     def _optional(self, name, columns, symbols, date_col, start, end) -> pd.DataFrame:
         path = self.folder / name
         if not path.is_file():

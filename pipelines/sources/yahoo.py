@@ -7,9 +7,13 @@ name and every symbol without a bar is reported as missing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
+import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +40,59 @@ _cache_dirs_set: set[str] = set()
 # The HTTP session yfinance uses; None = its own (curl_cffi). Tests set requests.Session here so a fake Yahoo
 # served with `responses` answers the real graph's requests (curl_cffi traffic cannot be intercepted).
 SESSION_FACTORY = None
+
+
+class NoBarsYet(SourceError):
+    """Yahoo has nothing for a session yet (it publishes a while after the close): retried later."""
+
+
+class RateLimited(SourceError):
+    """Yahoo answered 429: retried after minutes, not seconds (a quick retry only extends the block)."""
+
+
+# What yfinance logs when a request fails, and the cause it means; checked in order.
+CAUSES = [
+    (re.compile(r"Could not resolve host|Failed to resolve|Name or service not known|NameResolution|getaddrinfo|"
+                r"DNSError|nodename nor servname|curl: \(6\)", re.I), "cannot resolve host (no network or DNS)"),
+    (re.compile(r"Connection refused|ConnectionRefused|Failed to connect|Could not connect|curl: \(7\)", re.I),
+     "connection refused (cannot reach Yahoo)"),
+    (re.compile(r"Too Many Requests|Rate ?limit|YFRateLimitError|HTTP Error 429|429 Client Error", re.I),
+     "rate limited by Yahoo (HTTP 429)"),
+    (re.compile(r"timed out|timeout|curl: \(28\)", re.I), "timed out"),
+    (re.compile(r"possibly delisted|No data found|symbol may be delisted", re.I),
+     "not found (unknown or delisted symbol)"),
+    (re.compile(r"Expecting value|JSONDecodeError", re.I), "malformed reply"),
+]
+
+
+def network_cause(lines: list[str]) -> str | None:
+    """The first known cause in what yfinance logged (it never raises from download)."""
+    for pattern, cause in CAUSES:
+        if any(pattern.search(line) for line in lines):
+            return cause
+    return None
+
+
+@contextlib.contextmanager
+def yfinance_log() -> Iterator[list[str]]:
+    """Collect what yfinance logs meanwhile (its only report of why a symbol failed)."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            text = record.getMessage().strip()
+            if text:
+                lines.append(text.splitlines()[0])  # not tracebacks: their line numbers look like statuses
+
+    logger, handler = logging.getLogger("yfinance"), Collect(level=logging.DEBUG)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _column(frame: pd.DataFrame, field: str, symbol: str) -> pd.Series | None:
@@ -94,6 +151,16 @@ def drop_closed_days(batch: PriceBatch) -> PriceBatch:
     return batch
 
 
+def merge_batches(first: PriceBatch, retry: PriceBatch) -> PriceBatch:
+    """`first` completed by a retry of its missing symbols."""
+    def cat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([x for x in (a, b) if len(x)], ignore_index=True) if len(b) else a
+
+    return PriceBatch(prices=cat(first.prices, retry.prices), splits=cat(first.splits, retry.splits),
+                      dividends=cat(first.dividends, retry.dividends), missing=retry.missing,
+                      problems=first.problems + retry.problems)
+
+
 def tidy_shares(series: pd.Series | None, symbol: str, splits: pd.Series | None = None) -> pd.DataFrame:
     """get_shares_full output -> one count a day, spikes dropped, on today's split basis."""
     if series is None or len(series) == 0:
@@ -133,11 +200,13 @@ def tidy_earnings(income: pd.DataFrame | None, symbol: str, dates: pd.DataFrame 
 class YFinanceSource:
     name = "yfinance"
 
-    def __init__(self, cache_dir: Path | str, timeout: float = 120.0, session=None):
+    def __init__(self, cache_dir: Path | str, timeout: float = 120.0, session=None, missing_retries: int = 2,
+                 missing_retry_delay: float = 3.0):
         import yfinance as yf
 
         self.yf = yf
         self.timeout = timeout
+        self.missing_retries, self.missing_retry_delay = missing_retries, missing_retry_delay
         self.session = session
         cache = str(Path(cache_dir).resolve())
         if cache not in _cache_dirs_set:  # must happen before yfinance's first request
@@ -145,7 +214,8 @@ class YFinanceSource:
             yf.set_tz_cache_location(cache)
             _cache_dirs_set.add(cache)
 
-    def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
+    def _download(self, symbols: list[str], start: dt.date, end: dt.date) -> tuple[PriceBatch, str | None]:
+        """One batched download: the tidy batch and the cause yfinance logged for what failed."""
         def download():
             return self.yf.download(
                 symbols, start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),
@@ -153,11 +223,34 @@ class YFinanceSource:
                 multi_level_index=True, timeout=min(30, self.timeout), session=self.session,
             )
 
-        frame = with_deadline(download, self.timeout, f"yfinance prices {','.join(symbols)}")
-        batch = drop_closed_days(tidy_download(frame, symbols))
+        from yfinance import data
+
+        data.YfData.cache_get.cache_clear()  # a retry must ask Yahoo again, not replay a cached error reply
+        with yfinance_log() as log_lines:
+            frame = with_deadline(download, self.timeout, f"yfinance prices {','.join(symbols)}")
+        return drop_closed_days(tidy_download(frame, symbols)), network_cause(log_lines)
+
+    def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
+        batch, cause = self._download(symbols, start, end)
         if len(batch.missing) == len(symbols):
-            raise SourceError(f"yfinance returned no prices for any of {', '.join(symbols)} ({start}..{end})")
+            what = f"Yahoo returned no prices for any of {', '.join(symbols)} ({start}..{end})"
+            if cause and cause.startswith("rate limited"):
+                raise RateLimited(f"{what}: {cause}")
+            raise SourceError(f"{what}: {cause or 'no reason given'}")
+        # A symbol that failed alone (429, 5xx, a bad reply) is asked again before the step gives up on it.
+        for _attempt in range(self.missing_retries):
+            if not batch.missing:
+                break
+            time.sleep(self.missing_retry_delay)
+            again, cause = self._download(batch.missing, start, end)
+            batch = merge_batches(batch, again)
+        batch.problems += [f"{symbol}: no bars from Yahoo ({cause or 'no reason given'})" for symbol in batch.missing]
         return batch
+
+    def no_bars(self, sessions: list[dt.date]) -> Exception:
+        days = ", ".join(str(d) for d in sessions[:5]) + (f" and {len(sessions) - 5} more" if len(sessions) > 5 else "")
+        return NoBarsYet(f"Yahoo has no bars at all for {days} yet (it publishes late after the close); "
+                         "the session is retried")
 
     def fetch_fundamentals(self, symbols: list[str], start: dt.date, end: dt.date) -> Fundamentals:
         shares, earnings, problems = [], [], []
