@@ -21,3 +21,8 @@ def usd(x, decimals: int = 1) -> str:
     sign = "-" if x < 0 else "+"
     x = abs(x)
     return f"{sign}${x / 1e12:.2f}T" if x >= 1e12 else f"{sign}${x / 1e9:.{decimals}f}B"
+
+
+def loss(x, decimals: int = 0) -> str:
+    """A dollar loss after the word "lost": -5.47e11 -> "$547B" (never "lost -$547B")."""
+    return usd(-x if not missing(x) and x < 0 else x, decimals).lstrip("+")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipelines.config import MonitorConfig
+from pipelines.fmt import loss, usd
 from pipelines.fmt import pct as _pct
-from pipelines.fmt import usd
 from pipelines.sqlfiles import sql
 
 WATCHLIST = "WATCHLIST"
@@ -115,7 +115,7 @@ def _sector_selloff(cfg: MonitorConfig, row, names: pd.DataFrame | None, bench_r
                        "name_return_5d": t.name_return_5d, "benchmark_return_5d": t.benchmark_return_5d},
     }
     names_text = ", ".join(f"{n.ticker} {_pct(n.return_5d)}" for n in down.itertuples())
-    message = (f"AI sell-off: the watchlist lost {_usd(cap_change)} ({_pct(cap_return)}) of market value in 5 "
+    message = (f"AI sell-off: the watchlist lost {loss(cap_change)} ({_pct(cap_return)}) of market value in 5 "
                f"sessions to {row.date}; {len(down)} of {int(row.n_constituents)} names fell "
                f"{abs(t.name_return_5d):.0%} or more ({names_text}); {cfg.watchlist.benchmark} {_pct(bench_r5)}.")
     return Finding("sector_selloff", WATCHLIST, row.date, "critical", figures, message)
@@ -138,7 +138,7 @@ def _stock_rules(cfg: MonitorConfig, names: pd.DataFrame) -> list[Finding]:
                            {"cap_change_1d": float(n.cap_change_1d), "return_1d": _num(n.return_1d),
                             "market_cap": float(n.market_cap), "shares_as_of": str(n.shares_as_of),
                             "threshold_cap_change_1d": r.stock_cap_loss_1d.cap_change_1d},
-                           f"{n.ticker} lost {_usd(n.cap_change_1d)} of market value on {n.date} "
+                           f"{n.ticker} lost {loss(n.cap_change_1d)} of market value on {n.date} "
                            f"({_pct(n.return_1d)}; threshold {_usd(r.stock_cap_loss_1d.cap_change_1d)})."))
     for n in hits("pe_ttm", r.valuation_extreme.pe_ttm, below=False).itertuples():
         out.append(Finding("valuation_extreme", n.ticker, n.date, "info",

@@ -35,7 +35,7 @@ def test_sector_selloff_fires_exactly_at_every_threshold(tmp_path):
     assert (f.subject, f.as_of, f.severity) == ("WATCHLIST", days[-1], "critical")
     assert f.metrics["cap_change_5d"] == pytest.approx(-24e9) and f.metrics["n_names_down"] == 4
     assert f.metrics["thresholds"]["cap_return_5d"] == -0.06
-    assert "lost -$24B (-6.0%)" in f.message and "4 of 4 names fell 5% or more" in f.message
+    assert "lost $24B (-6.0%)" in f.message and "4 of 4 names fell 5% or more" in f.message
 
 
 @pytest.mark.parametrize(("finals", "bench"), [
@@ -78,7 +78,7 @@ def test_stock_cap_loss_1d_threshold(tmp_path, final, fires):
     assert [f.subject for f in found] == (["CCC"] if fires else [])
     if fires:
         assert found[0].metrics["cap_change_1d"] == pytest.approx(-200e9)
-        assert "lost -$200B of market value" in found[0].message
+        assert "lost $200B of market value" in found[0].message
 
 
 @pytest.mark.parametrize(("close", "fires"), [(300.0, True), (299.99, False)])
