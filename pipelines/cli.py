@@ -167,6 +167,9 @@ def cmd_run(args) -> int:
     for asset, check, _ok, severity, desc in failed:
         print(f"    {severity} {asset}.{check}: {desc}")
     print(f"  run id: {report.run_id}")
+    notes = report.metadata.get("slack_notifications", {})
+    if notes.get("dry_run") and notes.get("messages_queued"):
+        _print_dry_run(runtime.db_path, notes["messages_queued"])
     if not report.success:
         if report.failed_step == "slack_notifications":
             print(f"market-monitor: {report.error.removeprefix('slack_notifications: ')}", file=sys.stderr)
@@ -174,6 +177,21 @@ def cmd_run(args) -> int:
         print(f"market-monitor: run failed: {report.error}", file=sys.stderr)
         return EXIT_BAD_INPUT if report.bad_input else EXIT_RUN_FAILED
     return EXIT_OK
+
+
+def _print_dry_run(db_path: Path, notification_ids: list[str]) -> None:
+    """Without Slack settings nothing is sent: show what the channel would have received."""
+    from pipelines import store
+    from pipelines.sqlfiles import sql
+
+    con = store.connect(db_path, read_only=True)
+    try:
+        texts = [con.execute(sql("outbox/text_of"), [nid]).fetchone()[0] for nid in notification_ids]
+    finally:
+        con.close()
+    for text in texts:
+        print("\n--- dry run (no Slack settings): this message would be sent ---")
+        print(text)
 
 
 def cmd_snapshot(args) -> int:
