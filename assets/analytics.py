@@ -34,7 +34,8 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
         start, end = session_range(context)
         with open_store(duckdb) as con, store.transaction(con):
             first = ingest.recompute_from(con, cfg, start)
-            rows = metrics.compute_watchlist(con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark)
+            rows = metrics.compute_watchlist(con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark,
+                                             cfg.rules.sector_selloff.name_return_5d)
             latest = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [end]).df()
             names = charts.names_markdown(con, cfg, end)
         # The chart, which marks alert sessions, is drawn by the alerts asset once tonight's rules have run.

@@ -54,7 +54,8 @@ class Market:
 
     def compute(self, start: dt.date, end: dt.date):
         metrics.compute_metrics(self.con, start, end, self.cfg.fundamentals.eps_report_lag_days)
-        metrics.compute_watchlist(self.con, start, end, self.cfg.watchlist.tickers, self.cfg.watchlist.benchmark)
+        metrics.compute_watchlist(self.con, start, end, self.cfg.watchlist.tickers, self.cfg.watchlist.benchmark,
+                                  self.cfg.rules.sector_selloff.name_return_5d)
         return evaluation.evaluate_range(self.con, self.cfg, start, end)
 
     def metric(self, ticker: str, day: dt.date, column: str):

@@ -116,7 +116,7 @@ def test_watchlist_ignores_an_ipo_inside_the_window_and_a_name_without_shares(tm
     assert w["n_cap_pairs"] == 1 and w["cap_change_5d"] == pytest.approx(-10e9)
     assert w["cap_return_5d"] == pytest.approx(-0.10)
     assert w["n_with_market_cap"] == 2 and w["n_expected"] == 3 and list(w["missing_tickers"]) == []
-    assert w["n_down_5d"] == 2 and w["worst_ticker"] == "NOSH" and w["worst_return_5d"] == pytest.approx(-0.2)
+    assert w["n_names_down"] == 2 and w["worst_ticker"] == "NOSH" and w["worst_return_5d"] == pytest.approx(-0.2)
     assert m.watch(days[3])["n_expected"] == 2  # NEW not listed yet: not missing
 
 

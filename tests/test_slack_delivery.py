@@ -1,6 +1,7 @@
 """Slack delivery through the real slack_sdk client against a local server speaking the Slack Web API."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -166,7 +167,7 @@ def test_every_number_in_the_message_is_in_the_database(crash, slack):
     metrics = json.loads(crash.con.execute("SELECT metrics FROM alerts WHERE rule = 'sector_selloff' AND as_of = ?",
                                            [crash.days[10]]).fetchone()[0])
     assert metrics["cap_change_5d"] == pytest.approx(-32e9)
-    assert "-$32B (-8.0%)" in post["text"]
+    assert "lost $32B (-8.0%)" in post["text"]
 
 
 def test_secrets_stay_out_of_errors(crash):
@@ -239,3 +240,20 @@ def test_a_permanent_error_stops_the_run_s_deliveries_and_keeps_them_queued(cras
     assert report.delivery.still_pending == 2
     assert any(v.startswith("not attempted: token_revoked") or v.startswith("waiting for")
                for v in report.delivery.failed.values())
+
+
+def test_the_breadth_in_the_message_is_the_rule_s_breadth(tmp_path, slack):
+    """One name fell 3%: it is down, but not 5% or more, and no line of the message may count it."""
+    m = Market(tmp_path / "mm.duckdb", NAMES)
+    m.with_rules(sector_selloff=replace(m.cfg.rules.sector_selloff, min_names_down=3))
+    days = []
+    for name in NAMES:
+        days = m.series(name, "2025-10-20", [100.0] * 10 + [97.0 if name == "DDD" else 92.0] * 10)
+        m.shares(name, "2025-01-02", 1e9)
+    m.series("^IXIC", "2025-10-20", [1000.0] * 10 + [975.0] * 10)
+    rules.store_findings(m.con, m.compute(days[0], days[-1]), days[0], days[-1])
+    nightly(m, days[10], sender_for(slack))
+    [post] = slack.posts()
+    blocks = json.dumps(post["blocks"])
+    assert "3 of 4 names fell 5% or more" in post["text"]
+    assert "*Names down 5% or more:* 3 of 4" in blocks and "4 of 4" not in blocks

@@ -44,12 +44,17 @@ def _headline(events: list[dict]) -> tuple[str, str]:
     return worst["severity"], TITLE.get(worst["rule"], worst["rule"])
 
 
-def _figures(watch: dict | None, benchmark: str) -> str | None:
+def _count(x) -> str:
+    return "n/a" if missing(x) else str(int(x))
+
+
+def _figures(watch: dict | None, benchmark: str, name_threshold: float) -> str | None:
     if not watch:
         return None
     parts = [f"*Watchlist 5 sessions:* {_usd(watch['cap_change_5d'])} ({_pct(watch['cap_return_5d'])}) "
              f"over {watch['n_cap_pairs']} names with a market cap",
-             f"*Names down:* {watch['n_down_5d']} of {watch['n_constituents']}; worst {watch['worst_ticker']} "
+             f"*Names down {abs(name_threshold):.0%} or more:* {_count(watch['n_names_down'])} of "
+             f"{watch['n_constituents']}; worst {watch['worst_ticker']} "
              f"{_pct(watch['worst_return_5d'])}",
              f"*{benchmark} 5 sessions:* {_pct(watch['benchmark_return_5d'])}"]
     if watch["missing_tickers"]:
@@ -67,7 +72,8 @@ def _thresholds(metrics: dict | None) -> str | None:
 
 
 def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchmark: str,
-           run_url: str | None, still_firing: list[dict] = ()) -> tuple[str, list[dict]]:
+           run_url: str | None, still_firing: list[dict] = (), name_threshold: float = -0.05
+           ) -> tuple[str, list[dict]]:
     """One message for all of a session's transitions: (fallback text, blocks)."""
     severity, title = _headline(events)
     watch_rows = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [session]).df()
@@ -92,7 +98,7 @@ def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchm
         firing = "; ".join(f"{TITLE.get(o['rule'], o['rule'])} {o['subject']} since {o['since']}" for o in still_firing)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Also still firing: {firing}"[:3000])]))
         text_lines.append(f"Also still firing: {firing}")
-    figures = _figures(watch, benchmark)
+    figures = _figures(watch, benchmark, name_threshold)
     if figures:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=figures))]
     table = name_table(con, session, tickers, benchmark)

@@ -50,7 +50,8 @@ def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date
                                                          cfg.alerts.notify_min_severity, now, findings, until)
         report.queued = outbox.compose(con, cfg.watchlist.tickers, cfg.watchlist.benchmark, run_url,
                                        dry_run=sender is None, now=now,
-                                       min_severity=cfg.alerts.notify_min_severity)
+                                       min_severity=cfg.alerts.notify_min_severity,
+                                       name_threshold=cfg.rules.sector_selloff.name_return_5d)
     if sender is not None:
         report.delivery = outbox.deliver(con, sender, now)
     return report

@@ -38,7 +38,7 @@ def _still_firing(con, session: dt.date, exclude: set[str], min_severity: str) -
 
 
 def compose(con, tickers: list[str], benchmark: str, run_url: str | None, dry_run: bool,
-            now: dt.datetime, min_severity: str = "warning") -> list[str]:
+            now: dt.datetime, min_severity: str = "warning", name_threshold: float = -0.05) -> list[str]:
     """Turn notifiable transitions not yet carried by a message into outbox rows (caller holds the transaction).
 
     One digest per session for opens, repeats and escalations; one resolved notice per session and thread.
@@ -61,7 +61,7 @@ def compose(con, tickers: list[str], benchmark: str, run_url: str | None, dry_ru
             nid = notification_id(kind, session, [f"{e['episode_key']}|{e['transition']}" for e in evs])
             if kind == "digest":
                 others = _still_firing(con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity)
-                text, blocks = message.digest(con, session, evs, tickers, benchmark, run_url, others)
+                text, blocks = message.digest(con, session, evs, tickers, benchmark, run_url, others, name_threshold)
             else:
                 text, blocks = message.resolved(session, evs)
             con.execute("INSERT OR IGNORE INTO outbox (notification_id, session, kind, thread_of, text, blocks, "
