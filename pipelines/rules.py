@@ -114,7 +114,8 @@ def _sector_selloff(cfg: MonitorConfig, row, names: pd.DataFrame | None, bench_r
         "thresholds": {"cap_return_5d": t.cap_return_5d, "min_names_down": t.min_names_down,
                        "name_return_5d": t.name_return_5d, "benchmark_return_5d": t.benchmark_return_5d},
     }
-    names_text = ", ".join(f"{n.ticker} {_pct(n.return_5d)}" for n in down.itertuples())
+    listed = [f"{n.ticker} {_pct(n.return_5d)}" for n in down.itertuples()]
+    names_text = ", ".join(listed[:10]) + (f" and {len(listed) - 10} more" if len(listed) > 10 else "")
     message = (f"AI sell-off: the watchlist lost {loss(cap_change)} ({_pct(cap_return)}) of market value in 5 "
                f"sessions to {row.date}; {len(down)} of {int(row.n_constituents)} names fell "
                f"{abs(t.name_return_5d):.0%} or more ({names_text}); {cfg.watchlist.benchmark} {_pct(bench_r5)}.")

@@ -4,9 +4,10 @@ import json
 from dataclasses import replace
 
 import pytest
+from slack_sdk.models.blocks import Block
 
 from pipelines import rules
-from pipelines.alerting import outbox
+from pipelines.alerting import message, outbox
 from pipelines.alerting.notify import notify
 from pipelines.alerting.slack import SlackSettings, build_sender
 from tests.fake_slack import FakeSlack
@@ -257,3 +258,35 @@ def test_the_breadth_in_the_message_is_the_rule_s_breadth(tmp_path, slack):
     blocks = json.dumps(post["blocks"])
     assert "3 of 4 names fell 5% or more" in post["text"]
     assert "*Names down 5% or more:* 3 of 4" in blocks and "4 of 4" not in blocks
+
+
+def test_a_large_watchlist_s_message_keeps_slack_s_limits(tmp_path, slack):
+    """120 names all falling 12%: 122 transitions in one night. The message is summarised ("... and N more"),
+    never rejected by Slack, and the composition cannot fail the run."""
+    names = [f"N{i:03d}" for i in range(120)]
+    m = Market(tmp_path / "mm.duckdb", names)
+    days = []
+    for name in names:
+        days = m.series(name, "2025-10-20", [100.0] * 10 + [88.0] * 10)
+        m.shares(name, "2025-01-02", 1e9)
+    m.series("^IXIC", "2025-10-20", [1000.0] * 10 + [960.0] * 10)
+    rules.store_findings(m.con, m.compute(days[0], days[-1]), days[0], days[-1])
+    report = nightly(m, days[10], sender_for(slack))
+    assert len(report.delivery.delivered) == 1
+    [post] = slack.posts()
+    assert len(post["blocks"]) <= 50 and len(post["text"]) <= 4000
+    for block in post["blocks"]:
+        Block.parse(block).validate_json()  # slack_sdk's own checks of Slack's limits
+    assert "... and 110 more: stock_drop_5d N010, stock_drop_5d N011" in post["text"]  # 122 = sector, ^IXIC, 120
+    assert "... and 105 more names" in json.dumps(post["blocks"])
+
+
+def test_a_message_that_cannot_be_composed_still_goes_out(crash, slack, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("a rule nobody gave a title")
+
+    monkeypatch.setattr(message, "digest", broken)
+    report = nightly(crash, crash.days[10], sender_for(slack))
+    [post] = slack.posts()
+    assert len(report.delivery.delivered) == 1
+    assert post["text"].startswith("[CRITICAL] market-monitor: ") and "could not be composed (KeyError" in post["text"]

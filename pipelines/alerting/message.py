@@ -12,6 +12,12 @@ from pipelines.fmt import pct as _pct
 from pipelines.fmt import usd as _usd
 from pipelines.rules import SEVERITY_RANK
 
+# Slack's limits, kept by construction: 50 blocks a message, 3,000 characters a section or context element,
+# 150 a header; the fallback text is kept under 4,000 (what notifications show).
+MAX_BLOCKS, SECTION_CHARS, TEXT_CHARS = 50, 3000, 4000
+EVENT_SECTIONS = 12  # transitions shown one by one; the rest are named in one line
+TABLE_ROWS = 15      # worst names in the table (plus the benchmark)
+
 ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
 VERB = {"open": "new", "repeat": "still holding", "escalate": "escalated", "resolve": "resolved",
         "firing": "firing"}
@@ -24,19 +30,26 @@ def _num(x, fmt: str) -> str:
     return "n/m" if missing(x) else format(x, fmt)
 
 
-def name_table(con, session: dt.date, tickers: list[str], benchmark: str) -> str:
-    """Per-name figures for the session as a monospace table."""
+def name_table(con, session: dt.date, tickers: list[str], benchmark: str, limit: int = TABLE_ROWS) -> str:
+    """Per-name figures for the session as a monospace table: the `limit` worst names and the benchmark."""
     rows = con.execute(
         "SELECT ticker, close, return_5d, cap_change_5d, pe_ttm FROM metrics_daily "
-        "WHERE date = ? AND ticker IN (SELECT unnest(?::VARCHAR[])) ORDER BY return_5d NULLS LAST",
+        "WHERE date = ? AND ticker IN (SELECT unnest(?::VARCHAR[])) ORDER BY return_5d NULLS LAST, ticker",
         [session, [*tickers, benchmark]]).fetchall()
+    shown = [r for r in rows if r[0] != benchmark][:limit] + [r for r in rows if r[0] == benchmark]
     lines = [f"{'name':<7}{'close':>10}{'5d':>8}{'5d $':>10}{'P/E':>7}"]
-    for ticker, close, r5, cap5, pe in rows:
+    for ticker, close, r5, cap5, pe in shown:
         lines.append(f"{ticker:<7}{close:>10,.2f}{_pct(r5):>8}{_usd(cap5):>10}{_num(pe, '.0f'):>7}")
+    if len(rows) > len(shown):
+        lines.append(f"... and {len(rows) - len(shown)} more names (all of them: metrics_daily, the Dagster UI)")
     missing = [t for t in [*tickers, benchmark] if t not in {r[0] for r in rows}]
     if missing:
-        lines.append(f"no bar: {', '.join(missing)}")
+        lines.append(f"no bar: {_some(missing)}")
     return "\n".join(lines)
+
+
+def _some(items: list[str], n: int = 10) -> str:
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
 
 
 def _headline(events: list[dict]) -> tuple[str, str]:
@@ -59,7 +72,7 @@ def _figures(watch: dict | None, benchmark: str, name_threshold: float) -> str |
              f"*{benchmark} 5 sessions:* {_pct(watch['benchmark_return_5d'])}"]
     if watch["missing_tickers"]:
         parts.append(f"*Coverage:* {watch['n_constituents']} of {watch['n_expected']} names; no bar for "
-                     f"{', '.join(watch['missing_tickers'])}")
+                     f"{_some(watch['missing_tickers'])}")
     return "\n".join(parts)
 
 
@@ -86,37 +99,61 @@ def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchm
     blocks = [HeaderBlock(text=f"{header}"[:150]),
               ContextBlock(elements=[MarkdownTextObject(text=f"{ICON[severity]} *{severity.upper()}* · "
                                                         f"market-monitor · session {session}")])]
-    for e in ordered:
+    for e in ordered[:EVENT_SECTIONS]:
         verb = VERB[e["transition"]] + (f" since {e['opened_on']}" if e["transition"] != "open" else "")
         line = f"{ICON[e['severity']]} *{TITLE.get(e['rule'], e['rule'])}* ({verb}, {e['severity']}) — {e['message']}"
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=line[:3000])))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(line, SECTION_CHARS))))
         thresholds = _thresholds(e["metrics"])
         if thresholds:
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"thresholds: {thresholds}")]))
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"thresholds: {thresholds}",
+                                                                              SECTION_CHARS))]))
         text_lines.append(f"- {e['severity']} {e['rule']} {e['subject']} ({verb}): {e['message']}")
+    if len(ordered) > EVENT_SECTIONS:
+        rest = ordered[EVENT_SECTIONS:]
+        more = f"... and {len(rest)} more: " + _some([f"{e['rule']} {e['subject']}" for e in rest], 40)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(more, SECTION_CHARS))))
+        text_lines.append(more)
     if still_firing:
-        firing = "; ".join(f"{TITLE.get(o['rule'], o['rule'])} {o['subject']} since {o['since']}" for o in still_firing)
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Also still firing: {firing}"[:3000])]))
-        text_lines.append(f"Also still firing: {firing}")
+        firing = "Also still firing: " + _some([f"{TITLE.get(o['rule'], o['rule'])} {o['subject']} since {o['since']}"
+                                                for o in still_firing], 20)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(firing, SECTION_CHARS))]))
+        text_lines.append(firing)
     figures = _figures(watch, benchmark, name_threshold)
     if figures:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=figures))]
     table = name_table(con, session, tickers, benchmark)
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"```{table}```")))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(f"```{table}```", SECTION_CHARS))))
     text_lines.append(table)
     footer = "Figures: metrics_daily / watchlist_daily for this session; returns on adj. close, P/E on GAAP EPS."
     if run_url:
         footer += f" <{run_url}|Dagster run>"
         text_lines.append(f"Dagster run: {run_url}")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
-    return "\n".join(text_lines), [b.to_dict() for b in blocks]
+    return _cut("\n".join(text_lines), TEXT_CHARS), [b.to_dict() for b in blocks][:MAX_BLOCKS]
 
 
 def resolved(session: dt.date, events: list[dict]) -> tuple[str, list[dict]]:
-    lines = [f":white_check_mark: {e['message']}" for e in events]
-    text = f"Resolved on {session}:\n" + "\n".join(lines)
-    blocks = [SectionBlock(text=MarkdownTextObject(text=text[:3000])).to_dict()]
+    lines = [f":white_check_mark: {e['message']}" for e in events[:EVENT_SECTIONS]]
+    if len(events) > EVENT_SECTIONS:
+        lines.append(f"... and {len(events) - EVENT_SECTIONS} more: "
+                     + _some([f"{e['rule']} {e['subject']}" for e in events[EVENT_SECTIONS:]], 40))
+    text = _cut(f"Resolved on {session}:\n" + "\n".join(lines), TEXT_CHARS)
+    blocks = [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_CHARS))).to_dict()]
     return text, blocks
+
+
+def fallback(session: dt.date, events: list[dict], error: Exception) -> tuple[str, list[dict]]:
+    """When composing the full message fails, the alert still goes out, saying so."""
+    worst = max((e["severity"] for e in events), key=lambda sev: SEVERITY_RANK[sev])
+    text = _cut(f"[{worst.upper()}] market-monitor: {len(events)} alert transition(s) for {session}: "
+                + _some([f"{e['rule']} {e['subject']}" for e in events], 30)
+                + f". The full message could not be composed ({type(error).__name__}: {error}); see the Dagster UI.",
+                SECTION_CHARS)
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 2] + " …"
 
 
 def event_dict(row: tuple, columns: list[str]) -> dict:

@@ -59,11 +59,15 @@ def compose(con, tickers: list[str], benchmark: str, run_url: str | None, dry_ru
         groups += [("resolved", parent, evs) for parent, evs in by_parent.items()]
         for kind, parent, evs in groups:
             nid = notification_id(kind, session, [f"{e['episode_key']}|{e['transition']}" for e in evs])
-            if kind == "digest":
-                others = _still_firing(con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity)
-                text, blocks = message.digest(con, session, evs, tickers, benchmark, run_url, others, name_threshold)
-            else:
-                text, blocks = message.resolved(session, evs)
+            try:
+                if kind == "digest":
+                    others = _still_firing(con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity)
+                    text, blocks = message.digest(con, session, evs, tickers, benchmark, run_url, others,
+                                                  name_threshold)
+                else:
+                    text, blocks = message.resolved(session, evs)
+            except Exception as exc:  # composing a message never loses the alert nor fails the pipeline
+                text, blocks = message.fallback(session, evs, exc)
             con.execute("INSERT OR IGNORE INTO outbox (notification_id, session, kind, thread_of, text, blocks, "
                         "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [nid, session, kind, parent, text, json.dumps(blocks), status, now])
