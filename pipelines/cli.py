@@ -160,12 +160,12 @@ def cmd_run(args) -> int:
         extra = f", {rows} rows" if rows is not None else ""
         extra += f", {meta['summary']}" if "summary" in meta else ""
         missing = meta.get("symbols_missing")
-        extra += f", missing: {', '.join(missing)}" if missing else ""
+        extra += f", missing: {_brief(', '.join(missing), 200)}" if missing else ""
         print(f"  {asset}: materialized{extra}")
     failed = [c for c in report.checks if not c[2]]
     print(f"  checks: {len(report.checks) - len(failed)} passed, {len(failed)} failed")
     for asset, check, _ok, severity, desc in failed:
-        print(f"    {severity} {asset}.{check}: {desc}")
+        print(f"    {severity} {asset}.{check}: {_brief(desc)}")
     print(f"  run id: {report.run_id}")
     notes = report.metadata.get("slack_notifications", {})
     if notes.get("dry_run") and notes.get("messages_queued"):
@@ -177,6 +177,12 @@ def cmd_run(args) -> int:
         print(f"market-monitor: run failed: {report.error}", file=sys.stderr)
         return EXIT_BAD_INPUT if report.bad_input else EXIT_RUN_FAILED
     return EXIT_OK
+
+
+def _brief(text: str, limit: int = 400) -> str:
+    """One terminal line; the full text stays in the Dagster UI (a 500-name check can run to pages)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else f"{text[:limit]} … (+{len(text) - limit} characters: see the Dagster UI)"
 
 
 def _print_dry_run(db_path: Path, notification_ids: list[str]) -> None:

@@ -82,8 +82,9 @@ def evaluate(cfg: MonitorConfig, watch: pd.DataFrame, metrics: pd.DataFrame) -> 
             out.append(Finding("data_incomplete", WATCHLIST, day, "warning",
                                {"missing_tickers": missing, "n_constituents": int(row.n_constituents),
                                 "n_expected": int(row.n_expected)},
-                               f"Incomplete data for {day}: no bar for {', '.join(missing)}. Basket rules were not "
-                               "evaluated for this session."))
+                               f"Incomplete data for {day}: no bar for {', '.join(missing[:10])}"
+                               + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+                               + ". Basket rules were not evaluated for this session."))
         if crossed(bench_r5, r.benchmark_drop.return_5d):
             out.append(Finding("benchmark_drop", bench, day, "warning",
                                {"benchmark_return_5d": bench_r5, "threshold_return_5d": r.benchmark_drop.return_5d},

@@ -110,7 +110,7 @@ def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchm
         text_lines.append(f"- {e['severity']} {e['rule']} {e['subject']} ({verb}): {e['message']}")
     if len(ordered) > EVENT_SECTIONS:
         rest = ordered[EVENT_SECTIONS:]
-        more = f"... and {len(rest)} more: " + _some([f"{e['rule']} {e['subject']}" for e in rest], 40)
+        more = f"... and {len(rest)} more: " + _some([f"{e['rule']} {e['subject']}" for e in rest], 20)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(more, SECTION_CHARS))))
         text_lines.append(more)
     if still_firing:
@@ -136,7 +136,7 @@ def resolved(session: dt.date, events: list[dict]) -> tuple[str, list[dict]]:
     lines = [f":white_check_mark: {e['message']}" for e in events[:EVENT_SECTIONS]]
     if len(events) > EVENT_SECTIONS:
         lines.append(f"... and {len(events) - EVENT_SECTIONS} more: "
-                     + _some([f"{e['rule']} {e['subject']}" for e in events[EVENT_SECTIONS:]], 40))
+                     + _some([f"{e['rule']} {e['subject']}" for e in events[EVENT_SECTIONS:]], 20))
     text = _cut(f"Resolved on {session}:\n" + "\n".join(lines), TEXT_CHARS)
     blocks = [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_CHARS))).to_dict()]
     return text, blocks
