@@ -2,7 +2,7 @@
 -- week's lowest close against the previous week's close, the drawdown from the 52-week high, P/E at week end.
 CREATE OR REPLACE VIEW weekly_drawdowns AS
 WITH weeks AS (
-    SELECT m.*, date_trunc('week', m.date) AS week_start,
+    SELECT m.*, CAST(date_trunc('week', m.date) AS DATE) AS week_start,  -- the Monday, a DATE like week_end
            max(m.date) OVER (PARTITION BY m.ticker, date_trunc('week', m.date)) AS week_end
     FROM metrics_daily m
 ),
@@ -18,11 +18,11 @@ with_prev AS (
 )
 SELECT p.ticker, p.week_start, p.week_end,
        -- only against the week before (a gap of a week without bars gives NULL, not a two-week return)
-       CASE WHEN p.prev_week_start = p.week_start - INTERVAL 7 DAY THEN p.close / p.prev_week_close - 1 END
+       CASE WHEN p.prev_week_start = p.week_start - 7 THEN p.close / p.prev_week_close - 1 END
            AS weekly_return,
-       CASE WHEN p.prev_week_start = p.week_start - INTERVAL 7 DAY THEN p.market_cap - p.prev_week_cap END
+       CASE WHEN p.prev_week_start = p.week_start - 7 THEN p.market_cap - p.prev_week_cap END
            AS weekly_cap_change,
-       CASE WHEN p.prev_week_start = p.week_start - INTERVAL 7 DAY THEN p.week_low / p.prev_week_close - 1 END
+       CASE WHEN p.prev_week_start = p.week_start - 7 THEN p.week_low / p.prev_week_close - 1 END
            AS week_low_return,
        p.drawdown_52w, p.close, p.market_cap, p.pe_ttm
 FROM with_prev p;
