@@ -122,6 +122,8 @@ def test_the_analysts_door_still_answers_queries_and_backtests(published):
     assert len(bad.stderr.strip().splitlines()) == 1
     report = cli("backtest", "--start", "2024-08-26", "--end", "2024-08-30", env=env)
     assert report.returncode == 0, report.stderr
+    types = cli("sql", "SELECT DISTINCT typeof(week_start), typeof(week_end) FROM weekly_drawdowns", "--csv", env=env)
+    assert types.stdout.splitlines()[1] == "DATE,DATE"
 
 
 def test_backtest_runs_while_a_writer_holds_the_live_database(published):
