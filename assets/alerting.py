@@ -5,7 +5,7 @@ import os
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.common import ALERT_GROUP, WRITER_POOL, check_result, nightly_freshness, open_store, spec
+from assets.common import ALERT_GROUP, WRITER_POOL, check_result, open_store, spec
 from pipelines import calendar, charts, evaluation, ingest, publish, rules, store
 from pipelines.alerting.notify import notify
 from pipelines.alerting.slack import build_sender
@@ -33,7 +33,7 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
     @dg.asset(
         deps=["watchlist_daily", "metrics_daily"], partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(), pool=WRITER_POOL, group_name=ALERT_GROUP,
-        kinds={"duckdb", "python"}, freshness_policy=nightly_freshness(cfg),
+        kinds={"duckdb", "python"},
         description="One row per rule, subject and session where a rule held (pipelines/rules.py).",
         check_specs=[spec("data_complete", "alerts", "Every watchlist name and the benchmark had a bar, so the "
                           "basket rules could be evaluated on every session of the run.")],

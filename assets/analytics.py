@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.common import DERIVED_GROUP, WRITER_POOL, nightly_freshness, open_store
+from assets.common import DERIVED_GROUP, WRITER_POOL, open_store
 from pipelines import charts, ingest, metrics, store
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
@@ -11,7 +11,7 @@ from pipelines.partitions import session_range
 
 def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
     common = dict(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool=WRITER_POOL,
-                  group_name=DERIVED_GROUP, kinds={"duckdb", "sql"}, freshness_policy=nightly_freshness(cfg))
+                  group_name=DERIVED_GROUP, kinds={"duckdb", "sql"})
 
     @dg.asset(deps=["daily_prices", "shares_outstanding", "earnings"], **common,
               description="Per ticker and session: market cap, 1d/5d returns and $ changes, 52-week drawdown, "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator
 
 import dagster as dg
@@ -28,12 +27,6 @@ def source_retry(cfg: MonitorConfig) -> dg.RetryPolicy:
     """Yahoo fails in bursts (429s, resets): back off exponentially with jitter before giving up."""
     return dg.RetryPolicy(max_retries=cfg.history.source_retries, delay=cfg.history.retry_delay_seconds,
                           backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
-
-
-def nightly_freshness(cfg: MonitorConfig) -> dg.FreshnessPolicy:
-    """Stale when tonight's session is not in by schedule.fresh_by_cron (21:00 New York by default)."""
-    return dg.FreshnessPolicy.cron(deadline_cron=cfg.schedule.fresh_by_cron, lower_bound_delta=dt.timedelta(hours=6),
-                                   timezone=cfg.schedule.timezone)
 
 
 RATE_LIMIT_WAIT_SECONDS = 300  # Yahoo's 429 blocks last minutes: a retry after seconds only extends it

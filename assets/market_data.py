@@ -4,7 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.common import RAW_GROUP, WRITER_POOL, check_result, nightly_freshness, open_store, source_retry, spec
+from assets.common import RAW_GROUP, WRITER_POOL, check_result, open_store, source_retry, spec
 from pipelines import ingest, quality
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
@@ -18,7 +18,6 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
         pool=WRITER_POOL,
         retry_policy=source_retry(cfg),
         group_name=RAW_GROUP,
-        freshness_policy=nightly_freshness(cfg),
         kinds={"duckdb", "python"},
         description="Daily OHLCV bars (table prices_daily) for the watchlist and the benchmark, upserted.",
         check_specs=[

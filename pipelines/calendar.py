@@ -65,3 +65,8 @@ def latest_completed_session(now: dt.datetime | None = None, settle_minutes: int
         if pd.Timestamp(now) >= close:
             return today.date()
     return previous_session(today)
+
+
+def session_close(day: dt.date | str) -> dt.datetime:
+    """When the session closed (early closes included), timezone-aware."""
+    return nyse().session_close(_ts(day)).to_pydatetime()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.freshness import build_freshness_checks, build_freshness_schedule
 from pipelines.config import Runtime, config_path, load_config
 from pipelines.graph import build_assets
 from pipelines.partitions import session_partitions
@@ -16,9 +17,12 @@ def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = Non
     cfg_path = str(cfg_path or config_path())
     cfg = load_config(cfg_path)
     runtime = runtime or Runtime.from_env()
-    job, schedule = build_nightly(cfg, session_partitions(cfg.history.start))
-    return dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path), jobs=[job],
-                          schedules=[schedule],
+    checks = build_freshness_checks(cfg)
+    job, schedule = build_nightly(cfg, session_partitions(cfg.history.start), exclude_checks=checks)
+    fresh_job, fresh_schedule = build_freshness_schedule(cfg, checks)
+    return dg.Definitions(assets=build_assets(cfg), asset_checks=checks,
+                          resources=build_resources(runtime, cfg_path), jobs=[job, fresh_job],
+                          schedules=[schedule, fresh_schedule],
                           sensors=[build_run_failure_sensor(), build_failed_checks_sensor()])
 
 

@@ -78,12 +78,14 @@ def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
     assert set(assets) == {"daily_prices", "shares_outstanding", "earnings", "metrics_daily", "watchlist_daily",
                            "alerts", "slack_notifications", "analytics_copy"}
     checks = {k: {c["name"] for c in v["assetChecksOrError"]["checks"]} for k, v in assets.items()}
-    assert checks["daily_prices"] == {"bars_present", "prices_valid", "moves_plausible"}
-    assert checks["alerts"] == {"data_complete"} and checks["slack_notifications"] == {"notifications_delivered"}
+    assert checks["daily_prices"] == {"bars_present", "prices_valid", "moves_plausible", "session_fresh"}
+    assert checks["alerts"] == {"data_complete", "session_fresh"}
+    assert checks["slack_notifications"] == {"notifications_delivered"}
     [repo] = data["repositoriesOrError"]["nodes"]
-    [schedule] = repo["schedules"]
-    assert (schedule["name"], schedule["cronSchedule"], schedule["executionTimezone"]) == \
-        ("nightly_schedule", "30 18 * * 1-5", "America/New_York")
-    assert schedule["scheduleState"]["status"] == "RUNNING"
+    schedules = {s["name"]: s for s in repo["schedules"]}
+    assert {name: (s["cronSchedule"], s["executionTimezone"], s["scheduleState"]["status"])
+            for name, s in schedules.items()} == {
+        "nightly_schedule": ("30 18 * * 1-5", "America/New_York", "RUNNING"),
+        "freshness_schedule": ("0 21 * * 1-5", "America/New_York", "RUNNING")}
     assert {s["name"] for s in repo["sensors"]} == {"slack_on_run_failure", "slack_on_failed_checks"}
-    assert "nightly" in {j["name"] for j in repo["jobs"]}
+    assert {"nightly", "freshness"} <= {j["name"] for j in repo["jobs"]}
