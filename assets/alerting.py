@@ -47,13 +47,14 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                 rows = rules.store_findings(con, findings, first, end)
             names = charts.names_markdown(con, cfg, end)
             chart = charts.as_markdown_image(charts.watchlist_chart(con, cfg, end), "last 60 sessions")
+            newer_gaps = evaluation.gaps_after(con, end)  # a backfill must not hide tonight's gap
         in_run = [f for f in findings if f.as_of >= start]
-        gaps = [f for f in in_run if f.rule == "data_incomplete"]
+        gaps = [f.message for f in in_run if f.rule == "data_incomplete"] + newer_gaps
         latest = [f for f in findings if f.as_of == end]
         outcome = CheckOutcome(
             "data_complete", not gaps,
-            "basket rules evaluated on every session" if not gaps else "; ".join(f.message for f in gaps[-5:]),
-            {"incomplete_sessions": [str(f.as_of) for f in gaps]})
+            f"basket rules evaluated on every session of {start} .. {end} and since" if not gaps
+            else "; ".join(gaps[-5:]), {"incomplete_sessions": gaps[-50:]})
         return dg.MaterializeResult(
             metadata={"rows_written": rows, "sessions": f"{first} .. {end}",
                       "latest_session": str(end),

@@ -41,7 +41,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
             for line in summary.problems + summary.rejected:
                 context.log.warning(line)
             outcomes = [
-                quality.check_bars_present(con, cfg.symbols, start, end),
+                quality.also_newest(quality.check_bars_present, con, cfg.symbols, start, end),
                 quality.check_prices_valid(con, cfg.symbols, summary.fetch_start, end),
                 quality.check_moves_plausible(con, cfg.symbols, start, end),
             ]

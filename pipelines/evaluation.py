@@ -29,3 +29,9 @@ def covered_sessions(con, start: dt.date, end: dt.date) -> list[dt.date]:
     stored = {r[0] for r in con.execute("SELECT date FROM watchlist_daily WHERE date BETWEEN ? AND ?",
                                         [start, end]).fetchall()}
     return [d for d in calendar.sessions(start, end) if d in stored]
+
+
+def gaps_after(con, day: dt.date) -> list[str]:
+    """The data_incomplete messages stored for sessions after `day` (newer than a backfill's range)."""
+    return [m for (m,) in con.execute("SELECT message FROM alerts WHERE rule = 'data_incomplete' AND as_of > ? "
+                                      "ORDER BY as_of", [day]).fetchall()]

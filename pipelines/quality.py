@@ -81,3 +81,26 @@ def check_eps_fresh(con, tickers, as_of: dt.date, max_age_days: int, eps_lag: in
     return _freshness(con, "eps_fresh", 2, tickers, as_of, max_age_days, eps_lag,
                       "no EPS known (no P/E)", "latest EPS known since {date}",
                       "every ticker has EPS announced within {days} days")
+
+
+def newest_session(con, symbols) -> dt.date | None:
+    return con.execute("SELECT max(date) FROM prices_daily WHERE ticker IN (SELECT unnest(?::VARCHAR[]))",
+                       [symbols]).fetchone()[0]
+
+
+def also_newest(check, con, symbols, start: dt.date, end: dt.date) -> CheckOutcome:
+    """A check over the run's sessions and, when the run is a backfill of older ones, the newest stored session
+    too: the result the UI shows last must never be green while tonight's session has a problem."""
+    outcome = check(con, symbols, start, end)
+    newest = newest_session(con, symbols)
+    outcome.metadata["sessions_checked"] = f"{start} .. {end}"
+    if newest is None or newest <= end:
+        outcome.description = f"{start} .. {end}: {outcome.description}"
+        return outcome
+    latest = check(con, symbols, newest, newest)
+    outcome.metadata["sessions_checked"] += f" and the newest, {newest}"
+    outcome.metadata["newest_session_passed"] = latest.passed
+    outcome.description = (f"newest session {newest}: {latest.description}; "
+                           f"this run's {start} .. {end}: {outcome.description}")
+    outcome.passed = outcome.passed and latest.passed
+    return outcome

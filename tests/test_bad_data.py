@@ -60,3 +60,19 @@ def test_a_refused_bar_is_never_read_by_a_later_run(tmp_path):
     refused = con.execute("SELECT ticker, date FROM rejected_facts ORDER BY date").fetchall()
     assert refused == [("AMD", D(2024, 8, 27)), ("NVDA", D(2024, 8, 29))]
     con.close()
+
+
+def test_a_backfill_never_shows_green_over_tonight_s_gap(tmp_path):
+    """Tonight (2024-08-30) NVDA has no bar; a later backfill of June must not make the checks read 'passed'."""
+    snap = basic_snapshot(tmp_path / "snap")
+    frame = pd.read_csv(snap / "NVDA.csv")
+    write_prices(snap, "NVDA", frame[frame["date"] != "2024-08-30"])
+    env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    base = ["run", "--source", "replay", "--replay-dir", str(snap)]
+    tonight = cli(*base, "--end", "2024-08-30", env=env)
+    assert "ERROR daily_prices.bars_present: 2024-08-30 .. 2024-08-30: missing bars: NVDA" in tonight.stdout
+    backfill = cli(*base, "--start", "2024-07-01", "--end", "2024-07-05", env=env)
+    assert backfill.returncode == 0, backfill.stderr
+    assert ("ERROR daily_prices.bars_present: newest session 2024-08-30: missing bars: NVDA" in backfill.stdout)
+    assert "ERROR alerts.data_complete: Incomplete data for 2024-08-30: no bar for NVDA" in backfill.stdout
