@@ -18,7 +18,8 @@ def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = Non
     cfg = load_config(cfg_path)
     runtime = runtime or Runtime.from_env()
     checks = build_freshness_checks(cfg)
-    job, schedule = build_nightly(cfg, session_partitions(cfg.history.start), exclude_checks=checks)
+    job, schedule = build_nightly(cfg, session_partitions(cfg.history.start), exclude_checks=checks,
+                                  source=runtime.source)
     fresh_job, fresh_schedule = build_freshness_schedule(cfg, checks)
     return dg.Definitions(assets=build_assets(cfg), asset_checks=checks,
                           resources=build_resources(runtime, cfg_path), jobs=[job, fresh_job],

@@ -16,6 +16,15 @@ from pipelines.progress import progress_logger
 from pipelines.resources import build_resources
 
 JOB_NAME = "nightly"
+LOCATION_NAME = "pipelines.definitions"  # workspace.yaml's python_module: the code location's default name
+
+
+def run_labels(source: str, trigger: str, sessions: list[dt.date] | None = None) -> dict[str, str]:
+    """What every run says about itself in the UI: its source, what started it, the sessions it covers."""
+    labels = {"market_monitor/source": source, "market_monitor/trigger": trigger}
+    if sessions:
+        labels["market_monitor/sessions"] = f"{sessions[0]} .. {sessions[-1]}"
+    return labels
 
 
 @dataclass
@@ -80,7 +89,12 @@ def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date
     if retries is not None:
         cfg = replace(cfg, history=replace(cfg.history, source_retries=retries))
     run_tags = {"dagster/asset_partition_range_start": sessions[0].isoformat(),
-                "dagster/asset_partition_range_end": sessions[-1].isoformat(), **(tags or {})}
+                "dagster/asset_partition_range_end": sessions[-1].isoformat(),
+                **run_labels(runtime.source, "cli", sessions),
+                # The code location's label: the UI lists a job's runs by it, so CLI runs show under `nightly`
+                # beside scheduled and UI runs (an in-process run has no code-location origin of its own).
+                ".dagster/repository": f"__repository__@{LOCATION_NAME}",
+                **(tags or {})}
     # The graph the UI and the schedule run, under the schedule's job name, so all runs share one history.
     defs = dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path),
                           jobs=[dg.define_asset_job(JOB_NAME)], loggers={"progress": progress_logger})

@@ -8,13 +8,15 @@ from pipelines import calendar
 from pipelines.config import MonitorConfig
 
 
-def build_nightly(cfg: MonitorConfig, partitions: dg.PartitionsDefinition, exclude_checks=()):
+def build_nightly(cfg: MonitorConfig, partitions: dg.PartitionsDefinition, exclude_checks=(), source: str = ""):
     # The freshness checks run on their own schedule at the deadline, not inside (possibly backfill) runs.
     selection = dg.AssetSelection.all()
     if exclude_checks:
         selection = selection - dg.AssetSelection.checks(*exclude_checks)
     nightly_job = dg.define_asset_job(
         "nightly", selection=selection, partitions_def=partitions,
+        # runs launched from the UI carry these; the schedule and the CLI say who they are
+        tags={"market_monitor/source": source, "market_monitor/trigger": "ui"},
         description="Tonight's session through the whole graph: prices, fundamentals, metrics, rules, Slack, "
                     "the analysts' copy.")
 
@@ -29,6 +31,7 @@ def build_nightly(cfg: MonitorConfig, partitions: dg.PartitionsDefinition, exclu
         if not calendar.is_session(day):
             return dg.SkipReason(f"{day} ({when:%A}) is not an NYSE trading session")
         key = day.isoformat()
-        return dg.RunRequest(run_key=key, partition_key=key, tags={"market_monitor/trigger": "schedule"})
+        return dg.RunRequest(run_key=key, partition_key=key,
+                             tags={"market_monitor/trigger": "schedule", "market_monitor/sessions": f"{key} .. {key}"})
 
     return nightly_job, nightly_schedule

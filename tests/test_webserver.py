@@ -89,3 +89,25 @@ def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
         "freshness_schedule": ("0 21 * * 1-5", "America/New_York", "RUNNING")}
     assert {s["name"] for s in repo["sensors"]} == {"slack_on_run_failure", "slack_on_failed_checks"}
     assert {"nightly", "freshness"} <= {j["name"] for j in repo["jobs"]}
+
+
+RUNS = """{ pipelineOrError(params: {pipelineName: "nightly", repositoryName: "__repository__",
+                                  repositoryLocationName: "pipelines.definitions"}) {
+  ... on Pipeline { runs { runId status tags { key value } } } } }"""
+
+
+def test_cli_runs_are_listed_under_the_nightly_job_with_their_labels(dagster_dev, tmp_path):
+    from tests.synthetic import basic_snapshot, write_config
+    from tests.test_pipeline_run import cli
+
+    snap = basic_snapshot(tmp_path / "snap")
+    env = {"DAGSTER_HOME": str(tmp_path / "dagster_home"), "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
+           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    run = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env)
+    assert run.returncode == 0, run.stderr
+    runs = graphql(dagster_dev, RUNS)["pipelineOrError"]["runs"]
+    [listed] = [r for r in runs if r["runId"] in run.stdout]
+    tags = {t["key"]: t["value"] for t in listed["tags"]}
+    assert listed["status"] == "SUCCESS"
+    assert tags["market_monitor/source"] == "replay" and tags["market_monitor/trigger"] == "cli"
+    assert tags["market_monitor/sessions"] == "2024-08-30 .. 2024-08-30"
