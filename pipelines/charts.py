@@ -9,11 +9,26 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")  # no display on servers
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from pipelines import calendar  # noqa: E402
 from pipelines.config import MonitorConfig  # noqa: E402
 from pipelines.fmt import pct  # noqa: E402
+
+NAMES_DRAWN = 10  # the names that fell most by the last session; a 500-name watchlist stays readable
+
+
+def _limits(values, thresholds: list[float], trim: float = 0.0, cap: float = 40.0) -> tuple[float, float]:
+    """y range from the data (without its `trim` share of extremes at each end) and the thresholds, clipped at
+    ±cap: one ±40% spike must not flatten everything else; what is cut off runs off the panel's edge."""
+    finite = sorted(v for v in values if v == v)
+    if not finite:
+        return -cap / 4, cap / 4
+    k = int(len(finite) * trim)
+    lo, hi = min(finite[k], *thresholds), max(finite[len(finite) - 1 - k], 0.0)
+    pad = (hi - lo) * 0.06 + 0.5
+    return max(lo - pad, -cap), min(hi + pad, cap)
 
 
 def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -> bytes | None:
@@ -21,32 +36,46 @@ def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -
     start = calendar.sessions_back(last, sessions - 1)
     watch = con.execute("SELECT date, cap_return_5d, benchmark_return_5d FROM watchlist_daily "
                         "WHERE date BETWEEN ? AND ? ORDER BY date", [start, end]).df()
-    if watch.empty:
-        return None
+    if watch.empty or watch[["cap_return_5d", "benchmark_return_5d"]].isna().all().all():
+        return None  # never empty axes
     names = con.execute("SELECT ticker, date, return_5d FROM metrics_daily WHERE date BETWEEN ? AND ? "
                         "AND ticker IN (SELECT unnest(?::VARCHAR[])) ORDER BY date",
                         [start, end, cfg.watchlist.tickers]).df()
+    final = names[names["date"] == names["date"].max()].sort_values("return_5d")
+    drawn = list(final["ticker"][:NAMES_DRAWN])
     alerts = con.execute("SELECT as_of, rule FROM alerts WHERE as_of BETWEEN ? AND ? AND severity <> 'info'",
                          [start, end]).df()
     rules = cfg.rules
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, dpi=80)
-    top.plot(watch["date"], watch["cap_return_5d"] * 100, label="watchlist market cap, 5 sessions", color="black")
-    top.plot(watch["date"], watch["benchmark_return_5d"] * 100, label=f"{cfg.watchlist.benchmark}, 5 sessions",
-             color="tab:blue")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True, dpi=90)
+    top.plot(watch["date"], watch["cap_return_5d"] * 100, label="watchlist market cap", color="black", lw=1.8)
+    top.plot(watch["date"], watch["benchmark_return_5d"] * 100, label=cfg.watchlist.benchmark, color="tab:blue")
     top.axhline(rules.sector_selloff.cap_return_5d * 100, color="red", ls="--", lw=1, label="sell-off threshold")
     top.axhline(rules.benchmark_drop.return_5d * 100, color="tab:blue", ls=":", lw=1, label="benchmark threshold")
-    for ticker, frame in names.groupby("ticker"):
-        bottom.plot(frame["date"], frame["return_5d"] * 100, label=ticker, lw=1)
+    top.set_ylim(*_limits(list(watch["cap_return_5d"] * 100) + list(watch["benchmark_return_5d"] * 100),
+                          [rules.sector_selloff.cap_return_5d * 100, rules.benchmark_drop.return_5d * 100]))
+    for ticker in drawn:
+        frame = names[names["ticker"] == ticker]
+        bottom.plot(frame["date"], frame["return_5d"] * 100, label=ticker, lw=1.2)
     bottom.axhline(rules.stock_drop_5d.return_5d * 100, color="red", ls="--", lw=1, label="stock drop threshold")
+    bottom.set_ylim(*_limits(list(names.loc[names["ticker"].isin(drawn), "return_5d"] * 100),
+                             [rules.stock_drop_5d.return_5d * 100], trim=0.01))
     for day in sorted(set(alerts.loc[alerts["rule"] == "sector_selloff", "as_of"])):
         for ax in (top, bottom):
             ax.axvspan(day, day, color="red", alpha=0.25, lw=6)
-    top.set_ylabel("% over 5 sessions")
-    bottom.set_ylabel("% over 5 sessions")
-    top.set_title(f"market-monitor: {start} .. {end} (red bands: sector_selloff sessions)")
-    top.legend(fontsize=7, loc="lower left")
-    bottom.legend(fontsize=7, loc="lower left", ncol=4)
-    fig.autofmt_xdate()
+    for ax in (top, bottom):
+        ax.set_ylabel("% over 5 sessions", fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+        ax.axhline(0, color="grey", lw=0.6)
+        ax.margins(x=0.01)
+        ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # outside the data
+    more = len(final) - len(drawn)
+    which = f"the {len(drawn)} that fell most; {more} more in the table" if more else f"all {len(drawn)}"
+    bottom.set_title(f"names, 5 sessions ({which})", fontsize=10, loc="left")
+    top.set_title(f"market-monitor {start} .. {end}: watchlist and benchmark, 5 sessions "
+                  "(red bands: sector_selloff sessions)", fontsize=10, loc="left")
+    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    bottom.set_xticks(sorted({*bottom.get_xticks()[:-1], mdates.date2num(watch["date"].iloc[-1])}))
+    fig.autofmt_xdate(rotation=30)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)

@@ -20,3 +20,22 @@ def test_chart_and_table_for_the_ops_view(tmp_path):
     table = charts.names_markdown(m.con, m.cfg, days[-1])
     assert "| AAA | 90.00 | -10.0% | -10.0B | -10.0% | n/m | 2025-01-02 |" in table
     assert charts.watchlist_chart(m.con, m.cfg, days[0].replace(year=2020)) is None
+
+
+def test_the_chart_scale_keeps_thresholds_readable_beside_a_spike():
+    lo, hi = charts._limits([1.0, -2.0, 3.0, -1.0] * 50 + [300.0], [-10.0], trim=0.01)
+    assert -15 < lo <= -10 and hi <= 40  # the threshold is in view; the +300% spike runs off the top
+    assert charts._limits([], [-6.0]) == (-10.0, 10.0)
+
+
+def test_a_large_watchlist_draws_its_ten_worst_names(tmp_path):
+    names = [f"N{i:02d}" for i in range(30)]
+    m = Market(tmp_path / "mm.duckdb", names)
+    days = []
+    for i, name in enumerate(names):
+        days = m.series(name, "2025-09-02", [100.0] * 20 + [100.0 - i])
+        m.shares(name, "2025-01-02", 1e9)
+    m.series("^IXIC", "2025-09-02", [1000.0] * 21)
+    m.compute(days[0], days[-1])
+    png = charts.watchlist_chart(m.con, m.cfg, days[-1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
