@@ -13,7 +13,7 @@ from pipelines import store
 from pipelines.config import MonitorConfig
 from pipelines.errors import DatabaseError, PermanentError
 from pipelines.quality import CheckOutcome
-from pipelines.sources.yahoo import RateLimited
+from pipelines.sources.base import RateLimited
 
 # DuckDB admits one writing process: every asset that writes runs in this pool (limit 1 in dagster.yaml).
 WRITER_POOL = "duckdb_writer"

@@ -121,3 +121,25 @@ def test_a_session_yahoo_has_not_published_fails_its_partition_and_a_later_run_c
     later = night.run(market, TONIGHT)  # the retry later that evening
     assert later.success, later.error
     assert night.sql("SELECT count(*) FROM metrics_daily WHERE date = ?", [TONIGHT]) == [(4,)]
+
+
+def test_a_rate_limited_night_names_the_cause_and_waits_minutes_not_seconds(tmp_path):
+    market = world()
+    for symbol in [*NAMES, "^IXIC"]:
+        market.faults[symbol] = "429"
+    night = Night(tmp_path)
+    with FakeYahoo(market):
+        report = materialize_sessions(Runtime(night.db, "yfinance", None), str(night.cfg), [TONIGHT], retries=0)
+    assert not report.success and report.failed_step == "daily_prices"
+    assert "rate limited by Yahoo (HTTP 429)" in report.error
+
+
+def test_rate_limits_are_retried_after_minutes():
+    import dagster as dg
+
+    from assets.common import RATE_LIMIT_WAIT_SECONDS, step_errors
+    from pipelines.sources.base import RateLimited
+
+    with pytest.raises(dg.RetryRequested) as retry, step_errors(retries=3):
+        raise RateLimited("Yahoo returned no prices for any of NVDA: rate limited by Yahoo (HTTP 429)")
+    assert retry.value.seconds_to_wait == RATE_LIMIT_WAIT_SECONDS >= 300 and retry.value.max_retries == 3

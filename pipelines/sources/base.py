@@ -24,6 +24,11 @@ class SourceError(RuntimeError):
     """A source could not deliver; the message names what failed."""
 
 
+class RateLimited(SourceError):
+    """The source rate-limits us (Yahoo's 429): retried after minutes, not seconds (a quick retry only extends
+    the block)."""
+
+
 def empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 

@@ -27,6 +27,7 @@ from pipelines.sources.base import (
     SPLIT_COLUMNS,
     Fundamentals,
     PriceBatch,
+    RateLimited,
     SourceError,
     empty,
     with_deadline,
@@ -44,10 +45,6 @@ SESSION_FACTORY = None
 
 class NoBarsYet(SourceError):
     """Yahoo has nothing for a session yet (it publishes a while after the close): retried later."""
-
-
-class RateLimited(SourceError):
-    """Yahoo answered 429: retried after minutes, not seconds (a quick retry only extends the block)."""
 
 
 # What yfinance logs when a request fails, and the cause it means; checked in order.
