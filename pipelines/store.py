@@ -36,7 +36,7 @@ def open_writer(path: Path | str, config: dict | None = None, lock_wait_seconds:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DatabaseError(f"{path}: cannot create its directory: {exc.strerror or exc}") from None
+        raise DatabaseError(f"{path}: cannot create its directory {path.parent}: {exc.strerror or exc}") from None
     waited, delay = 0.0, 0.2
     while True:
         try:
