@@ -290,3 +290,31 @@ def test_a_message_that_cannot_be_composed_still_goes_out(crash, slack, monkeypa
     [post] = slack.posts()
     assert len(report.delivery.delivered) == 1
     assert post["text"].startswith("[CRITICAL] market-monitor: ") and "could not be composed (KeyError" in post["text"]
+
+
+def test_a_sell_off_on_a_night_with_missing_data_is_notified_late_when_the_data_arrives(tmp_path, slack):
+    """Night 10: DDD has no bar, so the basket rules cannot speak (data_incomplete is announced). Night 11: the
+    re-fetch brings DDD's bar for night 10, and the sell-off that held only then goes out, labelled late."""
+    m = Market(tmp_path / "mm.duckdb", NAMES)
+    closes = [100.0] * 10 + [92.0] + [100.0] * 9  # a one-night plunge: it holds on session 10 only
+    days = []
+    for name in NAMES:
+        days = m.series(name, "2025-10-20", closes)
+        m.shares(name, "2025-01-02", 1e9)
+    m.series("^IXIC", "2025-10-20", [1000.0] * 10 + [975.0] + [1000.0] * 9)
+    night, next_night = days[10], days[11]
+    m.con.execute("DELETE FROM prices_daily WHERE ticker = 'DDD' AND date = ?", [night])  # Yahoo lagged
+    rules.store_findings(m.con, m.compute(days[0], night), days[0], night)
+    nightly(m, night, sender_for(slack))
+    [incomplete] = slack.posts()
+    assert "Incomplete data" in incomplete["text"] and "AI sector sell-off" not in incomplete["text"]
+
+    m.prices("DDD", {night: 92.0})  # the next night's re-fetch window brings it
+    rules.store_findings(m.con, m.compute(days[0], next_night), days[0], next_night)
+    nightly(m, next_night, sender_for(slack))
+    late = [p for p in slack.posts() if "AI sector sell-off" in p["text"]]
+    assert len(late) == 1
+    assert late[0]["text"].startswith(f"[CRITICAL] AI sector sell-off — {night}\nLate: held on {night}; data "
+                                      f"arrived {next_night}.")
+    nightly(m, next_night, sender_for(slack))  # a re-run sends nothing more
+    assert len([p for p in slack.posts() if "AI sector sell-off" in p["text"]]) == 1

@@ -85,9 +85,10 @@ def _thresholds(metrics: dict | None) -> str | None:
 
 
 def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchmark: str,
-           run_url: str | None, still_firing: list[dict] = (), name_threshold: float = -0.05
-           ) -> tuple[str, list[dict]]:
-    """One message for all of a session's transitions: (fallback text, blocks)."""
+           run_url: str | None, still_firing: list[dict] = (), name_threshold: float = -0.05,
+           arrived: dt.date | None = None) -> tuple[str, list[dict]]:
+    """One message for all of a session's transitions: (fallback text, blocks). `arrived`: for a late message, the
+    session on which the data behind it arrived."""
     severity, title = _headline(events)
     watch_rows = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [session]).df()
     watch = watch_rows.iloc[0].to_dict() if len(watch_rows) else None
@@ -96,9 +97,13 @@ def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchm
     ordered = sorted(events, key=lambda e: (-SEVERITY_RANK[e["severity"]], e["rule"], e["subject"]))
     header = f"{title} — {session}"
     text_lines = [f"[{severity.upper()}] {header}"]
+    if arrived:
+        text_lines.append(f"Late: held on {session}; data arrived {arrived}.")
     blocks = [HeaderBlock(text=f"{header}"[:150]),
               ContextBlock(elements=[MarkdownTextObject(text=f"{ICON[severity]} *{severity.upper()}* · "
-                                                        f"market-monitor · session {session}")])]
+                                                        f"market-monitor · session {session}"
+                                                        + (f" · *late: held on {session}; data arrived {arrived}*"
+                                                           if arrived else ""))])]
     for e in ordered[:EVENT_SECTIONS]:
         verb = VERB[e["transition"]] + (f" since {e['opened_on']}" if e["transition"] != "open" else "")
         line = f"{ICON[e['severity']]} *{TITLE.get(e['rule'], e['rule'])}* ({verb}, {e['severity']}) — {e['message']}"

@@ -6,11 +6,12 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from pipelines import store
+from pipelines import calendar, store
 from pipelines.alerting import outbox
 from pipelines.alerting.lifecycle import derive_transitions, record_transitions
 from pipelines.config import MonitorConfig
 from pipelines.rules import Finding
+from pipelines.sqlfiles import sql
 
 
 @dataclass
@@ -41,6 +42,11 @@ def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date
     """Record the lifecycle up to `until`, queue what is due for `notify_sessions`, and deliver the outbox
     (with sender None: a dry run, messages are recorded and nothing is sent)."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    late: set[dt.date] = set()
+    if until in notify_sessions:  # tonight is notified: so are recent sessions whose data has only now arrived
+        since = calendar.sessions_back(until, cfg.history.refetch_sessions)
+        late = {d for (d,) in con.execute(sql("alerts/completed_late"), {"since": since, "until": until}).fetchall()}
+        notify_sessions = notify_sessions | late
     findings = stored_findings(con, until)
     transitions = derive_transitions(findings, until, cfg.alerts.resolve_after_sessions,
                                      cfg.alerts.repeat_interval_sessions)
@@ -51,7 +57,8 @@ def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date
         report.queued = outbox.compose(con, cfg.watchlist.tickers, cfg.watchlist.benchmark, run_url,
                                        dry_run=sender is None, now=now,
                                        min_severity=cfg.alerts.notify_min_severity,
-                                       name_threshold=cfg.rules.sector_selloff.name_return_5d)
+                                       name_threshold=cfg.rules.sector_selloff.name_return_5d,
+                                       late={d: until for d in late})
     if sender is not None:
         report.delivery = outbox.deliver(con, sender, now)
     return report

@@ -38,10 +38,12 @@ def _still_firing(con, session: dt.date, exclude: set[str], min_severity: str) -
 
 
 def compose(con, tickers: list[str], benchmark: str, run_url: str | None, dry_run: bool,
-            now: dt.datetime, min_severity: str = "warning", name_threshold: float = -0.05) -> list[str]:
+            now: dt.datetime, min_severity: str = "warning", name_threshold: float = -0.05,
+            late: dict[dt.date, dt.date] | None = None) -> list[str]:
     """Turn notifiable transitions not yet carried by a message into outbox rows (caller holds the transaction).
 
     One digest per session for opens, repeats and escalations; one resolved notice per session and thread.
+    `late` maps a session whose data arrived only later to the session it arrived on (labelled in the digest).
     """
     events = _pending_events(con)
     created: list[str] = []
@@ -63,7 +65,7 @@ def compose(con, tickers: list[str], benchmark: str, run_url: str | None, dry_ru
                 if kind == "digest":
                     others = _still_firing(con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity)
                     text, blocks = message.digest(con, session, evs, tickers, benchmark, run_url, others,
-                                                  name_threshold)
+                                                  name_threshold, arrived=(late or {}).get(session))
                 else:
                     text, blocks = message.resolved(session, evs)
             except Exception as exc:  # composing a message never loses the alert nor fails the pipeline
