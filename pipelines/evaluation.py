@@ -7,6 +7,7 @@ import datetime as dt
 from pipelines import calendar, rules
 from pipelines.config import MonitorConfig
 from pipelines.rules import Finding
+from pipelines.sqlfiles import sql
 
 
 def evaluate_range(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> list[Finding]:
@@ -17,8 +18,7 @@ def evaluate_range(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> lis
 def first_evaluable(con, cfg: MonitorConfig, start: dt.date) -> dt.date:
     """`start`, or the first session with a whole 5-session window behind it (the benchmark's sixth stored
     session): before that every 5-session figure is unknown, and an unknown must not be recorded as calm."""
-    first_bar = con.execute("SELECT min(date) FROM prices_daily WHERE ticker = ?", [cfg.watchlist.benchmark]
-                            ).fetchone()[0]
+    first_bar = con.execute(sql("checks/first_bar"), {"ticker": cfg.watchlist.benchmark}).fetchone()[0]
     if first_bar is None:
         return start
     return max(start, calendar.sessions_back(first_bar, -5))
@@ -33,5 +33,4 @@ def covered_sessions(con, start: dt.date, end: dt.date) -> list[dt.date]:
 
 def gaps_after(con, day: dt.date) -> list[str]:
     """The data_incomplete messages stored for sessions after `day` (newer than a backfill's range)."""
-    return [m for (m,) in con.execute("SELECT message FROM alerts WHERE rule = 'data_incomplete' AND as_of > ? "
-                                      "ORDER BY as_of", [day]).fetchall()]
+    return [m for (m,) in con.execute(sql("checks/gaps_after"), {"day": day}).fetchall()]

@@ -84,8 +84,7 @@ def check_eps_fresh(con, tickers, as_of: dt.date, max_age_days: int, eps_lag: in
 
 
 def newest_session(con, symbols) -> dt.date | None:
-    return con.execute("SELECT max(date) FROM prices_daily WHERE ticker IN (SELECT unnest(?::VARCHAR[]))",
-                       [symbols]).fetchone()[0]
+    return con.execute(sql("checks/newest_session"), {"symbols": symbols}).fetchone()[0]
 
 
 def also_newest(check, con, symbols, start: dt.date, end: dt.date) -> CheckOutcome:

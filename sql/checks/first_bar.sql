@@ -1,0 +1,2 @@
+-- The first stored bar of a symbol: the start of its history.
+SELECT min(date) FROM prices_daily WHERE ticker = $ticker;
