@@ -26,3 +26,9 @@ def usd(x, decimals: int = 1) -> str:
 def loss(x, decimals: int = 0) -> str:
     """A dollar loss after the word "lost": -5.47e11 -> "$547B" (never "lost -$547B")."""
     return usd(-x if not missing(x) and x < 0 else x, decimals).lstrip("+")
+
+
+def some(items, n: int = 10) -> str:
+    """The first n items and how many more: "AMD, META and 498 more" (messages stay short at 500 names)."""
+    items = [str(i) for i in items]
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipelines.config import MonitorConfig
-from pipelines.fmt import loss, usd
+from pipelines.fmt import loss, some, usd
 from pipelines.fmt import pct as _pct
 from pipelines.sqlfiles import sql
 
@@ -82,9 +82,8 @@ def evaluate(cfg: MonitorConfig, watch: pd.DataFrame, metrics: pd.DataFrame) -> 
             out.append(Finding("data_incomplete", WATCHLIST, day, "warning",
                                {"missing_tickers": missing, "n_constituents": int(row.n_constituents),
                                 "n_expected": int(row.n_expected)},
-                               f"Incomplete data for {day}: no bar for {', '.join(missing[:10])}"
-                               + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-                               + ". Basket rules were not evaluated for this session."))
+                               f"Incomplete data for {day}: no bar for {some(missing)}. Basket rules were not "
+                               "evaluated for this session."))
         if crossed(bench_r5, r.benchmark_drop.return_5d):
             out.append(Finding("benchmark_drop", bench, day, "warning",
                                {"benchmark_return_5d": bench_r5, "threshold_return_5d": r.benchmark_drop.return_5d},
@@ -115,8 +114,7 @@ def _sector_selloff(cfg: MonitorConfig, row, names: pd.DataFrame | None, bench_r
         "thresholds": {"cap_return_5d": t.cap_return_5d, "min_names_down": t.min_names_down,
                        "name_return_5d": t.name_return_5d, "benchmark_return_5d": t.benchmark_return_5d},
     }
-    listed = [f"{n.ticker} {_pct(n.return_5d)}" for n in down.itertuples()]
-    names_text = ", ".join(listed[:10]) + (f" and {len(listed) - 10} more" if len(listed) > 10 else "")
+    names_text = some([f"{n.ticker} {_pct(n.return_5d)}" for n in down.itertuples()])
     message = (f"AI sell-off: the watchlist lost {loss(cap_change)} ({_pct(cap_return)}) of market value in 5 "
                f"sessions to {row.date}; {len(down)} of {int(row.n_constituents)} names fell "
                f"{abs(t.name_return_5d):.0%} or more ({names_text}); {cfg.watchlist.benchmark} {_pct(bench_r5)}.")

@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, Mar
 
 from pipelines.fmt import missing
 from pipelines.fmt import pct as _pct
+from pipelines.fmt import some as _some
 from pipelines.fmt import usd as _usd
 from pipelines.rules import SEVERITY_RANK
 
@@ -46,10 +47,6 @@ def name_table(con, session: dt.date, tickers: list[str], benchmark: str, limit:
     if missing:
         lines.append(f"no bar: {_some(missing)}")
     return "\n".join(lines)
-
-
-def _some(items: list[str], n: int = 10) -> str:
-    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
 
 
 def _headline(events: list[dict]) -> tuple[str, str]:

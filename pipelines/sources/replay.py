@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.errors import PermanentError
+from pipelines.fmt import some
 from pipelines.plausibility import MAX_VOLUME, split_ratio_problem
 from pipelines.sources.base import (
     DIVIDEND_COLUMNS,
@@ -106,8 +107,9 @@ def read_prices(path: Path, symbol: str) -> pd.DataFrame:
     out["adj_close"] = _numbers(raw, "adj_close", path, positive=True, allow_empty=True)
     out["adj_close"] = out["adj_close"].fillna(out["close"])
     volume = _numbers(raw, "volume", path, positive=False, allow_empty=True)
-    if ((volume < 0) | (volume > MAX_VOLUME)).any():
-        i = int(((volume < 0) | (volume > MAX_VOLUME)).to_numpy().nonzero()[0][0])
+    out_of_range = (volume < 0) | (volume > MAX_VOLUME)
+    if out_of_range.any():
+        i = int(out_of_range.to_numpy().nonzero()[0][0])
         raise SnapshotError(f"{path.name} line {i + 2}: volume {volume.iloc[i]:g} is not between 0 and {MAX_VOLUME:g}")
     out["volume"] = volume.round().astype("Int64")
     _no_duplicates(out, ["date"], path)
@@ -143,8 +145,7 @@ class ReplaySource:
         )
 
     def no_bars(self, sessions: list[dt.date]) -> Exception:
-        days = ", ".join(str(d) for d in sessions[:5]) + (f" and {len(sessions) - 5} more" if len(sessions) > 5 else "")
-        return SnapshotError(f"the snapshot {self.folder} has no bars at all for {days}")
+        return SnapshotError(f"the snapshot {self.folder} has no bars at all for {some(sessions, 5)}")
 
     def _optional(self, name, columns, symbols, date_col, start, end) -> pd.DataFrame:
         path = self.folder / name

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import calendar
+from pipelines.fmt import some
 from pipelines.sources.base import (
     DIVIDEND_COLUMNS,
     EARNINGS_COLUMNS,
@@ -245,8 +246,7 @@ class YFinanceSource:
         return batch
 
     def no_bars(self, sessions: list[dt.date]) -> Exception:
-        days = ", ".join(str(d) for d in sessions[:5]) + (f" and {len(sessions) - 5} more" if len(sessions) > 5 else "")
-        return NoBarsYet(f"Yahoo has no bars at all for {days} yet (it publishes late after the close); "
+        return NoBarsYet(f"Yahoo has no bars at all for {some(sessions, 5)} yet (it publishes late after the close); "
                          "the session is retried")
 
     def fetch_fundamentals(self, symbols: list[str], start: dt.date, end: dt.date) -> Fundamentals:
