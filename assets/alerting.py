@@ -13,6 +13,7 @@ from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
 from pipelines.quality import CheckOutcome
 from pipelines.resources import MonitorResource, SlackResource
+from pipelines.rules import data_incomplete
 
 NOTIFY_HISTORY_TAG = "market_monitor/notify_history"
 UNDELIVERED_PREFIX = "alerts not delivered"
@@ -34,7 +35,7 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         deps=["watchlist_daily", "metrics_daily"], partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(), pool=WRITER_POOL, group_name=ALERT_GROUP,
         kinds={"duckdb", "python"},
-        description="One row per rule, subject and session where a rule held (pipelines/rules.py).",
+        description="One row per rule, subject and session where a rule held (pipelines/rules/).",
         check_specs=[spec("data_complete", "alerts", "Every watchlist name and the benchmark had a bar, so the "
                           "basket rules could be evaluated on every session of the run.")],
     )
@@ -49,7 +50,7 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
             chart = charts.as_markdown_image(charts.watchlist_chart(con, cfg, end), "last 60 sessions")
             newer_gaps = evaluation.gaps_after(con, end)  # a backfill must not hide tonight's gap
         in_run = [f for f in findings if f.as_of >= start]
-        gaps = [f.message for f in in_run if f.rule == "data_incomplete"] + newer_gaps
+        gaps = [f.message for f in in_run if f.rule == data_incomplete.NAME] + newer_gaps
         latest = [f for f in findings if f.as_of == end]
         outcome = CheckOutcome(
             "data_complete", not gaps,

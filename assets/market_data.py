@@ -25,7 +25,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                  "(from its listing on)."),
             # Not blocking: a bar that cannot be true never reaches prices_daily (it is kept aside in
             # rejected_facts), so downstream never reads it; blocking would silence every alert for the refetch
-            # window because of one bad bar. The session shows as missing (bars_present, data_incomplete).
+            # window because of one bad bar. The session shows as missing (bars_present, the incomplete-data rule).
             spec("prices_valid", "daily_prices", "No bar of the sessions the run read was refused: closes positive, "
                  "finite, believable and inside the day's range (refused bars are listed in rejected_facts)."),
             spec("moves_plausible", "daily_prices", "No one-session move beyond ±40% that no split explains."),

@@ -18,8 +18,8 @@ def run_backtest(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> dict:
     eps = build_episodes(findings, covered[-1], cfg.alerts.resolve_after_sessions)
     report = {"start": str(covered[0]), "end": str(covered[-1]), "sessions": len(covered), "rules": {}}
     for rule in RULES:
-        mine = [e for e in eps if e.rule == rule]
-        report["rules"][rule] = {
+        mine = [e for e in eps if e.rule == rule.name]
+        report["rules"][rule.name] = {
             "episodes": len(mine),
             "sessions_held": sum(len(e.findings) for e in mine),
             "list": [{"subject": e.subject, "first": str(e.first), "last": str(e.last),

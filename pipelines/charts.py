@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from pipelines import calendar  # noqa: E402
 from pipelines.config import MonitorConfig  # noqa: E402
 from pipelines.fmt import pct  # noqa: E402
+from pipelines.rules import sector_selloff  # noqa: E402
 
 NAMES_DRAWN = 10  # the names that fell most by the last session; a 500-name watchlist stays readable
 
@@ -59,7 +60,8 @@ def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -
     bottom.axhline(rules.stock_drop_5d.return_5d * 100, color="red", ls="--", lw=1, label="stock drop threshold")
     bottom.set_ylim(*_limits(list(names.loc[names["ticker"].isin(drawn), "return_5d"] * 100),
                              [rules.stock_drop_5d.return_5d * 100], trim=0.01))
-    for day in sorted(set(alerts.loc[alerts["rule"] == "sector_selloff", "as_of"])):
+    banded = sector_selloff.NAME
+    for day in sorted(set(alerts.loc[alerts["rule"] == banded, "as_of"])):
         for ax in (top, bottom):
             ax.axvspan(day, day, color="red", alpha=0.25, lw=6)
     for ax in (top, bottom):
@@ -72,7 +74,7 @@ def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -
     which = f"the {len(drawn)} that fell most; {more} more in the table" if more else f"all {len(drawn)}"
     bottom.set_title(f"names, 5 sessions ({which})", fontsize=10, loc="left")
     top.set_title(f"market-monitor {start} .. {end}: watchlist and benchmark, 5 sessions "
-                  "(red bands: sector_selloff sessions)", fontsize=10, loc="left")
+                  f"(red bands: {banded} sessions)", fontsize=10, loc="left")
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     bottom.set_xticks(sorted({*bottom.get_xticks()[:-1], mdates.date2num(watch["date"].iloc[-1])}))
     fig.autofmt_xdate(rotation=30)

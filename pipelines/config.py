@@ -1,6 +1,6 @@
 """The monitor's configuration: one TOML file, validated before anything is written.
 
-Every error names the key and the problem, e.g. ``rules.stock_drop_5d.return_5d: expected a number, got 'x'``.
+Every error names the key and the problem, e.g. ``history.refetch_sessions: expected a number, got 'x'``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipelines.bounds import at_least_zero
 from pipelines.errors import PermanentError
+from pipelines.rules import RULES, SEVERITIES
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "monitor.toml"
 TICKER_RE = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,14}$")
@@ -36,60 +38,28 @@ class Watchlist:
 @dataclass(frozen=True)
 class History:
     start: dt.date = dt.date(2024, 1, 2)
-    refetch_sessions: int = 10
-    fetch_timeout_seconds: float = 120.0
-    source_retries: int = 3
-    retry_delay_seconds: float = 30.0
+    refetch_sessions: int = at_least_zero(10)
+    fetch_timeout_seconds: float = at_least_zero(120.0)
+    source_retries: int = at_least_zero(3)
+    retry_delay_seconds: float = at_least_zero(30.0)
 
 
 @dataclass(frozen=True)
 class Fundamentals:
-    refresh_after_days: int = 7
-    shares_stale_after_days: int = 200
-    eps_stale_after_days: int = 130
-    eps_report_lag_days: int = 60
+    refresh_after_days: int = at_least_zero(7)
+    shares_stale_after_days: int = at_least_zero(200)
+    eps_stale_after_days: int = at_least_zero(130)
+    eps_report_lag_days: int = at_least_zero(60)
 
 
-@dataclass(frozen=True)
-class SectorSelloff:
-    cap_return_5d: float = -0.06
-    min_names_down: int = 4
-    name_return_5d: float = -0.05
-    benchmark_return_5d: float = -0.02
-
-
-@dataclass(frozen=True)
-class BenchmarkDrop:
-    return_5d: float = -0.03
-
-
-@dataclass(frozen=True)
-class StockDrop5d:
-    return_5d: float = -0.10
-
-
-@dataclass(frozen=True)
-class StockCapLoss1d:
-    cap_change_1d: float = -200e9
-
-
-@dataclass(frozen=True)
-class ValuationExtreme:
-    pe_ttm: float = 300.0
-
-
-@dataclass(frozen=True)
-class Rules:
-    sector_selloff: SectorSelloff = field(default_factory=SectorSelloff)
-    benchmark_drop: BenchmarkDrop = field(default_factory=BenchmarkDrop)
-    stock_drop_5d: StockDrop5d = field(default_factory=StockDrop5d)
-    stock_cap_loss_1d: StockCapLoss1d = field(default_factory=StockCapLoss1d)
-    valuation_extreme: ValuationExtreme = field(default_factory=ValuationExtreme)
+# One [rules.<name>] table per rule that has settings, each the rule's own Settings class (pipelines/rules/).
+Rules = dataclasses.make_dataclass(
+    "Rules", [(r.name, r.settings, field(default_factory=r.settings)) for r in RULES if r.settings], frozen=True)
 
 
 @dataclass(frozen=True)
 class Alerts:
-    repeat_interval_sessions: int = 5
+    repeat_interval_sessions: int = at_least_zero(5)
     resolve_after_sessions: int = 2
     notify_min_severity: str = "warning"
 
@@ -115,21 +85,6 @@ class MonitorConfig:
     def symbols(self) -> list[str]:
         """Watchlist plus benchmark: everything the sources fetch."""
         return [*self.watchlist.tickers, self.watchlist.benchmark]
-
-
-# Keys whose values must be >= 0 (windows, ages, counts) or <= 0 (loss thresholds).
-NON_NEGATIVE = {
-    "history.refetch_sessions", "history.fetch_timeout_seconds", "history.source_retries",
-    "history.retry_delay_seconds", "fundamentals.refresh_after_days",
-    "fundamentals.shares_stale_after_days", "fundamentals.eps_stale_after_days",
-    "fundamentals.eps_report_lag_days", "rules.sector_selloff.min_names_down", "alerts.repeat_interval_sessions",
-    "rules.valuation_extreme.pe_ttm",
-}
-NON_POSITIVE = {
-    "rules.sector_selloff.cap_return_5d", "rules.sector_selloff.name_return_5d",
-    "rules.sector_selloff.benchmark_return_5d", "rules.benchmark_drop.return_5d",
-    "rules.stock_drop_5d.return_5d", "rules.stock_cap_loss_1d.cap_change_1d",
-}
 
 
 def _coerce(key: str, value: Any, typ: Any) -> Any:
@@ -168,6 +123,7 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
         raise ConfigError(f"{prefix}: expected a table, got {data!r}")
     hints = get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
+    signs = {f.name: f.metadata.get("sign") for f in dataclasses.fields(cls)}
     for key in data:
         if key not in names:
             where = f"{prefix}.{key}" if prefix else key
@@ -182,9 +138,10 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
             kwargs[name] = _build(typ, data[name], key)
         else:
             value = _coerce(key, data[name], typ)
-            if key in NON_NEGATIVE and value < 0:
+            sign = signs.get(name)
+            if sign == ">=0" and value < 0:
                 raise ConfigError(f"{key}: must not be negative, got {value!r}")
-            if key in NON_POSITIVE and value > 0:
+            if sign == "<=0" and value > 0:
                 raise ConfigError(f"{key}: is a loss threshold and must be <= 0, got {value!r}")
             kwargs[name] = value
     return cls(**kwargs)
@@ -201,11 +158,10 @@ def _check_symbols(cfg: MonitorConfig) -> None:
         seen.add(sym)
     if not cfg.watchlist.tickers:
         raise ConfigError("watchlist.tickers: must name at least one ticker")
-    if cfg.rules.sector_selloff.min_names_down > len(cfg.watchlist.tickers):
-        raise ConfigError(
-            f"rules.sector_selloff.min_names_down: {cfg.rules.sector_selloff.min_names_down} exceeds the "
-            f"{len(cfg.watchlist.tickers)} watchlist tickers"
-        )
+    for rule in RULES:
+        problem = rule.validate(getattr(cfg.rules, rule.name), cfg) if rule.validate else None
+        if problem:
+            raise ConfigError(f"rules.{rule.name}.{problem}")
     if cfg.history.refetch_sessions < 1 or cfg.history.fetch_timeout_seconds <= 0:
         raise ConfigError("history: refetch_sessions must be >= 1 and fetch_timeout_seconds > 0")
     # Dagster's own validator: what passes here, the schedule and the freshness policy accept.
@@ -220,9 +176,9 @@ def _check_symbols(cfg: MonitorConfig) -> None:
         ZoneInfo(cfg.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"schedule.timezone: {cfg.schedule.timezone!r} is not a time zone") from None
-    if cfg.alerts.notify_min_severity not in ("info", "warning", "critical"):
+    if cfg.alerts.notify_min_severity not in SEVERITIES:
         raise ConfigError(f"alerts.notify_min_severity: {cfg.alerts.notify_min_severity!r} is not one of "
-                          "info, warning, critical")
+                          f"{', '.join(SEVERITIES)}")
     for key in ("repeat_interval_sessions", "resolve_after_sessions"):
         if getattr(cfg.alerts, key) < 1:
             raise ConfigError(f"alerts.{key}: must be at least 1")

@@ -10,17 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from pipelines import calendar
-from pipelines.rules import SEVERITY_RANK, Finding
-
-# The figure that says how bad a finding is, per rule (smaller is worse): picks an episode's peak.
-MAGNITUDE = {
-    "sector_selloff": lambda m: m["cap_return_5d"],
-    "benchmark_drop": lambda m: m["benchmark_return_5d"],
-    "stock_drop_5d": lambda m: m["return_5d"],
-    "stock_cap_loss_1d": lambda m: m["cap_change_1d"],
-    "valuation_extreme": lambda m: -m["pe_ttm"],
-    "data_incomplete": lambda m: -len(m["missing_tickers"]),
-}
+from pipelines.rules import BY_NAME, SEVERITY_RANK, Finding
 
 
 @dataclass
@@ -44,7 +34,7 @@ class Episode:
 
     @property
     def peak(self) -> Finding:
-        return min(self.findings, key=lambda f: MAGNITUDE[f.rule](f.metrics))
+        return min(self.findings, key=lambda f: BY_NAME[f.rule].magnitude(f.metrics))
 
 
 def build_episodes(findings: list[Finding], evaluated_until: dt.date, resolve_after: int,

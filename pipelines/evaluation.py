@@ -6,7 +6,7 @@ import datetime as dt
 
 from pipelines import calendar, rules
 from pipelines.config import MonitorConfig
-from pipelines.rules import Finding
+from pipelines.rules import Finding, data_incomplete
 from pipelines.sqlfiles import sql
 
 
@@ -32,5 +32,5 @@ def covered_sessions(con, start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def gaps_after(con, day: dt.date) -> list[str]:
-    """The data_incomplete messages stored for sessions after `day` (newer than a backfill's range)."""
-    return [m for (m,) in con.execute(sql("checks/gaps_after"), {"day": day}).fetchall()]
+    """The incomplete-data messages stored for sessions after `day` (newer than a backfill's range)."""
+    return [m for (m,) in con.execute(sql("checks/gaps_after"), {"day": day, "rule": data_incomplete.NAME}).fetchall()]

@@ -20,7 +20,7 @@ def compute_metrics(con, start: dt.date, end: dt.date, eps_lag_days: int) -> int
 
 def compute_watchlist(con, start: dt.date, end: dt.date, tickers: list[str], benchmark: str,
                       name_return_5d: float = -0.05) -> int:
-    """name_return_5d: the sector_selloff rule's threshold, which n_names_down counts against."""
+    """name_return_5d: the sell-off rule's per-name threshold, which n_names_down counts against."""
     execute_script(con, "watchlist_daily", {"start": start, "end": end, "tickers": tickers, "benchmark": benchmark,
                                             "name_return_5d": name_return_5d})
     return con.execute("SELECT count(*) FROM watchlist_daily WHERE date BETWEEN ? AND ?", [start, end]).fetchone()[0]

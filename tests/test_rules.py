@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipelines.config import SectorSelloff
+from pipelines.rules.sector_selloff import Settings as SectorSelloff
 from tests.scenario import Market
 
 NAMES = ["AAA", "BBB", "CCC", "DDD"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pipelines import calendar
 from pipelines.episodes import build_episodes
 from pipelines.rules import SEVERITY_RANK, Finding
+from pipelines.sqlfiles import sql
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,7 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
     def due(session: dt.date) -> bool:
         return notify_sessions is None or session in notify_sessions
 
-    announced = {r[0] for r in con.execute("SELECT DISTINCT episode_key FROM alert_events WHERE notify "
-                                           "AND transition <> 'resolve'").fetchall()}
+    announced = {r[0] for r in con.execute(sql("alerts/announced_keys")).fetchall()}
     rows = []
     for t in transitions:
         notify = due(t.session) and loud(t.severity)
@@ -97,26 +97,20 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
             announced.add(t.episode_key)
     if until is not None:
         rows += [_row(t, due(until), now) for t in _withdrawn(con, transitions, until)]
-    before = con.execute("SELECT count(*) FROM alert_events").fetchone()[0]
+    before = con.execute(sql("alerts/count_events")).fetchone()[0]
     if rows:
-        con.executemany("INSERT OR IGNORE INTO alert_events (episode_key, rule, subject, opened_on, session, "
-                        "transition, severity, metrics, message, notify, recorded_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    return con.execute("SELECT count(*) FROM alert_events").fetchone()[0] - before
+        con.executemany(sql("alerts/insert_event"), rows)
+    return con.execute(sql("alerts/count_events")).fetchone()[0] - before
 
 
 def _withdrawn(con, transitions: list[Transition], until: dt.date) -> list[Transition]:
     derived = {t.episode_key for t in transitions}
-    rows = con.execute(
-        "SELECT episode_key, any_value(rule), any_value(subject), any_value(opened_on), "
-        "arg_max(severity, CASE severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END) "
-        "FROM alert_events WHERE opened_on <= ? GROUP BY episode_key "
-        "HAVING bool_or(notify AND transition <> 'resolve') AND NOT bool_or(transition = 'resolve')",
-        [until]).fetchall()
-    return [Transition(key, rule, subject, opened, until, "resolve", severity, None,
+    rows = con.execute(sql("alerts/announced_unresolved"), {"until": until}).fetchall()
+    return [Transition(key, rule, subject, opened, until, "resolve",
+                       max(severities, key=SEVERITY_RANK.__getitem__), None,
                        f"Withdrawn: {rule} for {subject} (since {opened}) no longer holds after the data behind it "
                        "was revised.")
-            for key, rule, subject, opened, severity in rows if key not in derived]
+            for key, rule, subject, opened, severities in rows if key not in derived]
 
 
 def _same_episode(transitions: list[Transition], opening: Transition, day: dt.date) -> bool:

@@ -12,6 +12,7 @@ from pipelines.fmt import pct as _pct
 from pipelines.fmt import some as _some
 from pipelines.fmt import usd as _usd
 from pipelines.rules import SEVERITY_RANK
+from pipelines.rules import title as rule_title
 
 # Slack's limits, kept by construction: 50 blocks a message, 3,000 characters a section or context element,
 # 150 a header; the fallback text is kept under 4,000 (what notifications show).
@@ -22,9 +23,6 @@ TABLE_ROWS = 15      # worst names in the table (plus the benchmark)
 ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
 VERB = {"open": "new", "repeat": "still holding", "escalate": "escalated", "resolve": "resolved",
         "firing": "firing"}
-TITLE = {"sector_selloff": "AI sector sell-off", "benchmark_drop": "Benchmark drop", "stock_drop_5d": "5-session drop",
-         "stock_cap_loss_1d": "One-day market-value loss", "valuation_extreme": "Extreme valuation",
-         "data_incomplete": "Incomplete data"}
 
 
 def _num(x, fmt: str) -> str:
@@ -51,7 +49,7 @@ def name_table(con, session: dt.date, tickers: list[str], benchmark: str, limit:
 
 def _headline(events: list[dict]) -> tuple[str, str]:
     worst = max(events, key=lambda e: SEVERITY_RANK[e["severity"]])
-    return worst["severity"], TITLE.get(worst["rule"], worst["rule"])
+    return worst["severity"], rule_title(worst["rule"])
 
 
 def _count(x) -> str:
@@ -103,7 +101,7 @@ def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchm
                                                            if arrived else ""))])]
     for e in ordered[:EVENT_SECTIONS]:
         verb = VERB[e["transition"]] + (f" since {e['opened_on']}" if e["transition"] != "open" else "")
-        line = f"{ICON[e['severity']]} *{TITLE.get(e['rule'], e['rule'])}* ({verb}, {e['severity']}) — {e['message']}"
+        line = f"{ICON[e['severity']]} *{rule_title(e['rule'])}* ({verb}, {e['severity']}) — {e['message']}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(line, SECTION_CHARS))))
         thresholds = _thresholds(e["metrics"])
         if thresholds:
@@ -116,7 +114,7 @@ def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchm
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(more, SECTION_CHARS))))
         text_lines.append(more)
     if still_firing:
-        firing = "Also still firing: " + _some([f"{TITLE.get(o['rule'], o['rule'])} {o['subject']} since {o['since']}"
+        firing = "Also still firing: " + _some([f"{rule_title(o['rule'])} {o['subject']} since {o['since']}"
                                                 for o in still_firing], 20)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(firing, SECTION_CHARS))]))
         text_lines.append(firing)

@@ -10,7 +10,7 @@ from pipelines import calendar, store
 from pipelines.alerting import outbox
 from pipelines.alerting.lifecycle import derive_transitions, record_transitions
 from pipelines.config import MonitorConfig
-from pipelines.rules import Finding
+from pipelines.rules import Finding, data_incomplete
 from pipelines.sqlfiles import sql
 
 
@@ -45,7 +45,8 @@ def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date
     late: set[dt.date] = set()
     if until in notify_sessions:  # tonight is notified: so are recent sessions whose data has only now arrived
         since = calendar.sessions_back(until, cfg.history.refetch_sessions)
-        late = {d for (d,) in con.execute(sql("alerts/completed_late"), {"since": since, "until": until}).fetchall()}
+        params = {"since": since, "until": until, "rule": data_incomplete.NAME}
+        late = {d for (d,) in con.execute(sql("alerts/completed_late"), params).fetchall()}
         notify_sessions = notify_sessions | late
     findings = stored_findings(con, until)
     transitions = derive_transitions(findings, until, cfg.alerts.resolve_after_sessions,

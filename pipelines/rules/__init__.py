@@ -1,0 +1,61 @@
+"""The alert rules: one module per rule (its settings, evaluation, magnitude, title and docs line), registered
+here once. The backtest, episodes, messages, config validation and the docs check all read `RULES`.
+
+Each rule yields a Finding for every (subject, session) where its condition held over watchlist_daily and
+metrics_daily rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from pipelines.rules import (
+    benchmark_drop,
+    data_incomplete,
+    sector_selloff,
+    stock_cap_loss_1d,
+    stock_drop_5d,
+    valuation_extreme,
+)
+from pipelines.rules.base import SEVERITIES, SEVERITY_RANK, WATCHLIST, Finding, Inputs, Rule, crossed
+from pipelines.sqlfiles import sql
+
+# Registration order is the order of the backtest report and of the docs table.
+RULES: tuple[Rule, ...] = tuple(m.RULE for m in (sector_selloff, benchmark_drop, stock_drop_5d, stock_cap_loss_1d,
+                                                 valuation_extreme, data_incomplete))
+BY_NAME = {r.name: r for r in RULES}
+
+__all__ = ["BY_NAME", "RULES", "SEVERITIES", "SEVERITY_RANK", "WATCHLIST", "Finding", "Rule", "crossed",
+           "evaluate", "load_inputs", "store_findings", "title"]
+
+
+def title(rule: str) -> str:
+    return BY_NAME[rule].title if rule in BY_NAME else rule
+
+
+def load_inputs(con, start: dt.date, end: dt.date, benchmark: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """watchlist_daily and metrics_daily rows for [start, end]."""
+    watch = con.execute(sql("rules/watchlist_rows"), {"start": start, "end": end, "benchmark": benchmark}).df()
+    metrics = con.execute(sql("rules/metrics_rows"), {"start": start, "end": end}).df()
+    for frame in (watch, metrics):
+        frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    return watch, metrics
+
+
+def evaluate(cfg, watch: pd.DataFrame, metrics: pd.DataFrame) -> list[Finding]:
+    """Every finding of every rule for the sessions in `watch` (one row per session)."""
+    inp = Inputs.of(cfg, watch, metrics)
+    out = [f for rule in RULES
+           for f in rule.evaluate(getattr(cfg.rules, rule.name) if rule.settings else None, inp)]
+    return sorted(out, key=lambda f: (f.as_of, -SEVERITY_RANK[f.severity], f.rule, f.subject))
+
+
+def store_findings(con, findings: list[Finding], start: dt.date, end: dt.date) -> int:
+    """Replace the alerts of [start, end] with these findings (the caller holds the transaction)."""
+    con.execute(sql("alerts/clear_range"), {"start": start, "end": end})
+    rows = [(f.rule, f.subject, f.as_of, f.severity, f.metrics_json(), f.message) for f in findings]
+    if rows:
+        con.executemany(sql("alerts/insert_finding"), rows)
+    return len(rows)

@@ -1,0 +1,93 @@
+"""What every rule is made of: the Rule definition, the Finding it yields, and the shared comparisons.
+
+A rule is one module in this package exporting `RULE`; everything else (config validation, the backtest,
+episodes, message titles, the docs check) reads the registry in `pipelines.rules`, so adding a rule never
+means editing a list elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pipelines.config import MonitorConfig
+
+WATCHLIST = "WATCHLIST"  # the subject of the basket rules
+SEVERITIES = ("info", "warning", "critical")  # in rising order: the one place it is written
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    subject: str
+    as_of: dt.date
+    severity: str
+    metrics: dict
+    message: str
+
+    def metrics_json(self) -> str:
+        return json.dumps(self.metrics, sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """One evaluation's rows: watchlist_daily (one per session) and the watchlist names' metrics_daily."""
+
+    cfg: MonitorConfig
+    watch: pd.DataFrame
+    names: pd.DataFrame
+    by_date: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cfg: MonitorConfig, watch: pd.DataFrame, metrics: pd.DataFrame) -> Inputs:
+        names = metrics[metrics["ticker"].isin(cfg.watchlist.tickers)]
+        return cls(cfg, watch, names, {d: g for d, g in names.groupby("date")})
+
+    def missing(self, row) -> list[str]:
+        """The symbols without a bar on the watchlist_daily row's session (the benchmark included)."""
+        out = list(row.missing_tickers) if row.missing_tickers is not None else []
+        if num(row.benchmark_return_5d) is None and not row.benchmark_has_bar:
+            out.append(self.cfg.watchlist.benchmark)
+        return out
+
+    def hits(self, col: str, threshold: float, below: bool = True) -> pd.DataFrame:
+        """The name rows whose `col` crossed `threshold`."""
+        return self.names[self.names[col].map(lambda v: crossed(num(v), threshold, below))]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str                                    # how messages and the UI name it
+    severity: str
+    holds_when: str                               # the docs' "holds when" column, checked against docs/rules.md
+    evaluate: Callable[[Any, Inputs], Iterable[Finding]]  # (its settings, the inputs) -> findings
+    magnitude: Callable[[dict], float]            # from a finding's metrics: smaller is worse (an episode's peak)
+    settings: type | None = None                  # its [rules.<name>] block; None: nothing to configure
+    validate: Callable[[Any, MonitorConfig], str | None] | None = None  # a cross-key problem, or None
+
+    def finding(self, subject: str, as_of: dt.date, metrics: dict, message: str) -> Finding:
+        return Finding(self.name, subject, as_of, self.severity, metrics, message)
+
+
+def num(value) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return float(value)
+
+
+def crossed(value: float | None, threshold: float, below: bool = True) -> bool:
+    """value <= threshold (or >= when below=False), exactly at the threshold included: 90/100 - 1 is
+    -0.09999999999999998 in floating point and must count as the -10% it is."""
+    if value is None or math.isnan(value):
+        return False
+    tol = 1e-9 * max(1.0, abs(threshold))
+    return value <= threshold + tol if below else value >= threshold - tol

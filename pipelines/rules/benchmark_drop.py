@@ -1,0 +1,31 @@
+"""The benchmark's 5-session return at or below a threshold ("the Nasdaq Composite fell 3% in five days")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipelines.bounds import at_most_zero
+from pipelines.fmt import pct
+from pipelines.rules.base import Inputs, Rule, crossed, num
+
+
+@dataclass(frozen=True)
+class Settings:
+    return_5d: float = at_most_zero(-0.03)
+
+
+def evaluate(s: Settings, inp: Inputs):
+    bench = inp.cfg.watchlist.benchmark
+    for row in inp.watch.itertuples(index=False):
+        r5 = num(row.benchmark_return_5d)
+        if crossed(r5, s.return_5d):
+            yield RULE.finding(bench, row.date, {"benchmark_return_5d": r5, "threshold_return_5d": s.return_5d},
+                               f"{bench} {pct(r5)} over 5 sessions (threshold {pct(s.return_5d)}).")
+
+
+RULE = Rule(
+    name="benchmark_drop", title="Benchmark drop", severity="warning",
+    holds_when="benchmark return_5d ≤ −3%",
+    evaluate=evaluate, magnitude=lambda m: m["benchmark_return_5d"], settings=Settings,
+)
+NAME = RULE.name

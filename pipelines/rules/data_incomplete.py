@@ -1,0 +1,26 @@
+"""A watchlist name or the benchmark has no bar for the session: reported as its own problem, and the basket
+rules are not evaluated for that session (a gap is never read as "no sell-off")."""
+
+from __future__ import annotations
+
+from pipelines.fmt import some
+from pipelines.rules.base import WATCHLIST, Inputs, Rule
+
+
+def evaluate(_settings, inp: Inputs):
+    for row in inp.watch.itertuples(index=False):
+        missing = inp.missing(row)
+        if missing:
+            yield RULE.finding(WATCHLIST, row.date,
+                               {"missing_tickers": missing, "n_constituents": int(row.n_constituents),
+                                "n_expected": int(row.n_expected)},
+                               f"Incomplete data for {row.date}: no bar for {some(missing)}. Basket rules were not "
+                               "evaluated for this session.")
+
+
+RULE = Rule(
+    name="data_incomplete", title="Incomplete data", severity="warning",
+    holds_when="a watchlist name (listed by then) or the benchmark has no bar for the session",
+    evaluate=evaluate, magnitude=lambda m: -len(m["missing_tickers"]),
+)
+NAME = RULE.name

@@ -1,0 +1,58 @@
+"""The November-2025 pattern: the watchlist loses market value over 5 sessions, broadly, while the benchmark
+falls too. Never evaluated on a session with a gap (that is reported as incomplete data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipelines.bounds import at_least_zero, at_most_zero
+from pipelines.fmt import loss, pct, some
+from pipelines.rules.base import WATCHLIST, Inputs, Rule, crossed, num
+
+
+@dataclass(frozen=True)
+class Settings:
+    cap_return_5d: float = at_most_zero(-0.06)
+    min_names_down: int = at_least_zero(4)
+    name_return_5d: float = at_most_zero(-0.05)
+    benchmark_return_5d: float = at_most_zero(-0.02)
+
+
+def evaluate(t: Settings, inp: Inputs):
+    for row in inp.watch.itertuples(index=False):
+        bench_r5, cap_return, names = num(row.benchmark_return_5d), num(row.cap_return_5d), inp.by_date.get(row.date)
+        if inp.missing(row) or bench_r5 is None or cap_return is None or names is None:
+            continue
+        down = names[names["return_5d"].map(lambda v: crossed(num(v), t.name_return_5d))].sort_values("return_5d")
+        if not (crossed(cap_return, t.cap_return_5d) and len(down) >= t.min_names_down
+                and crossed(bench_r5, t.benchmark_return_5d)):
+            continue
+        cap_change = num(row.cap_change_5d)
+        figures = {
+            "cap_change_5d": cap_change, "cap_return_5d": cap_return, "n_cap_pairs": int(row.n_cap_pairs),
+            "names_down": {n.ticker: round(float(n.return_5d), 6) for n in down.itertuples()},
+            "n_names_down": len(down), "benchmark_return_5d": bench_r5,
+            "thresholds": {"cap_return_5d": t.cap_return_5d, "min_names_down": t.min_names_down,
+                           "name_return_5d": t.name_return_5d, "benchmark_return_5d": t.benchmark_return_5d},
+        }
+        names_text = some([f"{n.ticker} {pct(n.return_5d)}" for n in down.itertuples()])
+        yield RULE.finding(
+            WATCHLIST, row.date, figures,
+            f"AI sell-off: the watchlist lost {loss(cap_change)} ({pct(cap_return)}) of market value in 5 "
+            f"sessions to {row.date}; {len(down)} of {int(row.n_constituents)} names fell "
+            f"{abs(t.name_return_5d):.0%} or more ({names_text}); {inp.cfg.watchlist.benchmark} {pct(bench_r5)}.")
+
+
+def validate(t: Settings, cfg) -> str | None:
+    if t.min_names_down > len(cfg.watchlist.tickers):
+        return f"min_names_down: {t.min_names_down} exceeds the {len(cfg.watchlist.tickers)} watchlist tickers"
+    return None
+
+
+RULE = Rule(
+    name="sector_selloff", title="AI sector sell-off", severity="critical",
+    holds_when="the watchlist's 5-session cap change ≤ `cap_return_5d`, **and** at least `min_names_down` names "
+               "have return_5d ≤ `name_return_5d`, **and** the benchmark's return_5d ≤ `benchmark_return_5d`",
+    evaluate=evaluate, magnitude=lambda m: m["cap_return_5d"], settings=Settings, validate=validate,
+)
+NAME = RULE.name

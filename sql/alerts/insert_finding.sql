@@ -1,0 +1,1 @@
+INSERT INTO alerts (rule, subject, as_of, severity, metrics, message) VALUES (?, ?, ?, ?, ?, ?);
