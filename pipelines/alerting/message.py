@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from dataclasses import dataclass
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
@@ -29,12 +29,9 @@ def _num(x, fmt: str) -> str:
     return "n/m" if missing(x) else format(x, fmt)
 
 
-def name_table(con, session: dt.date, tickers: list[str], benchmark: str, limit: int = TABLE_ROWS) -> str:
-    """Per-name figures for the session as a monospace table: the `limit` worst names and the benchmark."""
-    rows = con.execute(
-        "SELECT ticker, close, return_5d, cap_change_5d, pe_ttm FROM metrics_daily "
-        "WHERE date = ? AND ticker IN (SELECT unnest(?::VARCHAR[])) ORDER BY return_5d NULLS LAST, ticker",
-        [session, [*tickers, benchmark]]).fetchall()
+def name_table(rows: list[tuple], tickers: list[str], benchmark: str, limit: int = TABLE_ROWS) -> str:
+    """Per-name figures for the session as a monospace table: the `limit` worst names and the benchmark.
+    rows: (ticker, close, return_5d, cap_change_5d, pe_ttm), worst first (sql/outbox/session_names.sql)."""
     shown = [r for r in rows if r[0] != benchmark][:limit] + [r for r in rows if r[0] == benchmark]
     lines = [f"{'name':<7}{'close':>10}{'5d':>8}{'5d $':>10}{'P/E':>7}"]
     for ticker, close, r5, cap5, pe in shown:
@@ -79,16 +76,23 @@ def _thresholds(metrics: dict | None) -> str | None:
     return ", ".join(f"{k} {v:g}" for k, v in crossed.items()) or None
 
 
-def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchmark: str,
-           run_url: str | None, still_firing: list[dict] = (), name_threshold: float = -0.05,
-           arrived: dt.date | None = None) -> tuple[str, list[dict]]:
+@dataclass(frozen=True)
+class SessionFigures:
+    """What a digest quotes besides its events, as read for the session (pipelines/alerting/outbox.py)."""
+
+    watch: dict | None          # the watchlist_daily row, or None if the session has none
+    names: list[tuple]          # name_table's rows
+    tickers: list[str]
+    benchmark: str
+    name_threshold: float = -0.05
+
+
+def digest(session: dt.date, events: list[dict], figures: SessionFigures, run_url: str | None,
+           still_firing: list[dict] = (), arrived: dt.date | None = None) -> tuple[str, list[dict]]:
     """One message for all of a session's transitions: (fallback text, blocks). `arrived`: for a late message, the
     session on which the data behind it arrived."""
     severity, title = _headline(events)
-    watch_rows = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [session]).df()
-    watch = watch_rows.iloc[0].to_dict() if len(watch_rows) else None
-    if watch is not None:
-        watch["missing_tickers"] = list(watch["missing_tickers"])
+    watch, benchmark = figures.watch, figures.benchmark
     ordered = sorted(events, key=lambda e: (-SEVERITY_RANK[e["severity"]], e["rule"], e["subject"]))
     header = f"{title} — {session}"
     text_lines = [f"[{severity.upper()}] {header}"]
@@ -118,10 +122,10 @@ def digest(con, session: dt.date, events: list[dict], tickers: list[str], benchm
                                                 for o in still_firing], 20)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(firing, SECTION_CHARS))]))
         text_lines.append(firing)
-    figures = _figures(watch, benchmark, name_threshold)
-    if figures:
-        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=figures))]
-    table = name_table(con, session, tickers, benchmark)
+    basket = _figures(watch, benchmark, figures.name_threshold)
+    if basket:
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=basket))]
+    table = name_table(figures.names, figures.tickers, benchmark)
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(f"```{table}```", SECTION_CHARS))))
     text_lines.append(table)
     footer = "Figures: metrics_daily / watchlist_daily for this session; returns on adj. close, P/E on GAAP EPS."
@@ -154,9 +158,3 @@ def fallback(session: dt.date, events: list[dict], error: Exception) -> tuple[st
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 2] + " …"
-
-
-def event_dict(row: tuple, columns: list[str]) -> dict:
-    event = dict(zip(columns, row))
-    event["metrics"] = json.loads(event["metrics"]) if event.get("metrics") else None
-    return event

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pipelines import calendar, store
 from pipelines.alerting import outbox
 from pipelines.alerting.lifecycle import derive_transitions, record_transitions
+from pipelines.alerting.notifier import Notifier
 from pipelines.config import MonitorConfig
 from pipelines.rules import Finding, data_incomplete
 from pipelines.sqlfiles import sql
@@ -32,13 +33,12 @@ class NotifyReport:
 
 
 def stored_findings(con, until: dt.date) -> list[Finding]:
-    rows = con.execute("SELECT rule, subject, as_of, severity, metrics, message FROM alerts WHERE as_of <= ? "
-                       "ORDER BY as_of, rule, subject", [until]).fetchall()
+    rows = con.execute(sql("alerts/stored_findings"), {"until": until}).fetchall()
     return [Finding(r, s, d, sev, json.loads(m), msg) for r, s, d, sev, m, msg in rows]
 
 
-def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date], sender, run_url: str | None,
-           now: dt.datetime | None = None) -> NotifyReport:
+def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date], sender: Notifier | None,
+           run_url: str | None, now: dt.datetime | None = None) -> NotifyReport:
     """Record the lifecycle up to `until`, queue what is due for `notify_sessions`, and deliver the outbox
     (with sender None: a dry run, messages are recorded and nothing is sent)."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -56,7 +56,7 @@ def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date
         report.transitions_recorded = record_transitions(con, transitions, notify_sessions,
                                                          cfg.alerts.notify_min_severity, now, findings, until)
         report.queued = outbox.compose(con, cfg.watchlist.tickers, cfg.watchlist.benchmark, run_url,
-                                       dry_run=sender is None, now=now,
+                                       destination=sender.destination if sender else None, now=now,
                                        min_severity=cfg.alerts.notify_min_severity,
                                        name_threshold=cfg.rules.sector_selloff.name_return_5d,
                                        late={d: until for d in late})

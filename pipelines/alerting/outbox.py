@@ -1,4 +1,5 @@
-"""The outbox: notifications written to DuckDB before sending, marked delivered only when Slack acknowledges."""
+"""The outbox: notifications written to DuckDB before sending, marked delivered only when the notifier (Slack)
+acknowledges them."""
 
 from __future__ import annotations
 
@@ -8,46 +9,57 @@ from dataclasses import dataclass, field
 
 from pipelines.alerting import message
 from pipelines.alerting.lifecycle import notification_id
+from pipelines.alerting.notifier import Notifier
 from pipelines.rules import SEVERITY_RANK
+from pipelines.sqlfiles import sql
 
-EVENT_COLUMNS = ["episode_key", "rule", "subject", "opened_on", "session", "transition", "severity", "metrics",
-                 "message"]
+
+def _dicts(cursor) -> list[dict]:
+    cols = [d[0] for d in cursor.description]
+    return [dict(zip(cols, r)) for r in cursor.fetchall()]
 
 
 def _pending_events(con) -> list[dict]:
-    rows = con.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM alert_events "
-                       "WHERE notify AND notification_id IS NULL ORDER BY session, episode_key").fetchall()
-    return [message.event_dict(r, EVENT_COLUMNS) for r in rows]
+    events = _dicts(con.execute(sql("outbox/pending_events")))
+    for e in events:
+        e["metrics"] = json.loads(e["metrics"]) if e.get("metrics") else None
+    return events
 
 
 def _thread_parent(con, episode_key: str) -> str | None:
-    row = con.execute("SELECT notification_id FROM alert_events WHERE episode_key = ? AND transition <> 'resolve' "
-                      "AND notification_id IS NOT NULL ORDER BY session LIMIT 1", [episode_key]).fetchone()
+    row = con.execute(sql("outbox/thread_parent"), {"episode_key": episode_key}).fetchone()
     return row[0] if row else None
 
 
 def _still_firing(con, session: dt.date, exclude: set[str], min_severity: str) -> list[dict]:
     """Announced episodes that hold on this session but have no transition in its message: context."""
-    rows = con.execute(
-        "SELECT a.rule, a.subject, a.severity, max(e.opened_on) AS since FROM alerts a "
-        "JOIN alert_events e ON e.rule = a.rule AND e.subject = a.subject AND e.notify AND e.transition <> 'resolve' "
-        "WHERE a.as_of = ? GROUP BY ALL ORDER BY a.rule, a.subject", [session]).fetchall()
     floor = SEVERITY_RANK[min_severity]
-    return [{"rule": r, "subject": s, "severity": sev, "since": since} for r, s, sev, since in rows
-            if f"{r}|{s}" not in exclude and SEVERITY_RANK[sev] >= floor]
+    return [o for o in _dicts(con.execute(sql("outbox/still_firing"), {"session": session}))
+            if f"{o['rule']}|{o['subject']}" not in exclude and SEVERITY_RANK[o["severity"]] >= floor]
 
 
-def compose(con, tickers: list[str], benchmark: str, run_url: str | None, dry_run: bool,
+def _figures(con, session: dt.date, tickers: list[str], benchmark: str, name_threshold: float
+             ) -> message.SessionFigures:
+    watch_rows = con.execute(sql("outbox/session_watch"), {"session": session}).df()
+    watch = watch_rows.iloc[0].to_dict() if len(watch_rows) else None
+    if watch is not None:
+        watch["missing_tickers"] = list(watch["missing_tickers"])
+    names = con.execute(sql("outbox/session_names"), {"session": session, "tickers": [*tickers, benchmark]}).fetchall()
+    return message.SessionFigures(watch, names, tickers, benchmark, name_threshold)
+
+
+def compose(con, tickers: list[str], benchmark: str, run_url: str | None, destination: str | None,
             now: dt.datetime, min_severity: str = "warning", name_threshold: float = -0.05,
             late: dict[dt.date, dt.date] | None = None) -> list[str]:
     """Turn notifiable transitions not yet carried by a message into outbox rows (caller holds the transaction).
 
     One digest per session for opens, repeats and escalations; one resolved notice per session and thread.
     `late` maps a session whose data arrived only later to the session it arrived on (labelled in the digest).
+    `destination` is the notifier's (None: a dry run, recorded and never sent).
     """
     events = _pending_events(con)
     created: list[str] = []
-    status = "dry_run" if dry_run else "pending"
+    status = "dry_run" if destination is None else "pending"
     sessions = sorted({e["session"] for e in events})
     for session in sessions:
         todays = [e for e in events if e["session"] == session]
@@ -64,18 +76,19 @@ def compose(con, tickers: list[str], benchmark: str, run_url: str | None, dry_ru
             try:
                 if kind == "digest":
                     others = _still_firing(con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity)
-                    text, blocks = message.digest(con, session, evs, tickers, benchmark, run_url, others,
-                                                  name_threshold, arrived=(late or {}).get(session))
+                    figures = _figures(con, session, tickers, benchmark, name_threshold)
+                    text, blocks = message.digest(session, evs, figures, run_url, others,
+                                                  arrived=(late or {}).get(session))
                 else:
                     text, blocks = message.resolved(session, evs)
             except Exception as exc:  # composing a message never loses the alert nor fails the pipeline
                 text, blocks = message.fallback(session, evs, exc)
-            con.execute("INSERT OR IGNORE INTO outbox (notification_id, session, kind, thread_of, text, blocks, "
-                        "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [nid, session, kind, parent, text, json.dumps(blocks), status, now])
-            for e in evs:
-                con.execute("UPDATE alert_events SET notification_id = ? WHERE episode_key = ? AND session = ? "
-                            "AND transition = ?", [nid, e["episode_key"], e["session"], e["transition"]])
+            con.execute(sql("outbox/insert"), {"notification_id": nid, "session": session, "kind": kind,
+                                               "thread_of": parent, "text": text, "blocks": json.dumps(blocks),
+                                               "status": status, "created_at": now, "destination": destination})
+            con.executemany(sql("outbox/mark_carried"),
+                            [{"notification_id": nid, "episode_key": e["episode_key"], "session": e["session"],
+                              "transition": e["transition"]} for e in evs])
             created.append(nid)
     return created
 
@@ -97,10 +110,7 @@ class DeliveryReport:
 
 
 def pending(con) -> list[dict]:
-    cols = ["notification_id", "session", "kind", "thread_of", "text", "blocks", "attempts", "created_at"]
-    rows = con.execute(f"SELECT {', '.join(cols)} FROM outbox WHERE status = 'pending' "
-                       "ORDER BY created_at, session, kind, notification_id").fetchall()
-    return [dict(zip(cols, r)) for r in rows]
+    return _dicts(con.execute(sql("outbox/pending")))
 
 
 def _as_resent(text: str, blocks: list[dict]) -> tuple[str, list[dict]]:
@@ -108,7 +118,7 @@ def _as_resent(text: str, blocks: list[dict]) -> tuple[str, list[dict]]:
     return f"{text}\n{RESENT_NOTE}", [*blocks, note][:50]
 
 
-def deliver(con, sender, now: dt.datetime) -> DeliveryReport:
+def deliver(con, sender: Notifier, now: dt.datetime) -> DeliveryReport:
     """Send every pending notification in order; each outcome is committed on its own, so nothing delivered is
     sent again and nothing failed is lost. A reply waits for its parent message.
 
@@ -125,8 +135,7 @@ def deliver(con, sender, now: dt.datetime) -> DeliveryReport:
             continue
         thread_ts = None
         if note["thread_of"]:
-            parent = con.execute("SELECT status, ts FROM outbox WHERE notification_id = ?",
-                                 [note["thread_of"]]).fetchone()
+            parent = con.execute(sql("outbox/parent"), {"notification_id": note["thread_of"]}).fetchone()
             if parent and parent[0] == "pending":
                 report.record(nid, f"waiting for {note['thread_of']}")
                 continue
@@ -137,18 +146,17 @@ def deliver(con, sender, now: dt.datetime) -> DeliveryReport:
             if ack is None:
                 if note["attempts"] and not sender.can_look_up:
                     text, blocks = _as_resent(text, blocks)
-                con.execute("UPDATE outbox SET attempts = attempts + 1 WHERE notification_id = ?", [nid])
+                con.execute(sql("outbox/count_attempt"), {"notification_id": nid})
                 ack = sender.post(text, blocks, thread_ts, nid)
         except Exception as exc:  # every failure is kept with its reason and retried next run
             failure = sender.failure(exc)
-            con.execute("UPDATE outbox SET last_error = ? WHERE notification_id = ?", [failure.text[:500], nid])
+            con.execute(sql("outbox/record_error"), {"error": failure.text[:500], "notification_id": nid})
             report.record(nid, failure.text)
             if failure.permanent:
                 stopped, report.cause = failure.text, failure.text
             continue
         channel, ts = ack
-        con.execute("UPDATE outbox SET status = 'delivered', delivered_at = ?, channel = ?, ts = ?, last_error = NULL "
-                    "WHERE notification_id = ?", [now, channel, ts, nid])
+        con.execute(sql("outbox/mark_delivered"), {"now": now, "channel": channel, "ts": ts, "notification_id": nid})
         report.delivered.append(nid)
-    report.still_pending = con.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+    report.still_pending = con.execute(sql("outbox/count_pending")).fetchone()[0]
     return report

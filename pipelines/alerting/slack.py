@@ -19,6 +19,8 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
+from pipelines.alerting.notifier import DeliveryFailure
+
 DEFAULT_API_URL = "https://slack.com/api/"
 METADATA_EVENT = "market_monitor_notification"
 
@@ -96,13 +98,6 @@ PERMANENT_ERRORS = {
 MAX_LOOKUP_PAGES = 50  # 50 x 200 messages: how far back a lookup reads before it calls itself inconclusive
 
 
-@dataclass(frozen=True)
-class DeliveryFailure:
-    code: str          # Slack's error code, the HTTP status, or the connection problem
-    permanent: bool    # no retry can fix it: stop sending this run, say what to change
-    text: str          # one line for people (secrets scrubbed)
-
-
 class _Scrubbing:
     secrets: tuple[str, ...] = ()
     can_look_up = False
@@ -131,6 +126,7 @@ class WebApiSender(_Scrubbing):
 
     def __init__(self, settings: SlackSettings, max_retries: int = 3):
         self.channel = settings.channel
+        self.destination = f"slack:{settings.channel}"
         self.client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=settings.timeout,
                                 retry_handlers=retry_handlers(max_retries))
         self.secrets = (settings.bot_token or "",)
@@ -176,6 +172,8 @@ class WebhookSender(_Scrubbing):
     """An incoming webhook cannot thread or be searched: resolved notices are new messages, and a message whose
     earlier attempt may have arrived (a dropped connection) is posted again marked as a re-send."""
 
+    destination = "slack:webhook"
+
     def __init__(self, settings: SlackSettings, max_retries: int = 3):
         self.client = WebhookClient(settings.webhook_url, timeout=settings.timeout,
                                     retry_handlers=retry_handlers(max_retries))
@@ -191,7 +189,7 @@ class WebhookSender(_Scrubbing):
         return None
 
 
-def build_sender(settings: SlackSettings, max_retries: int = 3):
+def build_sender(settings: SlackSettings, max_retries: int = 3) -> WebApiSender | WebhookSender | None:
     if settings.bot_token and settings.channel:
         return WebApiSender(settings, max_retries)
     if settings.webhook_url:

@@ -1,0 +1,1 @@
+SELECT status, ts FROM outbox WHERE notification_id = $notification_id;

@@ -1,0 +1,1 @@
+UPDATE outbox SET last_error = $error WHERE notification_id = $notification_id;

@@ -1,0 +1,2 @@
+-- The basket's figures a digest quotes.
+SELECT * FROM watchlist_daily WHERE date = $session;

@@ -1,0 +1,7 @@
+-- Announced episodes that hold on $session: the digest lists those without a transition tonight as context.
+SELECT a.rule, a.subject, a.severity, max(e.opened_on) AS since
+FROM alerts a
+JOIN alert_events e ON e.rule = a.rule AND e.subject = a.subject AND e.notify AND e.transition <> 'resolve'
+WHERE a.as_of = $session
+GROUP BY ALL
+ORDER BY a.rule, a.subject;
