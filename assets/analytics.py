@@ -7,6 +7,7 @@ from assets.common import DERIVED_GROUP, WRITER_POOL, open_store
 from pipelines import charts, ingest, metrics, store
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
+from pipelines.sqlfiles import sql
 
 
 def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
@@ -15,28 +16,27 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
 
     @dg.asset(deps=["daily_prices", "shares_outstanding", "earnings"], **common,
               description="Per ticker and session: market cap, 1d/5d returns and $ changes, 52-week drawdown, "
-                          "worst 5-session drawdown, TTM EPS and P/E (sql/metrics_daily.sql).")
+                          "worst 5-session drawdown, TTM EPS and P/E (sql/models/metrics_daily.sql).")
     def metrics_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         with open_store(duckdb) as con, store.transaction(con):
             first = ingest.recompute_from(con, cfg, start)
             rows = metrics.compute_metrics(con, first, end, cfg.fundamentals.eps_report_lag_days)
-            no_cap = [r[0] for r in con.execute(
-                "SELECT ticker FROM metrics_daily WHERE date = ? AND market_cap IS NULL AND ticker <> ? ORDER BY 1",
-                [end, cfg.watchlist.benchmark]).fetchall()]
+            no_cap = [r[0] for r in con.execute(sql("checks/without_market_cap"),
+                                                {"day": end, "benchmark": cfg.watchlist.benchmark}).fetchall()]
         return dg.MaterializeResult(metadata={"rows_written": rows, "sessions": f"{first} .. {end}",
                                               "tickers_without_market_cap": dg.MetadataValue.json(no_cap)})
 
     @dg.asset(deps=["metrics_daily"], **common,
               description="Per session: the watchlist's market cap and its 5-session change over the same "
-                          "constituents, breadth, worst name, benchmark return (sql/watchlist_daily.sql).")
+                          "constituents, breadth, worst name, benchmark return (sql/models/watchlist_daily.sql).")
     def watchlist_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         with open_store(duckdb) as con, store.transaction(con):
             first = ingest.recompute_from(con, cfg, start)
             rows = metrics.compute_watchlist(con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark,
                                              cfg.rules.sector_selloff.name_return_5d)
-            latest = con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [end]).df()
+            latest = con.execute(sql("models/watchlist_session"), {"session": end}).df()
             names = charts.names_markdown(con, cfg, end)
         # The chart, which marks alert sessions, is drawn by the alerts asset once tonight's rules have run.
         meta = {"rows_written": rows, "sessions": f"{first} .. {end}",

@@ -16,6 +16,7 @@ from pipelines import calendar  # noqa: E402
 from pipelines.config import MonitorConfig  # noqa: E402
 from pipelines.fmt import pct  # noqa: E402
 from pipelines.rules import sector_selloff  # noqa: E402
+from pipelines.sqlfiles import sql  # noqa: E402
 
 NAMES_DRAWN = 10  # the names that fell most by the last session; a 500-name watchlist stays readable
 
@@ -35,17 +36,14 @@ def _limits(values, thresholds: list[float], trim: float = 0.0, cap: float = 40.
 def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -> bytes | None:
     last = end if calendar.is_session(end) else calendar.previous_session(end)
     start = calendar.sessions_back(last, sessions - 1)
-    watch = con.execute("SELECT date, cap_return_5d, benchmark_return_5d FROM watchlist_daily "
-                        "WHERE date BETWEEN ? AND ? ORDER BY date", [start, end]).df()
+    window = {"start": start, "end": end}
+    watch = con.execute(sql("charts/watchlist"), window).df()
     if watch.empty or watch[["cap_return_5d", "benchmark_return_5d"]].isna().all().all():
         return None  # never empty axes
-    names = con.execute("SELECT ticker, date, return_5d FROM metrics_daily WHERE date BETWEEN ? AND ? "
-                        "AND ticker IN (SELECT unnest(?::VARCHAR[])) ORDER BY date",
-                        [start, end, cfg.watchlist.tickers]).df()
+    names = con.execute(sql("charts/names"), {**window, "tickers": cfg.watchlist.tickers}).df()
     final = names[names["date"] == names["date"].max()].sort_values("return_5d")
     drawn = list(final["ticker"][:NAMES_DRAWN])
-    alerts = con.execute("SELECT as_of, rule FROM alerts WHERE as_of BETWEEN ? AND ? AND severity <> 'info'",
-                         [start, end]).df()
+    alerts = con.execute(sql("charts/alert_sessions"), window).df()
     rules = cfg.rules
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True, dpi=90)
     top.plot(watch["date"], watch["cap_return_5d"] * 100, label="watchlist market cap", color="black", lw=1.8)
@@ -92,9 +90,7 @@ def as_markdown_image(png: bytes | None, alt: str = "chart") -> str:
 
 
 def names_markdown(con, cfg: MonitorConfig, day: dt.date) -> str:
-    rows = con.execute("SELECT ticker, close, return_5d, cap_change_5d, drawdown_52w, pe_ttm, shares_as_of "
-                       "FROM metrics_daily WHERE date = ? AND ticker IN (SELECT unnest(?::VARCHAR[])) "
-                       "ORDER BY return_5d", [day, cfg.symbols]).fetchall()
+    rows = con.execute(sql("charts/names_table"), {"day": day, "symbols": cfg.symbols}).fetchall()
 
     lines = ["| name | close | 5 sessions | 5-session $ | from 52w high | P/E | shares as of |",
              "|---|---:|---:|---:|---:|---:|---|"]

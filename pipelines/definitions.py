@@ -5,8 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.freshness import build_freshness_checks, build_freshness_schedule
+from assets.graph import build_assets
 from pipelines.config import Runtime, config_path, load_config
-from pipelines.graph import build_assets
 from pipelines.partitions import session_partitions
 from pipelines.resources import build_resources
 from pipelines.schedules import build_nightly

@@ -26,8 +26,7 @@ def first_evaluable(con, cfg: MonitorConfig, start: dt.date) -> dt.date:
 
 def covered_sessions(con, start: dt.date, end: dt.date) -> list[dt.date]:
     """Sessions in range that watchlist_daily holds (what a backtest can speak for)."""
-    stored = {r[0] for r in con.execute("SELECT date FROM watchlist_daily WHERE date BETWEEN ? AND ?",
-                                        [start, end]).fetchall()}
+    stored = {r[0] for r in con.execute(sql("models/watchlist_sessions"), {"start": start, "end": end}).fetchall()}
     return [d for d in calendar.sessions(start, end) if d in stored]
 
 

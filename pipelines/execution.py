@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 
 import dagster as dg
 
+from assets.graph import build_assets
 from pipelines import calendar
 from pipelines.config import ConfigError, MonitorConfig, Runtime, load_config
-from pipelines.graph import build_assets
 from pipelines.progress import progress_logger
 from pipelines.resources import build_resources
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.sqlfiles import sql
+
 
 def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
@@ -51,12 +53,11 @@ def publish(live: Path | str, analytics: Path | str) -> dict:
     tmp = _temp(analytics, os.getpid())
     con = duckdb.connect()  # in memory: attaches the live file read-only, never holding it for writing
     try:
+        # ATTACH takes its path as a literal, not a parameter: the one statement built in Python.
         con.execute(f"ATTACH '{_quote(live)}' AS live (READ_ONLY)")
         con.execute(f"ATTACH '{_quote(tmp)}' AS fresh")
-        con.execute("COPY FROM DATABASE live TO fresh")
-        tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'fresh'").fetchone()[0]
-        views = con.execute("SELECT count(*) FROM duckdb_views() WHERE database_name = 'fresh' AND NOT internal"
-                            ).fetchone()[0]
+        con.execute(sql("publish/copy"))
+        tables, views = con.execute(sql("publish/copied")).fetchone()
         con.execute("DETACH fresh")
         con.execute("DETACH live")
     except BaseException:

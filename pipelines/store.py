@@ -64,18 +64,15 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply the numbered files in sql/schema/ not applied yet; returns the versions applied now."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-        "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
-    )
-    done = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
+    con.execute(sql("store/schema_version"))
+    done = {row[0] for row in con.execute(sql("store/applied_versions")).fetchall()}
     applied = []
     for version, name, text in migrations():
         if version in done:
             continue
         with transaction(con):
             con.execute(text)
-            con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
+            con.execute(sql("store/record_version"), {"version": version, "name": name})
         applied.append(version)
     return applied
 
@@ -83,14 +80,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 def sync_sessions(con: duckdb.DuckDBPyConnection) -> int:
     """Fill trading_sessions with every XNYS session the calendar knows (idempotent)."""
     days = calendar.all_sessions()
-    have = con.execute("SELECT count(*), max(date) FROM trading_sessions").fetchone()
+    have = con.execute(sql("store/sessions_held")).fetchone()
     if have[0] == len(days) and have[1] == days[-1]:
         return 0
     frame = pd.DataFrame({"date": days, "session_idx": range(len(days))})
     with transaction(con):
-        con.execute("DELETE FROM trading_sessions")
         con.register("incoming_sessions", frame)
-        con.execute("INSERT INTO trading_sessions SELECT date, session_idx FROM incoming_sessions")
+        execute_script(con, "store/replace_sessions", {})
         con.unregister("incoming_sessions")
     return len(days)
 
@@ -197,10 +193,10 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
     with transaction(con):
         splits_applied = _apply_splits(con, batch, source, fetched_at)
         usable, rejected = _door(con, "price", batch.prices, ["ticker", "date"], source, fetched_at)
-        rows = _upsert(con, "upsert_prices", usable, source, fetched_at)
-        _upsert(con, "upsert_dividends", batch.dividends, source, fetched_at)
+        rows = _upsert(con, "loads/upsert_prices", usable, source, fetched_at)
+        _upsert(con, "loads/upsert_dividends", batch.dividends, source, fetched_at)
         for ticker in sorted(set(batch.prices["ticker"])):
-            con.execute(sql("record_fetch"), {"kind": "prices", "ticker": ticker, "source": source,
+            con.execute(sql("loads/record_fetch"), {"kind": "prices", "ticker": ticker, "source": source,
                                               "fetched_at": fetched_at})
     return {"rows": rows, "splits_applied": splits_applied, "rejected": rejected}
 
@@ -210,18 +206,16 @@ def store_fundamentals(con, shares: pd.DataFrame, earnings: pd.DataFrame, ticker
     with transaction(con):
         shares, bad_shares = _door(con, "shares", shares, ["ticker", "date"], source, fetched_at)
         earnings, bad_eps = _door(con, "eps", earnings, ["ticker", "period_end"], source, fetched_at)
-        n_shares = _upsert(con, "upsert_shares", shares, source, fetched_at)
-        n_eps = _upsert(con, "upsert_earnings", earnings, source, fetched_at)
+        n_shares = _upsert(con, "loads/upsert_shares", shares, source, fetched_at)
+        n_eps = _upsert(con, "loads/upsert_earnings", earnings, source, fetched_at)
         for ticker in tickers:
-            con.execute(sql("record_fetch"), {"kind": "fundamentals", "ticker": ticker, "source": source,
+            con.execute(sql("loads/record_fetch"), {"kind": "fundamentals", "ticker": ticker, "source": source,
                                               "fetched_at": fetched_at})
     return {"shares_rows": n_shares, "earnings_rows": n_eps, "rejected": bad_shares + bad_eps}
 
 
 def fundamentals_due(con, tickers: list[str], source: str, max_age_days: int, now: dt.datetime) -> list[str]:
     """Tickers whose shares/EPS were never fetched from this source, or longer ago than max_age_days."""
-    rows = dict(con.execute(
-        "SELECT ticker, fetched_at FROM source_fetches WHERE kind = 'fundamentals' AND source = ?", [source]
-    ).fetchall())
+    rows = dict(con.execute(sql("loads/fundamentals_fetched"), {"source": source}).fetchall())
     cutoff = now - dt.timedelta(days=max_age_days)
     return [t for t in tickers if not t.startswith("^") and (t not in rows or rows[t] < cutoff)]

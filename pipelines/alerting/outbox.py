@@ -40,7 +40,7 @@ def _still_firing(con, session: dt.date, exclude: set[str], min_severity: str) -
 
 def _figures(con, session: dt.date, tickers: list[str], benchmark: str, name_threshold: float
              ) -> message.SessionFigures:
-    watch_rows = con.execute(sql("outbox/session_watch"), {"session": session}).df()
+    watch_rows = con.execute(sql("models/watchlist_session"), {"session": session}).df()
     watch = watch_rows.iloc[0].to_dict() if len(watch_rows) else None
     if watch is not None:
         watch["missing_tickers"] = list(watch["missing_tickers"])

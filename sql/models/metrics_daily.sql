@@ -3,7 +3,7 @@
 -- sessions: a missing bar yields NULL, never a return over six sessions.
 DELETE FROM metrics_daily WHERE date BETWEEN $start AND $end;
 
-INSERT INTO metrics_daily
+INSERT INTO metrics_daily BY NAME
 WITH eps_known AS (
     SELECT ticker, period_end, eps_diluted,
            coalesce(reported_date, CAST(period_end + to_days(CAST($eps_lag AS INTEGER)) AS DATE)) AS known_on

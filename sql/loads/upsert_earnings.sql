@@ -1,6 +1,6 @@
 -- A known announcement date is never replaced by an unknown one.
-INSERT INTO earnings
-SELECT ticker, period_end, reported_date, eps_diluted, $source, $fetched_at FROM incoming
+INSERT INTO earnings BY NAME
+SELECT ticker, period_end, reported_date, eps_diluted, $source AS source, $fetched_at AS fetched_at FROM incoming
 ON CONFLICT (ticker, period_end) DO UPDATE SET
     reported_date = coalesce(excluded.reported_date, earnings.reported_date),
     eps_diluted = excluded.eps_diluted, source = excluded.source, fetched_at = excluded.fetched_at

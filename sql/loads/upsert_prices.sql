@@ -1,6 +1,7 @@
 -- Upsert the registered frame `incoming` into prices_daily; unchanged rows keep their fetched_at.
-INSERT INTO prices_daily
-SELECT ticker, date, open, high, low, close, adj_close, volume, $source, $fetched_at FROM incoming
+INSERT INTO prices_daily BY NAME
+SELECT ticker, date, open, high, low, close, adj_close, volume, $source AS source, $fetched_at AS fetched_at
+FROM incoming
 ON CONFLICT (ticker, date) DO UPDATE SET
     open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
     adj_close = excluded.adj_close, volume = excluded.volume, source = excluded.source,

@@ -3,7 +3,7 @@
 -- Sums are ordered by ticker: floating-point addition depends on order, and a re-run must give identical rows.
 DELETE FROM watchlist_daily WHERE date BETWEEN $start AND $end;
 
-INSERT INTO watchlist_daily
+INSERT INTO watchlist_daily BY NAME
 WITH names AS (SELECT unnest($tickers::VARCHAR[]) AS ticker),
 first_bar AS (
     SELECT n.ticker, min(p.date) AS first_date

@@ -1,2 +1,1 @@
--- The basket's figures a digest quotes.
 SELECT * FROM watchlist_daily WHERE date = $session;

@@ -1,0 +1,2 @@
+-- The sessions a warning or critical rule held (the chart marks the sell-off rule's).
+SELECT as_of, rule FROM alerts WHERE as_of BETWEEN $start AND $end AND severity <> 'info';

@@ -1,0 +1,1 @@
+SELECT count(*) FROM metrics_daily WHERE date BETWEEN $start AND $end;

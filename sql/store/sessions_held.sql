@@ -1,0 +1,1 @@
+SELECT count(*), max(date) FROM trading_sessions;
