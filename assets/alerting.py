@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.common import ALERT_GROUP, WRITER_POOL, check_result, open_store, spec
 from pipelines import calendar, charts, evaluation, ingest, publish, rules, store
-from pipelines.alerting.notify import notify
+from pipelines.alerting.notify import due_sessions, notify
 from pipelines.alerting.slack import build_sender
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
@@ -20,14 +20,8 @@ UNDELIVERED_PREFIX = "alerts not delivered"
 
 
 def sessions_to_notify(context: dg.AssetExecutionContext, source: str, start, end) -> set:
-    """Only tonight is notified: the run's last session, and with the live source only when it is the latest
-    completed session (a backfill of the past records its episodes and sends nothing). In replay the last
-    session stands for tonight. The run tag market_monitor/notify_history=true notifies the whole range."""
-    if context.run.tags.get(NOTIFY_HISTORY_TAG) == "true":
-        return set(calendar.sessions(start, end))
-    if source == "replay" or end == calendar.latest_completed_session():
-        return {end}
-    return set()
+    return due_sessions(start, end, history=context.run.tags.get(NOTIFY_HISTORY_TAG) == "true",
+                        replay=source == "replay", latest_completed=calendar.latest_completed_session())
 
 
 def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:

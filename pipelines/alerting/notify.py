@@ -32,6 +32,18 @@ class NotifyReport:
         return text
 
 
+def due_sessions(start: dt.date, end: dt.date, *, history: bool, replay: bool,
+                 latest_completed: dt.date) -> set[dt.date]:
+    """Only tonight is notified: the run's last session, and with the live source only when it is the latest
+    completed session (a backfill of the past records its episodes and sends nothing). In replay the last
+    session stands for tonight. `history` (run tag market_monitor/notify_history=true) notifies the whole range."""
+    if history:
+        return set(calendar.sessions(start, end))
+    if replay or end == latest_completed:
+        return {end}
+    return set()
+
+
 def stored_findings(con, until: dt.date) -> list[Finding]:
     rows = con.execute(sql("alerts/stored_findings"), {"until": until}).fetchall()
     return [Finding(r, s, d, sev, json.loads(m), msg) for r, s, d, sev, m, msg in rows]

@@ -1,0 +1,62 @@
+"""Unit tests of small decisions the end-to-end tests only pass through: escalation, which sessions are
+notified, when fundamentals are fetched again, and the backtest's text report."""
+
+import datetime as dt
+
+from pipelines import calendar
+from pipelines.alerting.lifecycle import derive_transitions
+from pipelines.alerting.notify import due_sessions
+from pipelines.backtest import format_text
+from pipelines.rules import Finding
+from pipelines.store import fundamentals_due
+
+DAYS = calendar.sessions(dt.date(2025, 11, 3), dt.date(2025, 11, 14))
+
+
+def _finding(day, severity, value=-0.1):
+    return Finding("stock_drop_5d", "AAA", day, severity, {"return_5d": value}, f"AAA {value:.0%} on {day}")
+
+
+def test_a_rising_severity_escalates_at_once_and_a_steady_one_waits_for_the_repeat_interval():
+    findings = [_finding(DAYS[0], "info"), _finding(DAYS[1], "info"), _finding(DAYS[2], "warning"),
+                _finding(DAYS[3], "warning"), _finding(DAYS[4], "critical"), _finding(DAYS[5], "warning")]
+    kinds = [(t.session, t.transition, t.severity)
+             for t in derive_transitions(findings, DAYS[-1], resolve_after=2, repeat_every=3)]
+    assert kinds == [(DAYS[0], "open", "info"), (DAYS[2], "escalate", "warning"),
+                     (DAYS[4], "escalate", "critical"), (DAYS[7], "resolve", "critical")]
+
+
+def test_live_nights_notify_only_the_latest_completed_session():
+    start, end = DAYS[0], DAYS[4]
+    assert due_sessions(start, end, history=False, replay=False, latest_completed=end) == {end}
+    # a live backfill of the past records its episodes and sends nothing
+    assert due_sessions(start, end, history=False, replay=False, latest_completed=DAYS[5]) == set()
+    assert due_sessions(start, end, history=False, replay=True, latest_completed=DAYS[9]) == {end}
+    assert due_sessions(start, end, history=True, replay=False, latest_completed=DAYS[9]) == set(DAYS[:5])
+
+
+def test_fundamentals_are_fetched_again_only_when_missing_or_older_than_the_limit(tmp_path):
+    from pipelines import store
+
+    con = store.connect(tmp_path / "mm.duckdb")
+    store.prepare(con)
+    now = dt.datetime(2025, 11, 14, 22, 0)
+    for ticker, age in (("OLD", 8), ("NEW", 6), ("EDGE", 7)):
+        con.execute("INSERT INTO source_fetches (kind, ticker, source, fetched_at) VALUES ('fundamentals', ?, "
+                    "'yfinance', ?)", [ticker, now - dt.timedelta(days=age)])
+    due = fundamentals_due(con, ["OLD", "NEW", "EDGE", "NEVER", "^IXIC"], "yfinance", 7, now)
+    assert due == ["OLD", "NEVER"]  # an index has no fundamentals; exactly 7 days old is not yet due
+    assert fundamentals_due(con, ["NEW"], "replay", 7, now) == ["NEW"]  # per source
+
+
+def test_the_backtest_text_names_each_rule_its_episodes_and_peaks():
+    report = {"start": "2025-11-03", "end": "2025-11-14", "sessions": 10, "rules": {
+        "sector_selloff": {"episodes": 1, "sessions_held": 2, "list": [
+            {"subject": "WATCHLIST", "first": "2025-11-06", "last": "2025-11-07", "sessions_held": 2,
+             "severity": "critical", "peak_session": "2025-11-06", "message": "AI sell-off: lost $573B"}]},
+        "benchmark_drop": {"episodes": 0, "sessions_held": 0, "list": []}}}
+    assert format_text(report).splitlines() == [
+        "Backtest 2025-11-03 .. 2025-11-14 (10 sessions)", "",
+        "sector_selloff: 1 episode(s), 2 session(s) held",
+        "  2025-11-06 .. 2025-11-07 WATCHLIST (2 held, critical); peak 2025-11-06: AI sell-off: lost $573B", "",
+        "benchmark_drop: 0 episode(s), 0 session(s) held"]
