@@ -12,6 +12,8 @@ from pipelines import publish
 from tests.synthetic import basic_snapshot, write_config
 from tests.test_pipeline_run import ROOT, cli
 
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
+
 ANALYST = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)

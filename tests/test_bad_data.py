@@ -4,6 +4,7 @@ import datetime as dt
 
 import duckdb
 import pandas as pd
+import pytest
 
 from tests.synthetic import basic_snapshot, write_config, write_prices
 from tests.test_pipeline_run import cli
@@ -26,6 +27,7 @@ def _set_bar(snap, symbol, day, **values):
     write_prices(snap, symbol, frame)
 
 
+@pytest.mark.slow
 def test_a_refused_bar_is_never_read_by_a_later_run(tmp_path):
     snap = basic_snapshot(tmp_path / "snap")
     _amd_drop(snap)
@@ -62,6 +64,7 @@ def test_a_refused_bar_is_never_read_by_a_later_run(tmp_path):
     con.close()
 
 
+@pytest.mark.slow
 def test_a_backfill_never_shows_green_over_tonight_s_gap(tmp_path):
     """Tonight (2024-08-30) NVDA has no bar; a later backfill of June must not make the checks read 'passed'."""
     snap = basic_snapshot(tmp_path / "snap")

@@ -5,6 +5,8 @@ import pytest
 from tests.synthetic import basic_snapshot, write_config
 from tests.test_pipeline_run import cli
 
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
+
 
 def _one_line_error(result) -> str:
     assert result.returncode == 2, (result.stdout, result.stderr)

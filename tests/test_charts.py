@@ -1,5 +1,7 @@
 import base64
 
+import pytest
+
 from pipelines import charts, rules
 from tests.scenario import Market
 
@@ -28,6 +30,7 @@ def test_the_chart_scale_keeps_thresholds_readable_beside_a_spike():
     assert charts._limits([], [-6.0]) == (-10.0, 10.0)
 
 
+@pytest.mark.slow
 def test_a_large_watchlist_draws_its_ten_worst_names(tmp_path):
     names = [f"N{i:02d}" for i in range(30)]
     m = Market(tmp_path / "mm.duckdb", names)

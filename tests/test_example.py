@@ -3,7 +3,11 @@
 import filecmp
 import importlib.util
 
+import pytest
+
 from tests.test_pipeline_run import ROOT, cli
+
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 
 EXAMPLE = f"{ROOT}/examples/november-2025"
 

@@ -11,6 +11,8 @@ from pipelines.errors import DatabaseError
 from tests.synthetic import basic_snapshot, write_config
 from tests.test_pipeline_run import cli
 
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
+
 RETRYING = "[history]\nsource_retries = 3\nretry_delay_seconds = 30\n"  # what production runs with
 
 

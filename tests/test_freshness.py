@@ -13,6 +13,8 @@ from pipelines.sensors import build_failed_checks_sensor
 from tests.fake_slack import FakeSlack
 from tests.synthetic import basic_snapshot, write_config
 
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
+
 NY = calendar.NEW_YORK
 D = dt.date
 

@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import dagster as dg
+
 from pipelines.config import Runtime
 from pipelines.definitions import build_definitions
 
@@ -40,7 +42,10 @@ def test_the_asset_graph_matches_its_snapshot(tmp_path, monkeypatch):
     for name in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL"):
         monkeypatch.delenv(name, raising=False)
     defs = build_definitions(Runtime(db_path=tmp_path / "mm.duckdb", source="replay", replay_dir=tmp_path))
-    now = _describe(defs)
+    # An instance of its own: Dagster keeps the current instance's state storage in a context variable, and an
+    # earlier test's closed instance must not be the one the graph resolves against.
+    with dg.instance_for_test():
+        now = _describe(defs)
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.write_text(json.dumps(now, indent=2, sort_keys=True) + "\n")
     assert now == json.loads(SNAPSHOT.read_text())

@@ -15,6 +15,8 @@ from pipelines.sources import yahoo
 from tests.fake_yahoo import FakeYahoo, YahooWorld
 from tests.synthetic import write_config
 
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
+
 D = dt.date
 NAMES = ["NVDA", "AMD", "META"]
 TONIGHT = D(2025, 11, 7)

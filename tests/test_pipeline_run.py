@@ -14,6 +14,8 @@ from pipelines.config import Runtime
 from pipelines.definitions import build_definitions
 from tests.synthetic import basic_snapshot, write_config
 
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -1,7 +1,10 @@
 import dagster as dg
+import pytest
 
 from pipelines.sensors import build_run_failure_sensor
 from tests.fake_slack import FakeSlack
+
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 
 
 @dg.op

@@ -2,9 +2,12 @@
 keeps Slack's limits."""
 
 import pandas as pd
+import pytest
 
 from tests.synthetic import BENCHMARK, basic_snapshot, write_config, write_prices
 from tests.test_pipeline_run import cli
+
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 
 NAMES = [f"S{i:03d}" for i in range(500)]
 

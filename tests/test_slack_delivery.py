@@ -92,6 +92,7 @@ def test_repeat_interval_notifies_again_while_it_keeps_holding(tmp_path, slack):
     assert len(slack.posts()) == nights < 11  # one grouped message per night with a transition, quiet otherwise
 
 
+@pytest.mark.slow
 def test_outage_keeps_the_message_and_the_next_run_delivers_it_once(crash, slack):
     night = crash.days[10]
     slack.script = ["500"] * 4  # the first try and its 3 in-run retries
@@ -104,6 +105,7 @@ def test_outage_keeps_the_message_and_the_next_run_delivers_it_once(crash, slack
     assert crash.con.execute("SELECT status, attempts FROM outbox").fetchall() == [("delivered", 2)]
 
 
+@pytest.mark.slow
 def test_rate_limit_is_retried_within_the_run(crash, slack):
     slack.script = ["429"]
     report = nightly(crash, crash.days[10], sender_for(slack))
@@ -260,6 +262,7 @@ def test_the_breadth_in_the_message_is_the_rule_s_breadth(tmp_path, slack):
     assert "*Names down 5% or more:* 3 of 4" in blocks and "4 of 4" not in blocks
 
 
+@pytest.mark.slow
 def test_a_large_watchlist_s_message_keeps_slack_s_limits(tmp_path, slack):
     """120 names all falling 12%: 122 transitions in one night. The message is summarised ("... and N more"),
     never rejected by Slack, and the composition cannot fail the run."""

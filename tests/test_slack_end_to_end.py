@@ -13,6 +13,8 @@ from tests.fake_slack import FakeSlack
 from tests.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_prices
 from tests.test_pipeline_run import ROOT, cli
 
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
+
 TOKEN = "xoxb-e2e-secret-token-4f9a"
 
 

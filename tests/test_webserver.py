@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
+
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = """{
   repositoriesOrError { ... on RepositoryConnection { nodes {

@@ -29,6 +29,7 @@ def source(tmp_path):
     return YFinanceSource(tmp_path / "yf-cache", timeout=30, session=requests.Session())
 
 
+@pytest.mark.slow
 def test_failed_ticker_is_reported_and_the_rest_kept(tmp_path):
     days = calendar.sessions("2025-11-03", "2025-11-07")
     charts = {"NVDA": chart_body("NVDA", [(d, 200.0 - i) for i, d in enumerate(days)]),
