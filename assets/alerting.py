@@ -1,27 +1,26 @@
 """Rule evaluations (table alerts) and, downstream, their delivery."""
 
-import os
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.common import ALERT_GROUP, WRITER_POOL, check_result, open_store, spec
-from pipelines import calendar, charts, evaluation, ingest, publish, rules, store
+from pipelines import charts, evaluation, ingest, publish, rules, store
 from pipelines.alerting.notify import due_sessions, notify
 from pipelines.alerting.slack import build_sender
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
 from pipelines.quality import CheckOutcome
-from pipelines.resources import MonitorResource, SlackResource
+from pipelines.resources import MonitorResource, SlackResource, SourceResource
 from pipelines.rules import data_incomplete
 
 NOTIFY_HISTORY_TAG = "market_monitor/notify_history"
 UNDELIVERED_PREFIX = "alerts not delivered"
 
 
-def sessions_to_notify(context: dg.AssetExecutionContext, source: str, start, end) -> set:
+def sessions_to_notify(context: dg.AssetExecutionContext, source: SourceResource, start, end) -> set:
     return due_sessions(start, end, history=context.run.tags.get(NOTIFY_HISTORY_TAG) == "true",
-                        replay=source == "replay", latest_completed=calendar.latest_completed_session())
+                        tonight=source.client().tonight(end))
 
 
 def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
@@ -71,15 +70,14 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                           "Every queued Slack message was acknowledged by Slack. When one is not, the step fails "
                           "(the run is red) and the message stays queued for the next run.")],
     )
-    def slack_notifications(context: dg.AssetExecutionContext, duckdb: DuckDBResource, monitor: MonitorResource,
+    def slack_notifications(context: dg.AssetExecutionContext, duckdb: DuckDBResource, source: SourceResource,
                             slack: SlackResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         settings = slack.settings()
         sender = build_sender(settings)
-        ui = os.environ.get("DAGSTER_UI_URL")
-        run_url = f"{ui.rstrip('/')}/runs/{context.run_id}" if ui else None
+        run_url = slack.run_url(context.run_id)
         with open_store(duckdb) as con:
-            report = notify(con, cfg, end, sessions_to_notify(context, monitor.source, start, end), sender, run_url)
+            report = notify(con, cfg, end, sessions_to_notify(context, source, start, end), sender, run_url)
         context.log.info(f"{settings.describe()}: {report.summary()}")
         delivery = report.delivery
         if delivery.still_pending:
@@ -115,8 +113,7 @@ def build_publish_asset(cfg: MonitorConfig, partitions: dg.PartitionsDefinition)
                     "of every run; `market-monitor sql` and notebooks read it, never the live file.",
     )
     def analytics_copy(monitor: MonitorResource) -> dg.MaterializeResult:
-        runtime = monitor.runtime()
-        info = publish.publish(runtime.db_path, runtime.analytics_path)
+        info = publish.publish(monitor.db_path, monitor.analytics_path)
         return dg.MaterializeResult(metadata={"path": info["path"], "tables": info["tables"],
                                               "views": info["views"], "size_bytes": info["bytes"]})
 

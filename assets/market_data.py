@@ -8,7 +8,7 @@ from assets.common import RAW_GROUP, WRITER_POOL, check_result, open_store, sour
 from pipelines import ingest, quality
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
-from pipelines.resources import MonitorResource
+from pipelines.resources import SourceResource
 
 
 def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
@@ -31,11 +31,11 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
             spec("moves_plausible", "daily_prices", "No one-session move beyond ±40% that no split explains."),
         ],
     )
-    def daily_prices(context: dg.AssetExecutionContext, monitor: MonitorResource,
+    def daily_prices(context: dg.AssetExecutionContext, source: SourceResource,
                      duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         with open_store(duckdb, cfg.history.source_retries) as con:
-            summary = ingest.load_prices(con, monitor.source_client(), cfg, start, end)
+            summary = ingest.load_prices(con, source.client(), cfg, start, end)
             for symbol in summary.missing:
                 context.log.warning(f"{symbol}: the source returned no bars for {summary.fetch_start}..{end}")
             for line in summary.problems + summary.rejected:
@@ -74,11 +74,11 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
             spec("eps_fresh", "earnings", "Each ticker has an EPS announcement within the configured age."),
         ],
     )
-    def fundamentals(context: dg.AssetExecutionContext, monitor: MonitorResource, duckdb: DuckDBResource):
+    def fundamentals(context: dg.AssetExecutionContext, source: SourceResource, duckdb: DuckDBResource):
         start, end = session_range(context)
         fcfg = cfg.fundamentals
         with open_store(duckdb, cfg.history.source_retries) as con:
-            summary = ingest.load_fundamentals(con, monitor.source_client(), cfg, start, end)
+            summary = ingest.load_fundamentals(con, source.client(), cfg, start, end)
             for problem in summary.problems:
                 context.log.warning(problem)
             shares = quality.check_shares_fresh(con, cfg.watchlist.tickers, end, fcfg.shares_stale_after_days,

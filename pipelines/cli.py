@@ -32,16 +32,22 @@ def _date(text: str) -> dt.date:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
     parser.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB)")
-    parser.add_argument("--source", choices=["yfinance", "replay"], help="env MARKET_MONITOR_SOURCE")
+    from pipelines.sources import SOURCES
+
+    parser.add_argument("--source", choices=list(SOURCES), help="env MARKET_MONITOR_SOURCE")
     parser.add_argument("--replay-dir", help="snapshot folder for --source replay (env MARKET_MONITOR_REPLAY_DIR)")
 
 
-def _apply_env(args: argparse.Namespace) -> None:
-    for flag, env in (("config", "MARKET_MONITOR_CONFIG"), ("db", "MARKET_MONITOR_DB"),
-                      ("source", "MARKET_MONITOR_SOURCE"), ("replay_dir", "MARKET_MONITOR_REPLAY_DIR")):
+def settings_env(args: argparse.Namespace) -> dict[str, str]:
+    """The environment with the flags laid over it: what Runtime and the config path are read from. The process
+    environment itself is left alone (the flags reach the graph through the Runtime handed to it)."""
+    env = dict(os.environ)
+    for flag, name in (("config", "MARKET_MONITOR_CONFIG"), ("db", "MARKET_MONITOR_DB"),
+                       ("source", "MARKET_MONITOR_SOURCE"), ("replay_dir", "MARKET_MONITOR_REPLAY_DIR")):
         value = getattr(args, flag, None)
         if value:
-            os.environ[env] = str(value)
+            env[name] = str(value)
+    return env
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,7 +106,7 @@ def cmd_sql(args) -> int:
     from pipelines import analysts
     from pipelines.config import analytics_path, db_path_from_env
 
-    frame = analysts.query(analytics_path(db_path_from_env()), args.query)
+    frame = analysts.query(analytics_path(db_path_from_env(settings_env(args))), args.query)
     if args.csv:
         sys.stdout.write(frame.to_csv(index=False))
     else:
@@ -120,11 +126,12 @@ def cmd_backtest(args) -> int:
 
     from pipelines import analysts
     from pipelines.backtest import format_text, run_backtest
-    from pipelines.config import analytics_path, db_path_from_env, load_config
+    from pipelines.config import analytics_path, config_path, db_path_from_env, load_config
 
-    cfg = load_config()
+    env = settings_env(args)
+    cfg = load_config(config_path(env))
     # The analysts' copy, like `sql`: a running pipeline holds the live file's lock, the copy never is locked.
-    con = analysts.open_copy(analytics_path(db_path_from_env()))
+    con = analysts.open_copy(analytics_path(db_path_from_env(env)))
     try:
         report = run_backtest(con, cfg, args.start, args.end)
     finally:
@@ -134,27 +141,19 @@ def cmd_backtest(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from pipelines import calendar
     from pipelines.config import Runtime, config_path, load_config
     from pipelines.execution import materialize_sessions, resolve_range
-    from pipelines.sources.replay import last_snapshot_session
-
-    runtime = Runtime.from_env()
-    cfg_file = str(config_path())
-    cfg = load_config(cfg_file)
-    if args.end:
-        end = args.end
-    elif runtime.source == "replay":
-        end = last_snapshot_session(runtime.replay_dir, cfg.watchlist.benchmark)
-    else:
-        end = calendar.latest_completed_session()
+    env = settings_env(args)
+    runtime = Runtime.from_env(env)
+    cfg = load_config(config_path(env))  # parsed once; the run gets the object
+    end = args.end or runtime.source_client(cfg).latest_session(cfg.watchlist.benchmark)
     sessions = resolve_range(cfg, args.start, end)
     print(f"market-monitor: {len(sessions)} session(s) {sessions[0]} .. {sessions[-1]} from {runtime.source} "
           f"into {runtime.db_path}", flush=True)
     tags = {"market_monitor/notify_history": "true"} if args.notify_history else {}
     if args.retries is not None and args.retries < 0:
         raise ValueError(f"--retries: must not be negative, got {args.retries}")
-    report = materialize_sessions(runtime, cfg_file, sessions, tags=tags, retries=args.retries)
+    report = materialize_sessions(runtime, cfg, sessions, tags=tags, retries=args.retries)
     for asset, meta in report.metadata.items():
         rows = meta.get("rows_upserted", meta.get("rows_written"))
         extra = f", {rows} rows" if rows is not None else ""
@@ -201,13 +200,14 @@ def _print_dry_run(db_path: Path, notification_ids: list[str]) -> None:
 
 
 def cmd_snapshot(args) -> int:
-    from pipelines.config import Runtime, load_config
+    from pipelines.config import Runtime, config_path, load_config
     from pipelines.sources.snapshot import take_snapshot
     from pipelines.sources.yahoo import YFinanceSource
 
-    cfg = load_config(args.config) if args.config else load_config()
-    runtime = Runtime.from_env({**os.environ, "MARKET_MONITOR_SOURCE": "yfinance"})
-    source = YFinanceSource(runtime.data_dir / "yfinance-cache", timeout=cfg.history.fetch_timeout_seconds)
+    env = settings_env(args)
+    cfg = load_config(config_path(env))
+    runtime = Runtime.from_env({**env, "MARKET_MONITOR_SOURCE": YFinanceSource.name})
+    source = YFinanceSource.from_settings(None, runtime.cache_dir, cfg.history.fetch_timeout_seconds)
     batch, _fundamentals, _written = take_snapshot(source, cfg.symbols, cfg.watchlist.tickers, args.start,
                                                    args.end, Path(args.out), say=lambda line: print(line, flush=True))
     return 1 if batch.missing else 0
@@ -222,7 +222,6 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     warnings.filterwarnings("ignore", module="dagster")  # beta/preview notices are for us, not for users
-    _apply_env(args)
     try:
         return COMMANDS[args.command](args)
     except (ConfigError, SourceError, ValueError) as exc:

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pipelines.bounds import at_least_zero
 from pipelines.errors import PermanentError
 from pipelines.rules import RULES, SEVERITIES
+from pipelines.sources import DEFAULT_SOURCE, SOURCES, build_source
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "monitor.toml"
 TICKER_RE = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,14}$")
-SOURCES = ("yfinance", "replay")
 
 
 class ConfigError(PermanentError, ValueError):
@@ -193,8 +193,9 @@ def parse_config(data: dict, origin: str = "<config>") -> MonitorConfig:
     return cfg
 
 
-def config_path() -> Path:
-    return Path(os.environ.get("MARKET_MONITOR_CONFIG") or DEFAULT_CONFIG)
+def config_path(env: dict | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("MARKET_MONITOR_CONFIG") or DEFAULT_CONFIG)
 
 
 def load_config(path: str | os.PathLike | None = None) -> MonitorConfig:
@@ -224,15 +225,22 @@ class Runtime:
     def analytics_path(self) -> Path:
         return analytics_path(self.db_path)
 
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "yfinance-cache"
+
+    def source_client(self, cfg: MonitorConfig):
+        return build_source(self.source, self.replay_dir, self.cache_dir, cfg.history.fetch_timeout_seconds)
+
     @classmethod
     def from_env(cls, env: dict | None = None) -> Runtime:
         env = os.environ if env is None else env
-        source = env.get("MARKET_MONITOR_SOURCE") or "yfinance"
+        source = env.get("MARKET_MONITOR_SOURCE") or DEFAULT_SOURCE
         if source not in SOURCES:
             raise ConfigError(f"MARKET_MONITOR_SOURCE: {source!r} is not one of {', '.join(SOURCES)}")
         replay = env.get("MARKET_MONITOR_REPLAY_DIR")
-        if source == "replay" and not replay:
-            raise ConfigError("MARKET_MONITOR_REPLAY_DIR: required when MARKET_MONITOR_SOURCE=replay")
+        if SOURCES[source].needs_folder and not replay:
+            raise ConfigError(f"MARKET_MONITOR_REPLAY_DIR: required when MARKET_MONITOR_SOURCE={source}")
         return cls(db_path=db_path_from_env(env), source=source,
                    replay_dir=Path(replay).resolve() if replay else None)
 

@@ -8,23 +8,23 @@ from assets.freshness import build_freshness_checks, build_freshness_schedule
 from assets.graph import build_assets
 from pipelines.config import Runtime, config_path, load_config
 from pipelines.partitions import session_partitions
-from pipelines.resources import build_resources
+from pipelines.resources import build_resources, slack_from_env
 from pipelines.schedules import build_nightly
 from pipelines.sensors import build_failed_checks_sensor, build_run_failure_sensor
 
 
 def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = None) -> dg.Definitions:
-    cfg_path = str(cfg_path or config_path())
-    cfg = load_config(cfg_path)
+    cfg = load_config(cfg_path or config_path())  # parsed once per code-location load
     runtime = runtime or Runtime.from_env()
     checks = build_freshness_checks(cfg)
     job, schedule = build_nightly(cfg, session_partitions(cfg.history.start), exclude_checks=checks,
                                   source=runtime.source)
     fresh_job, fresh_schedule = build_freshness_schedule(cfg, checks)
+    slack = slack_from_env()  # one notification resource: the alert assets and the ops sensors share it
     return dg.Definitions(assets=build_assets(cfg), asset_checks=checks,
-                          resources=build_resources(runtime, cfg_path), jobs=[job, fresh_job],
+                          resources=build_resources(runtime, cfg, slack), jobs=[job, fresh_job],
                           schedules=[schedule, fresh_schedule],
-                          sensors=[build_run_failure_sensor(), build_failed_checks_sensor()])
+                          sensors=[build_run_failure_sensor(slack), build_failed_checks_sensor(slack)])
 
 
 defs = build_definitions()

@@ -81,11 +81,12 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str | None, str, 
     return None, "the run failed (see the Dagster run log)", False
 
 
-def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date],
+def materialize_sessions(runtime: Runtime, config: MonitorConfig | str, sessions: list[dt.date],
                          instance: dg.DagsterInstance | None = None, tags: dict | None = None,
                          retries: int | None = None) -> RunReport:
-    """retries: overrides history.source_retries (0: fail at once), for interactive runs."""
-    cfg = load_config(cfg_path)
+    """config: the parsed config (or its file). retries: overrides history.source_retries (0: fail at once), for
+    interactive runs."""
+    cfg = config if isinstance(config, MonitorConfig) else load_config(config)
     if retries is not None:
         cfg = replace(cfg, history=replace(cfg.history, source_retries=retries))
     run_tags = {"dagster/asset_partition_range_start": sessions[0].isoformat(),
@@ -96,7 +97,7 @@ def materialize_sessions(runtime: Runtime, cfg_path: str, sessions: list[dt.date
                 ".dagster/repository": f"__repository__@{LOCATION_NAME}",
                 **(tags or {})}
     # The graph the UI and the schedule run, under the schedule's job name, so all runs share one history.
-    defs = dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg_path),
+    defs = dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg),
                           jobs=[dg.define_asset_job(JOB_NAME)], loggers={"progress": progress_logger})
     result = defs.resolve_job_def(JOB_NAME).execute_in_process(
         instance=instance or instance_for_cli(),

@@ -69,10 +69,9 @@ def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt
 
 def load_fundamentals(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date,
                       now: dt.datetime | None = None) -> LoadSummary:
-    """Shares and EPS for the tickers whose stored copy is stale (replay: always, it is a local read)."""
+    """Shares and EPS for the tickers whose stored copy is older than the source's policy allows."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    max_age = 0 if source.name == "replay" else cfg.fundamentals.refresh_after_days
-    due = store.fundamentals_due(con, cfg.watchlist.tickers, source.name, max_age, now)
+    due = store.fundamentals_due(con, cfg.watchlist.tickers, source.name, source.fundamentals_max_age(cfg), now)
     if not due:
         return LoadSummary(start, end, 0, problems=["all fundamentals fresh: nothing fetched"])
     data = source.fetch_fundamentals(due, start, end)

@@ -1,4 +1,5 @@
-"""Dagster resources: the monitor's settings and source, and DuckDB. Built once, from the environment."""
+"""Dagster resources: where the monitor's data lives, the market-data source, DuckDB and the notification
+settings. Built once per code-location load (or CLI run) from the Runtime and the parsed config."""
 
 from __future__ import annotations
 
@@ -11,27 +12,32 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import store
 from pipelines.alerting.slack import DEFAULT_API_URL, SlackSettings
-from pipelines.config import MonitorConfig, Runtime, load_config
+from pipelines.config import MonitorConfig, Runtime, analytics_path
 from pipelines.sources import Source, build_source
 
 
 class MonitorResource(dg.ConfigurableResource):
-    """Where the monitor reads its config and data from. Secrets never live here."""
+    """Where the monitor's live database is (the analysts' copy sits beside it). Secrets never live here."""
 
-    config_path: str
-    source: str = "yfinance"
-    replay_dir: str | None = None
     db_path: str
 
-    def config(self) -> MonitorConfig:
-        return load_config(self.config_path)
+    @property
+    def analytics_path(self) -> Path:
+        return analytics_path(Path(self.db_path))
 
-    def runtime(self) -> Runtime:
-        return Runtime(db_path=Path(self.db_path), source=self.source,
-                       replay_dir=Path(self.replay_dir) if self.replay_dir else None)
 
-    def source_client(self) -> Source:
-        return build_source(self.runtime(), self.config())
+class SourceResource(dg.ConfigurableResource):
+    """The market-data source runs read (pipelines.sources.SOURCES); its policies travel with it: how old stored
+    fundamentals may get, which session is tonight."""
+
+    name: str
+    folder: str | None = None  # a snapshot folder, for a source that reads one
+    cache_dir: str
+    timeout_seconds: float
+
+    def client(self) -> Source:
+        return build_source(self.name, Path(self.folder) if self.folder else None, Path(self.cache_dir),
+                            self.timeout_seconds)
 
 
 class MonitorDuckDB(DuckDBResource):
@@ -48,17 +54,27 @@ class MonitorDuckDB(DuckDBResource):
 
 
 class SlackResource(dg.ConfigurableResource):
-    """Slack delivery settings. Secrets arrive as dg.EnvVar: Dagster resolves them at run time and shows only the
-    variable's name, never its value, in the UI, run config and logs."""
+    """Notification settings, for the alert assets and the ops sensors alike. Secrets arrive as dg.EnvVar: Dagster
+    resolves them at run time and shows only the variable's name, never its value, in the UI, run config and
+    logs."""
 
     bot_token: str | None = None
     channel: str | None = None
     webhook_url: str | None = None
     api_url: str = DEFAULT_API_URL
+    ops_channel: str | None = None  # run failures and failed checks; default: channel
+    ui_url: str | None = None       # the Dagster UI, for links to the run (DAGSTER_UI_URL)
+
+    @property
+    def configured(self) -> bool:
+        return bool((self.bot_token and self.channel) or self.webhook_url)
 
     def settings(self) -> SlackSettings:
         return SlackSettings(bot_token=self.bot_token, channel=self.channel, webhook_url=self.webhook_url,
-                             api_url=self.api_url)
+                             api_url=self.api_url, ops_channel=self.ops_channel)
+
+    def run_url(self, run_id: str) -> str | None:
+        return f"{self.ui_url.rstrip('/')}/runs/{run_id}" if self.ui_url else None
 
 
 def slack_from_env() -> SlackResource:
@@ -67,15 +83,18 @@ def slack_from_env() -> SlackResource:
 
     return SlackResource(bot_token=secret("SLACK_BOT_TOKEN"), channel=os.environ.get("SLACK_CHANNEL") or None,
                          webhook_url=secret("SLACK_WEBHOOK_URL"),
-                         api_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL)
+                         api_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
+                         ops_channel=os.environ.get("SLACK_OPS_CHANNEL") or None,
+                         ui_url=os.environ.get("DAGSTER_UI_URL") or None)
 
 
-def build_resources(runtime: Runtime, config_path: str) -> dict:
+def build_resources(runtime: Runtime, cfg: MonitorConfig, slack: SlackResource | None = None) -> dict:
     return {
-        "monitor": MonitorResource(config_path=config_path, source=runtime.source,
-                                   replay_dir=str(runtime.replay_dir) if runtime.replay_dir else None,
-                                   db_path=str(runtime.db_path)),
+        "monitor": MonitorResource(db_path=str(runtime.db_path)),
+        "source": SourceResource(name=runtime.source, folder=str(runtime.replay_dir) if runtime.replay_dir else None,
+                                 cache_dir=str(runtime.cache_dir),
+                                 timeout_seconds=cfg.history.fetch_timeout_seconds),
         # DuckDB admits one writing process; the resource retries while another holds the lock.
         "duckdb": MonitorDuckDB(database=str(runtime.db_path)),
-        "slack": slack_from_env(),
+        "slack": slack or slack_from_env(),
     }

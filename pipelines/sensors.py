@@ -7,11 +7,10 @@ dagster-slack's make_slack_on_run_failure_sensor cannot skip runs that Dagster w
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-from pipelines.alerting.slack import SlackSettings, build_sender
+from pipelines.alerting.slack import build_sender
+from pipelines.resources import SlackResource, slack_from_env
 
 WILL_RETRY_TAG = "dagster/will_retry"
 
@@ -25,24 +24,24 @@ def failure_text(run_id: str, job: str, error: str | None, ui_url: str | None) -
     return text
 
 
-def build_run_failure_sensor() -> dg.RunFailureSensorDefinition:
-    settings = SlackSettings.from_env()
+def build_run_failure_sensor(slack: SlackResource | None = None) -> dg.RunFailureSensorDefinition:
+    configured = (slack or slack_from_env()).configured
 
     @dg.run_failure_sensor(
         name="slack_on_run_failure",
         description="Posts failed runs to Slack (skips runs Dagster will retry). Running by default when Slack is "
                     "configured (SLACK_BOT_TOKEN + SLACK_CHANNEL, or SLACK_WEBHOOK_URL).",
-        default_status=dg.DefaultSensorStatus.RUNNING if settings.configured else dg.DefaultSensorStatus.STOPPED,
+        default_status=dg.DefaultSensorStatus.RUNNING if configured else dg.DefaultSensorStatus.STOPPED,
     )
-    def slack_on_run_failure(context: dg.RunFailureSensorContext):
+    def slack_on_run_failure(context: dg.RunFailureSensorContext, slack: SlackResource):
         run = context.dagster_run
         if run.tags.get(WILL_RETRY_TAG) == "true":
             return dg.SkipReason(f"run {run.run_id} will be retried")
-        sender = build_sender(SlackSettings.from_env().for_ops())
+        sender = build_sender(slack.settings().for_ops())
         if sender is None:
             return dg.SkipReason("no Slack settings")
         error = context.failure_event.message if context.failure_event else None
-        text = failure_text(run.run_id, run.job_name, error, os.environ.get("DAGSTER_UI_URL"))
+        text = failure_text(run.run_id, run.job_name, error, slack.ui_url)
         sender.post(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}], None,
                     f"run-failure:{run.run_id}")
         return None
@@ -64,29 +63,28 @@ def failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     return out
 
 
-def build_failed_checks_sensor() -> dg.RunStatusSensorDefinition:
-    settings = SlackSettings.from_env()
+def build_failed_checks_sensor(slack: SlackResource | None = None) -> dg.RunStatusSensorDefinition:
+    configured = (slack or slack_from_env()).configured
 
     @dg.run_status_sensor(
         run_status=dg.DagsterRunStatus.SUCCESS, name="slack_on_failed_checks",
         description="A failed check does not fail the run, so run-failure alerts never see it: this posts the "
                     "ERROR-severity checks that failed in a successful run (missing bars, unusable prices, "
                     "undelivered messages). WARN checks (stale fundamentals) stay in the UI.",
-        default_status=dg.DefaultSensorStatus.RUNNING if settings.configured else dg.DefaultSensorStatus.STOPPED,
+        default_status=dg.DefaultSensorStatus.RUNNING if configured else dg.DefaultSensorStatus.STOPPED,
     )
-    def slack_on_failed_checks(context: dg.RunStatusSensorContext):
+    def slack_on_failed_checks(context: dg.RunStatusSensorContext, slack: SlackResource):
         run = context.dagster_run
         failed = failed_error_checks(context.instance, run.run_id)
         if not failed:
             return dg.SkipReason(f"run {run.run_id}: no ERROR check failed")
-        sender = build_sender(SlackSettings.from_env().for_ops())
+        sender = build_sender(slack.settings().for_ops())
         if sender is None:
             return dg.SkipReason("no Slack settings")
         text = f":warning: market-monitor data checks failed in run {run.run_id[:8]} ({run.job_name}):\n" + \
             "\n".join(f"- {line[:400]}" for line in failed[:10])
-        ui = os.environ.get("DAGSTER_UI_URL")
-        if ui:
-            text += f"\n<{ui.rstrip('/')}/runs/{run.run_id}|Open the run in Dagster>"
+        if slack.ui_url:
+            text += f"\n<{slack.run_url(run.run_id)}|Open the run in Dagster>"
         sender.post(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}], None,
                     f"failed-checks:{run.run_id}")
         return None

@@ -2,15 +2,23 @@
 notified, when fundamentals are fetched again, and the backtest's text report."""
 
 import datetime as dt
+from pathlib import Path
+from unittest import mock
 
 from pipelines import calendar
 from pipelines.alerting.lifecycle import derive_transitions
 from pipelines.alerting.notify import due_sessions
 from pipelines.backtest import format_text
 from pipelines.rules import Finding
+from pipelines.sources import ReplaySource, YFinanceSource
 from pipelines.store import fundamentals_due
 
 DAYS = calendar.sessions(dt.date(2025, 11, 3), dt.date(2025, 11, 14))
+
+
+def freeze_latest(day):
+    """The clock's latest completed session, fixed."""
+    return mock.patch.object(calendar, "latest_completed_session", lambda *a, **k: day)
 
 
 def _finding(day, severity, value=-0.1):
@@ -28,11 +36,14 @@ def test_a_rising_severity_escalates_at_once_and_a_steady_one_waits_for_the_repe
 
 def test_live_nights_notify_only_the_latest_completed_session():
     start, end = DAYS[0], DAYS[4]
-    assert due_sessions(start, end, history=False, replay=False, latest_completed=end) == {end}
+    live, replay = YFinanceSource(Path("unused")), ReplaySource(Path(__file__).parent)
+    with freeze_latest(end):
+        assert due_sessions(start, end, history=False, tonight=live.tonight(end)) == {end}
     # a live backfill of the past records its episodes and sends nothing
-    assert due_sessions(start, end, history=False, replay=False, latest_completed=DAYS[5]) == set()
-    assert due_sessions(start, end, history=False, replay=True, latest_completed=DAYS[9]) == {end}
-    assert due_sessions(start, end, history=True, replay=False, latest_completed=DAYS[9]) == set(DAYS[:5])
+    with freeze_latest(DAYS[5]):
+        assert due_sessions(start, end, history=False, tonight=live.tonight(end)) == set()
+        assert due_sessions(start, end, history=False, tonight=replay.tonight(end)) == {end}
+        assert due_sessions(start, end, history=True, tonight=live.tonight(end)) == set(DAYS[:5])
 
 
 def test_fundamentals_are_fetched_again_only_when_missing_or_older_than_the_limit(tmp_path):
@@ -47,6 +58,11 @@ def test_fundamentals_are_fetched_again_only_when_missing_or_older_than_the_limi
     due = fundamentals_due(con, ["OLD", "NEW", "EDGE", "NEVER", "^IXIC"], "yfinance", 7, now)
     assert due == ["OLD", "NEVER"]  # an index has no fundamentals; exactly 7 days old is not yet due
     assert fundamentals_due(con, ["NEW"], "replay", 7, now) == ["NEW"]  # per source
+    # each source's policy: live refreshes after fundamentals.refresh_after_days, a snapshot re-reads every run
+    from pipelines.config import MonitorConfig
+
+    assert YFinanceSource(tmp_path).fundamentals_max_age(MonitorConfig()) == 7
+    assert ReplaySource(tmp_path).fundamentals_max_age(MonitorConfig()) == 0
 
 
 def test_the_backtest_text_names_each_rule_its_episodes_and_peaks():

@@ -1,6 +1,7 @@
 import dagster as dg
 import pytest
 
+from pipelines.resources import slack_from_env
 from pipelines.sensors import build_run_failure_sensor
 from tests.fake_slack import FakeSlack
 
@@ -23,7 +24,8 @@ def _failure_context(instance, tags=None):
     run = instance.get_run_by_id(result.run_id)
     failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
     return dg.build_run_status_sensor_context(sensor_name="slack_on_run_failure", dagster_instance=instance,
-                                              dagster_run=run, dagster_event=failure).for_run_failure()
+                                              dagster_run=run, dagster_event=failure,
+                                              resources={"slack": slack_from_env()}).for_run_failure()
 
 
 def test_failed_run_reaches_slack(monkeypatch):
@@ -66,7 +68,8 @@ def test_failed_error_checks_of_a_successful_run_reach_the_ops_channel(monkeypat
         run = instance.get_run_by_id(result.run_id)
         success = next(e for e in result.all_events if e.event_type_value == "PIPELINE_SUCCESS")
         context = dg.build_run_status_sensor_context(sensor_name="slack_on_failed_checks", dagster_instance=instance,
-                                                     dagster_run=run, dagster_event=success)
+                                                     dagster_run=run, dagster_event=success,
+                                                     resources={"slack": slack_from_env()})
         sensor = build_failed_checks_sensor()
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
         sensor(context)

@@ -32,16 +32,13 @@ class NotifyReport:
         return text
 
 
-def due_sessions(start: dt.date, end: dt.date, *, history: bool, replay: bool,
-                 latest_completed: dt.date) -> set[dt.date]:
-    """Only tonight is notified: the run's last session, and with the live source only when it is the latest
-    completed session (a backfill of the past records its episodes and sends nothing). In replay the last
-    session stands for tonight. `history` (run tag market_monitor/notify_history=true) notifies the whole range."""
+def due_sessions(start: dt.date, end: dt.date, *, history: bool, tonight: dt.date) -> set[dt.date]:
+    """Only tonight is notified: the run's last session, when it is the session the source calls tonight (live:
+    the latest completed session, so a backfill of the past records its episodes and sends nothing; replay: the
+    run's last session). `history` (run tag market_monitor/notify_history=true) notifies the whole range."""
     if history:
         return set(calendar.sessions(start, end))
-    if replay or end == latest_completed:
-        return {end}
-    return set()
+    return {end} if end == tonight else set()
 
 
 def stored_findings(con, until: dt.date) -> list[Finding]:

@@ -7,6 +7,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 import pandas as pd
@@ -50,7 +51,22 @@ class Fundamentals:
 
 
 class Source(Protocol):
+    """A source carries its own policies: how old stored fundamentals may get, and which session is tonight."""
+
     name: str
+    needs_folder: bool  # reads a snapshot folder (MARKET_MONITOR_REPLAY_DIR)
+
+    @classmethod
+    def from_settings(cls, folder: Path | None, cache_dir: Path, timeout: float) -> Source: ...
+
+    def fundamentals_max_age(self, cfg) -> int:
+        """Days stored shares/EPS count as fresh before they are fetched again."""
+
+    def tonight(self, end: dt.date) -> dt.date:
+        """The session a run ending on `end` notifies as tonight's (a run of the past notifies nothing)."""
+
+    def latest_session(self, benchmark: str) -> dt.date:
+        """The newest session this source can deliver: what a run without --end covers."""
 
     def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch: ...
 
@@ -87,15 +103,3 @@ def with_deadline(fn: Callable[[], T], seconds: float, what: str) -> T:
     return value
 
 
-def build_source(runtime, config) -> Source:
-    """The source the runtime names (MARKET_MONITOR_SOURCE)."""
-    if runtime.source == "replay":
-        from pipelines.sources.replay import ReplaySource
-
-        return ReplaySource(runtime.replay_dir)
-    from pipelines.sources import yahoo
-
-    return yahoo.YFinanceSource(
-        cache_dir=runtime.data_dir / "yfinance-cache", timeout=config.history.fetch_timeout_seconds,
-        session=yahoo.SESSION_FACTORY() if yahoo.SESSION_FACTORY else None,
-    )

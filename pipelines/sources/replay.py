@@ -117,7 +117,24 @@ def read_prices(path: Path, symbol: str) -> pd.DataFrame:
 
 
 class ReplaySource:
+    """A snapshot folder played back: fundamentals are re-read every run (a local read), and the last session of
+    a run stands for tonight."""
+
     name = "replay"
+    needs_folder = True
+
+    @classmethod
+    def from_settings(cls, folder: Path | None, cache_dir: Path, timeout: float) -> ReplaySource:
+        return cls(folder)
+
+    def fundamentals_max_age(self, cfg) -> int:
+        return 0
+
+    def tonight(self, end: dt.date) -> dt.date:
+        return end
+
+    def latest_session(self, benchmark: str) -> dt.date:
+        return last_snapshot_session(self.folder, benchmark)
 
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)

@@ -196,7 +196,24 @@ def tidy_earnings(income: pd.DataFrame | None, symbol: str, dates: pd.DataFrame 
 
 
 class YFinanceSource:
+    """Yahoo through yfinance: fundamentals refreshed after fundamentals.refresh_after_days, and tonight is the
+    latest completed NYSE session."""
+
     name = "yfinance"
+    needs_folder = False
+
+    @classmethod
+    def from_settings(cls, folder: Path | None, cache_dir: Path, timeout: float) -> YFinanceSource:
+        return cls(cache_dir, timeout=timeout, session=SESSION_FACTORY() if SESSION_FACTORY else None)
+
+    def fundamentals_max_age(self, cfg) -> int:
+        return cfg.fundamentals.refresh_after_days
+
+    def tonight(self, end: dt.date) -> dt.date:
+        return calendar.latest_completed_session()
+
+    def latest_session(self, benchmark: str) -> dt.date:
+        return calendar.latest_completed_session()
 
     def __init__(self, cache_dir: Path | str, timeout: float = 120.0, session=None, missing_retries: int = 2,
                  missing_retry_delay: float = 3.0):
