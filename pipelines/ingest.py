@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from pipelines import calendar, store
 from pipelines.config import MonitorConfig
+from pipelines.metrics import SESSIONS_52W
 from pipelines.sources import Source
 from pipelines.sqlfiles import sql
 
 # Sessions of history the metrics read behind a session (52-week high), fetched once on a fresh database.
-WARM_UP_SESSIONS = 252
+WARM_UP_SESSIONS = SESSIONS_52W
 
 
 @dataclass

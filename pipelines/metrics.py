@@ -7,14 +7,16 @@ import datetime as dt
 from pipelines import calendar
 from pipelines.sqlfiles import execute_script, sql
 
-LOOKBACK_SESSIONS = 252 + 5  # the 52-week high of the oldest session, plus the 5-session lag
+SESSIONS_52W = 252  # "52 weeks" in sessions: the drawdown_52w window, and the warm-up a new symbol is fetched with
+LOOKBACK_SESSIONS = SESSIONS_52W + 5  # the 52-week high of the oldest session, plus the 5-session lag
 
 
 def compute_metrics(con, start: dt.date, end: dt.date, eps_lag_days: int) -> int:
     """Recompute metrics_daily for [start, end] (sessions); returns the rows written."""
     first = calendar.sessions(start, end)[0]
     execute_script(con, "models/metrics_daily", {"start": start, "end": end, "eps_lag": eps_lag_days,
-                                          "lookback": calendar.sessions_back(first, LOOKBACK_SESSIONS)})
+                                                 "sessions_52w": SESSIONS_52W,
+                                                 "lookback": calendar.sessions_back(first, LOOKBACK_SESSIONS)})
     return con.execute(sql("models/metrics_rows"), {"start": start, "end": end}).fetchone()[0]
 
 

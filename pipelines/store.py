@@ -92,7 +92,8 @@ def sync_sessions(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """The analysts' views (sql/views/), recreated so a changed definition takes effect."""
+    """The shared macros and the analysts' views (sql/views/), recreated so a changed definition takes effect."""
+    con.execute(sql("store/macros"))
     for _name, text in views():
         con.execute(text)
 

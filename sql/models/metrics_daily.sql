@@ -1,4 +1,4 @@
--- metrics_daily for the sessions in [$start, $end]; windows read back to $lookback (252 + 5 sessions).
+-- metrics_daily for the sessions in [$start, $end]; windows read back to $lookback ($sessions_52w + 5 sessions).
 -- Each ticker's bars are laid on a dense grid of sessions (NULL where a bar is missing), so ROWS windows count
 -- sessions: a missing bar yields NULL, never a return over six sessions.
 DELETE FROM metrics_daily WHERE date BETWEEN $start AND $end;
@@ -6,7 +6,7 @@ DELETE FROM metrics_daily WHERE date BETWEEN $start AND $end;
 INSERT INTO metrics_daily BY NAME
 WITH eps_known AS (
     SELECT ticker, period_end, eps_diluted,
-           coalesce(reported_date, CAST(period_end + to_days(CAST($eps_lag AS INTEGER)) AS DATE)) AS known_on
+           eps_known_on(reported_date, period_end, $eps_lag) AS known_on
     FROM earnings
 ),
 eps_ttm AS (
@@ -56,7 +56,7 @@ windows AS (
     SELECT *,
         lag(ret_px, 1) OVER w AS ret_px_1, lag(ret_px, 5) OVER w AS ret_px_5,
         lag(market_cap, 1) OVER w AS cap_1, lag(market_cap, 5) OVER w AS cap_5,
-        max(close) OVER (w ROWS BETWEEN 251 PRECEDING AND CURRENT ROW) AS high_52w,
+        max(close) OVER (w ROWS BETWEEN ($sessions_52w - 1) PRECEDING AND CURRENT ROW) AS high_52w,
         lag(close, 5) OVER w AS c5, lag(close, 4) OVER w AS c4, lag(close, 3) OVER w AS c3,
         lag(close, 2) OVER w AS c2, lag(close, 1) OVER w AS c1
     FROM facts
