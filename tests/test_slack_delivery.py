@@ -1,6 +1,7 @@
 """Slack delivery through the real slack_sdk client against a local server speaking the Slack Web API."""
 
 import json
+import shutil
 from dataclasses import replace
 
 import pytest
@@ -23,11 +24,13 @@ def slack():
         yield server
 
 
-@pytest.fixture
-def crash(tmp_path):
+@pytest.fixture(scope="session")
+def crash_template(tmp_path_factory):
     """Ten flat sessions, then every name -8% and the benchmark -2.5% on session 10: sector_selloff holds on
-    sessions 10..14 (while the crash is inside the 5-session window) and resolves on 16."""
-    m = Market(tmp_path / "mm.duckdb", NAMES)
+    sessions 10..14 (while the crash is inside the 5-session window) and resolves on 16. Built once; each test
+    gets its own copy of the file."""
+    path = tmp_path_factory.mktemp("crash") / "mm.duckdb"
+    m = Market(path, NAMES)
     values = [100.0] * 10 + [92.0] * 10
     days = []
     for name in NAMES:
@@ -36,6 +39,15 @@ def crash(tmp_path):
     m.series("^IXIC", "2025-10-20", [1000.0] * 10 + [975.0] * 10)
     findings = m.compute(days[0], days[-1])
     rules.store_findings(m.con, findings, days[0], days[-1])
+    m.con.close()
+    return path, days
+
+
+@pytest.fixture
+def crash(crash_template, tmp_path):
+    path, days = crash_template
+    shutil.copy(path, tmp_path / "mm.duckdb")
+    m = Market(tmp_path / "mm.duckdb", NAMES)
     m.days = days
     return m
 
