@@ -9,6 +9,7 @@ from pipelines import calendar, freshness
 from pipelines.config import Runtime
 from pipelines.definitions import build_definitions
 from pipelines.execution import materialize_sessions
+from pipelines.resources import slack_from_env
 from pipelines.sensors import build_failed_checks_sensor
 from tests.fake_slack import FakeSlack
 from tests.synthetic import basic_snapshot, write_config
@@ -59,7 +60,8 @@ def test_stale_when_tonight_is_missing_even_after_a_backfill_and_fresh_when_it_i
         success = next(e for e in run.all_events if e.event_type_value == "PIPELINE_SUCCESS")
         build_failed_checks_sensor()(dg.build_run_status_sensor_context(
             sensor_name="slack_on_failed_checks", dagster_instance=instance,
-            dagster_run=instance.get_run_by_id(run.run_id), dagster_event=success))
+            dagster_run=instance.get_run_by_id(run.run_id), dagster_event=success,
+            resources={"slack": slack_from_env()}))
         [post] = slack.posts()
         assert post["channel"] == "#ops" and "daily_prices.session_fresh: stale: 2024-08-30" in post["text"]
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipelines.sources.replay import ReplaySource, SnapshotError, last_snapshot_session
+from pipelines.sources.replay import ReplaySource, SnapshotError, last_snapshot_session, read_prices
 from pipelines.sources.snapshot import write_snapshot
 from tests.synthetic import basic_snapshot
 
@@ -105,3 +105,18 @@ def test_a_snapshot_round_trips_bit_for_bit(tmp_path):
         assert back[col].tolist() == prices[col].tolist()
     assert fund.shares["shares"].tolist() == [24305123457.0]
     assert fund.earnings["eps_diluted"].tolist() == [0.1234567890123456]
+
+
+def test_a_night_parses_only_its_window_yet_names_the_file_line_of_what_it_refuses(tmp_path):
+    """A nightly replay reads one window of each file, not years: a bad value outside it is not tonight's
+    business; inside it the error still names the file's own line, and an unreadable date is never skipped."""
+    path = tmp_path / "AMD.csv"
+    path.write_text("date,open,high,low,close,adj_close,volume\n2024-01-02,10,11,9,10,10,100\n"
+                    "2024-01-03,10,11,9,-5,10,100\n2024-06-03,10,11,9,10.5,10.5,100\n")
+    june = read_prices(path, "AMD", dt.date(2024, 6, 1), dt.date(2024, 6, 30))
+    assert list(june["close"]) == [10.5] and list(june["date"]) == [dt.date(2024, 6, 3)]
+    with pytest.raises(SnapshotError, match=r"AMD.csv line 3: close '-5' must be positive"):
+        read_prices(path, "AMD", dt.date(2024, 1, 1), dt.date(2024, 6, 30))
+    path.write_text(path.read_text() + "2024-6-4,10,11,9,10,10,100\n")
+    with pytest.raises(SnapshotError, match=r"AMD.csv line 5: date '2024-6-4' is not a date"):
+        read_prices(path, "AMD", dt.date(2024, 6, 1), dt.date(2024, 6, 30))

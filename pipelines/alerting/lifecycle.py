@@ -11,6 +11,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import pandas as pd
+
 from pipelines import calendar
 from pipelines.episodes import build_episodes
 from pipelines.rules import SEVERITY_RANK, Finding
@@ -84,23 +86,30 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
         elif notify:
             announced.add(t.episode_key)
         rows.append(_row(t, notify, now))
-    held = {(f.rule, f.subject, f.as_of): f for f in findings}
+    # Indexed once: a night with hundreds of episodes must not scan every finding for every episode.
+    held: dict[tuple[str, str], list[Finding]] = {}
+    for f in sorted(findings, key=lambda f: f.as_of):
+        held.setdefault((f.rule, f.subject), []).append(f)
+    resolved_on = {t.episode_key: t.session for t in transitions if t.transition == "resolve"}
     for t in transitions:
         if t.transition != "open" or t.episode_key in announced:
             continue
-        later = sorted(d for (r, s, d) in held if (r, s) == (t.rule, t.subject) and d >= t.session
-                       and due(d) and _same_episode(transitions, t, d))
-        if later and loud(held[(t.rule, t.subject, later[0])].severity):
-            f = held[(t.rule, t.subject, later[0])]
+        end = resolved_on.get(t.episode_key)  # the episode's findings are those before its resolve
+        f = next((f for f in held.get((t.rule, t.subject), ())
+                  if f.as_of >= t.session and (end is None or f.as_of < end) and due(f.as_of)), None)
+        if f is not None and loud(f.severity):
             rows.append(_row(Transition(t.episode_key, t.rule, t.subject, t.opened_on, f.as_of, "firing", f.severity,
                                         f.metrics, f.message), True, now))
             announced.add(t.episode_key)
     if until is not None:
         rows += [_row(t, due(until), now) for t in _withdrawn(con, transitions, until)]
-    before = con.execute(sql("alerts/count_events")).fetchone()[0]
+    [(before,)] = con.execute(sql("alerts/count_events")).fetchall()
     if rows:
-        con.executemany(sql("alerts/insert_event"), rows)
-    return con.execute(sql("alerts/count_events")).fetchone()[0] - before
+        con.register("incoming_events", pd.DataFrame(rows, columns=EVENT_COLUMNS))
+        con.execute(sql("alerts/insert_events"))
+        con.unregister("incoming_events")  # not on failure: an aborted transaction refuses it (as in store.py)
+    [(after,)] = con.execute(sql("alerts/count_events")).fetchall()
+    return after - before
 
 
 def _withdrawn(con, transitions: list[Transition], until: dt.date) -> list[Transition]:
@@ -113,10 +122,8 @@ def _withdrawn(con, transitions: list[Transition], until: dt.date) -> list[Trans
             for key, rule, subject, opened, severities in rows if key not in derived]
 
 
-def _same_episode(transitions: list[Transition], opening: Transition, day: dt.date) -> bool:
-    """`day` falls inside the episode that `opening` opened (before its resolve, if any)."""
-    resolve = [t.session for t in transitions if t.episode_key == opening.episode_key and t.transition == "resolve"]
-    return not resolve or day < resolve[0]
+EVENT_COLUMNS = ["episode_key", "rule", "subject", "opened_on", "session", "transition", "severity", "metrics",
+                 "message", "notify", "recorded_at"]
 
 
 def _row(t: Transition, notify: bool, now: dt.datetime) -> tuple:

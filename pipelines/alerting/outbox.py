@@ -7,6 +7,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from pipelines.alerting import message
 from pipelines.alerting.lifecycle import notification_id
 from pipelines.alerting.notifier import Notifier
@@ -85,10 +87,13 @@ def compose(con, tickers: list[str], benchmark: str, run_url: str | None, destin
                 text, blocks = message.fallback(session, evs, exc)
             con.execute(sql("outbox/insert"), {"notification_id": nid, "session": session, "kind": kind,
                                                "thread_of": parent, "text": text, "blocks": json.dumps(blocks),
-                                               "status": status, "created_at": now, "destination": destination})
-            con.executemany(sql("outbox/mark_carried"),
-                            [{"notification_id": nid, "episode_key": e["episode_key"], "session": e["session"],
-                              "transition": e["transition"]} for e in evs])
+                                               "status": status, "created_at": now, "destination": destination}
+                        ).fetchall()
+            carried = pd.DataFrame([(e["episode_key"], e["session"], e["transition"]) for e in evs],
+                                   columns=["episode_key", "session", "transition"]).assign(notification_id=nid)
+            con.register("carried", carried)
+            con.execute(sql("outbox/mark_carried")).fetchall()
+            con.unregister("carried")
             created.append(nid)
     return created
 
