@@ -58,8 +58,8 @@ def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt
     fetch_start, fetch_end = fetch_window(con, cfg, start, end)
     batch = source.fetch_prices(cfg.symbols, fetch_start, fetch_end)
     stored = store.store_prices(con, batch, source.name, now)
-    for ticker in sorted(set(batch.prices["ticker"])):  # only symbols that answered count as covered
-        con.execute(sql("loads/record_coverage"), {"ticker": ticker, "covered_from": fetch_start})
+    answered = sorted(set(batch.prices["ticker"]))  # only symbols that answered count as covered
+    con.execute(sql("loads/record_coverage"), {"tickers": answered, "covered_from": fetch_start}).fetchall()
     empty = [d for (d,) in con.execute(sql("loads/sessions_without_bars"),
                                        {"start": start, "end": end, "symbols": cfg.symbols}).fetchall()]
     if empty:  # what was fetched is kept; the partition fails, naming the session

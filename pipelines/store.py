@@ -196,9 +196,8 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
         usable, rejected = _door(con, "price", batch.prices, ["ticker", "date"], source, fetched_at)
         rows = _upsert(con, "loads/upsert_prices", usable, source, fetched_at)
         _upsert(con, "loads/upsert_dividends", batch.dividends, source, fetched_at)
-        for ticker in sorted(set(batch.prices["ticker"])):
-            con.execute(sql("loads/record_fetch"), {"kind": "prices", "ticker": ticker, "source": source,
-                                              "fetched_at": fetched_at})
+        con.execute(sql("loads/record_fetch"), {"kind": "prices", "tickers": sorted(set(batch.prices["ticker"])),
+                                                "source": source, "fetched_at": fetched_at}).fetchall()
     return {"rows": rows, "splits_applied": splits_applied, "rejected": rejected}
 
 
@@ -209,9 +208,8 @@ def store_fundamentals(con, shares: pd.DataFrame, earnings: pd.DataFrame, ticker
         earnings, bad_eps = _door(con, "eps", earnings, ["ticker", "period_end"], source, fetched_at)
         n_shares = _upsert(con, "loads/upsert_shares", shares, source, fetched_at)
         n_eps = _upsert(con, "loads/upsert_earnings", earnings, source, fetched_at)
-        for ticker in tickers:
-            con.execute(sql("loads/record_fetch"), {"kind": "fundamentals", "ticker": ticker, "source": source,
-                                              "fetched_at": fetched_at})
+        con.execute(sql("loads/record_fetch"), {"kind": "fundamentals", "tickers": list(tickers), "source": source,
+                                                "fetched_at": fetched_at}).fetchall()
     return {"shares_rows": n_shares, "earnings_rows": n_eps, "rejected": bad_shares + bad_eps}
 
 

@@ -59,7 +59,11 @@ def _read(path: Path, required: list[str], optional: tuple[str, ...] = ()) -> pd
     return frame
 
 
-def _dates(frame: pd.DataFrame, col: str, path: Path, allow_empty: bool = False) -> pd.Series:
+class _Doubt(Exception):
+    """The vectorised parse of several files at once met a value to check file by file, line by line."""
+
+
+def _dates(frame: pd.DataFrame, col: str, path: Path | None, allow_empty: bool = False) -> pd.Series:
     """The column as dates (empty: None where allowed); vectorised, with the line-by-line check (and its message
     naming the line) as soon as any value is not a plain, valid YYYY-MM-DD."""
     raw = frame[col].str.strip()
@@ -68,6 +72,8 @@ def _dates(frame: pd.DataFrame, col: str, path: Path, allow_empty: bool = False)
     plain = raw.str.fullmatch(r"\d{4}-\d{2}-\d{2}")  # strptime would also take 2024-6-4; fromisoformat does not
     if not ((parsed.isna() | ~plain) & ~(empty & allow_empty)).any():
         return pd.Series([None if e else d.date() for e, d in zip(empty, parsed)], index=frame.index, dtype="object")
+    if path is None:
+        raise _Doubt
     return _dates_line_by_line(frame, col, path, allow_empty)
 
 
@@ -84,7 +90,7 @@ def _dates_line_by_line(frame: pd.DataFrame, col: str, path: Path, allow_empty: 
     return pd.Series(out, index=frame.index, dtype="object")
 
 
-def _numbers(frame: pd.DataFrame, col: str, path: Path, *, positive: bool, allow_empty: bool) -> pd.Series:
+def _numbers(frame: pd.DataFrame, col: str, path: Path | None, *, positive: bool, allow_empty: bool) -> pd.Series:
     """The column as floats (empty: NaN where allowed); the first bad line is named. Vectorised (a nightly replay
     of 500 names parses a million cells); any doubt falls back to the line-by-line check and its message."""
     raw = frame[col].to_numpy(dtype=str)
@@ -97,6 +103,8 @@ def _numbers(frame: pd.DataFrame, col: str, path: Path, *, positive: bool, allow
         filled = values[~empty]
         if np.isfinite(filled).all() and not (positive and (filled <= 0).any()):
             return pd.Series(values, index=frame.index, dtype="float64")
+    if path is None:
+        raise _Doubt
     return _numbers_line_by_line(frame, col, path, positive=positive, allow_empty=allow_empty)
 
 
@@ -129,16 +137,28 @@ def _no_duplicates(frame: pd.DataFrame, keys: list[str], path: Path) -> None:
         raise SnapshotError(f"{path.name} line {i + 2}: duplicate {'/'.join(keys)} {what}")
 
 
-def read_prices(path: Path, symbol: str, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
-    """A symbol's bars, validated; with start/end only the rows of that window are parsed and checked (a night
-    reads one window, not years of history), plus any row whose date is not a plain YYYY-MM-DD (so a malformed
-    date is never skipped silently)."""
-    raw = _read(path, ["date", "open", "high", "low", "close", "volume"], optional=("adj_close",))
+def _raw_prices(files: dict[str, Path], start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
+    """Price files' rows as text, with a ticker column and each file's row number as the index; with start/end
+    only that window (a night reads one window, not years of history), plus any row whose date is not a plain
+    YYYY-MM-DD (so a malformed date is never skipped)."""
+    frames = [_read(path, ["date", "open", "high", "low", "close", "volume"], optional=("adj_close",))
+              for path in files.values()]
+    raw = pd.concat(frames, keys=list(files), names=["ticker", "row"]).reset_index(level="ticker")
     if start is not None and end is not None:
         day = raw["date"].str.strip()
         plain = day.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
         raw = raw[~plain | ((day >= start.isoformat()) & (day <= end.isoformat()))]
-    out = pd.DataFrame({"ticker": symbol, "date": _dates(raw, "date", path)})
+    return raw
+
+
+def read_prices(path: Path, symbol: str, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
+    """A symbol's bars (in [start, end] when given), validated: a refused value names its file and line."""
+    return _prices(_raw_prices({symbol: path}, start, end), path)
+
+
+def _prices(raw: pd.DataFrame, path: Path | None) -> pd.DataFrame:
+    """Parse and check price rows; path None: rows of several files at once, and any doubt raises _Doubt."""
+    out = pd.DataFrame({"ticker": raw["ticker"], "date": _dates(raw, "date", path)})
     for col in ("open", "high", "low", "close"):
         out[col] = _numbers(raw, col, path, positive=True, allow_empty=col != "close")
     out["adj_close"] = _numbers(raw, "adj_close", path, positive=True, allow_empty=True)
@@ -146,10 +166,16 @@ def read_prices(path: Path, symbol: str, start: dt.date | None = None, end: dt.d
     volume = _numbers(raw, "volume", path, positive=False, allow_empty=True)
     out_of_range = (volume < 0) | (volume > MAX_VOLUME)
     if out_of_range.any():
+        if path is None:
+            raise _Doubt
         i = out_of_range[out_of_range].index[0]
         raise SnapshotError(f"{path.name} line {i + 2}: volume {volume.loc[i]:g} is not between 0 and {MAX_VOLUME:g}")
     out["volume"] = volume.round().astype("Int64")
-    _no_duplicates(out, ["date"], path)
+    if path is None:
+        if out.duplicated(["ticker", "date"]).any():
+            raise _Doubt
+    else:
+        _no_duplicates(out, ["date"], path)
     return out[PRICE_COLUMNS]
 
 
@@ -179,18 +205,16 @@ class ReplaySource:
             raise SnapshotError(f"replay folder {self.folder} does not exist (MARKET_MONITOR_REPLAY_DIR)")
 
     def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
-        frames, missing = [], []
-        for symbol in symbols:
-            path = symbol_file(self.folder, symbol)
-            if path is None:
-                missing.append(symbol)
-                continue
-            prices = read_prices(path, symbol, start, end)
-            prices = prices[(prices["date"] >= start) & (prices["date"] <= end)]
-            if prices.empty:
-                missing.append(symbol)
-            frames.append(prices)
-        prices = pd.concat(frames, ignore_index=True) if frames else empty(PRICE_COLUMNS)
+        files = {s: p for s in symbols if (p := symbol_file(self.folder, s)) is not None}
+        try:  # every file's window parsed at once: 500 names cost one vectorised pass, not 500
+            prices = _prices(_raw_prices(files, start, end).reset_index(drop=True), None) if files \
+                else empty(PRICE_COLUMNS)
+        except _Doubt:  # file by file, so the refusal names its file and line (or the value passes after all)
+            prices = pd.concat([read_prices(path, symbol, start, end) for symbol, path in files.items()],
+                               ignore_index=True)
+        prices = prices[(prices["date"] >= start) & (prices["date"] <= end)].reset_index(drop=True)
+        have = set(prices["ticker"])
+        missing = [s for s in symbols if s not in have]
         return PriceBatch(
             prices=prices,
             splits=self._optional("splits.csv", SPLIT_COLUMNS, symbols, "date", start, end),
