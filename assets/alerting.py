@@ -4,7 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.common import ALERT_GROUP, WRITER_POOL, check_result, open_store, spec
+from assets.common import ALERT_GROUP, WRITER_POOL, check_result, newest_session_metadata, open_store, spec
 from pipelines import charts, evaluation, ingest, publish, rules, store
 from pipelines.alerting.notify import due_sessions, notify
 from pipelines.alerting.slack import build_sender
@@ -55,8 +55,9 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                       "latest_findings": dg.MetadataValue.md(
                           "\n".join(f"- **{f.severity}** `{f.rule}` {f.subject}: {f.message}" for f in latest)
                           or "No rule held."),
-                      "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}"),
-                      "chart": dg.MetadataValue.md(chart)},
+                      **newest_session_metadata(context, end, {
+                          "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}"),
+                          "chart": dg.MetadataValue.md(chart)})},
             check_results=[check_result(outcome)],
         )
 

@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.common import DERIVED_GROUP, WRITER_POOL, open_store
+from assets.common import DERIVED_GROUP, WRITER_POOL, newest_session_metadata, open_store
 from pipelines import charts, ingest, metrics, store
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
@@ -40,7 +40,8 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
             names = charts.names_markdown(con, cfg, end)
         # The chart, which marks alert sessions, is drawn by the alerts asset once tonight's rules have run.
         meta = {"rows_written": rows, "sessions": f"{first} .. {end}",
-                "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}")}
+                **newest_session_metadata(context, end, {
+                    "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}")})}
         if len(latest):
             row = latest.iloc[0]
             meta |= {"latest_cap_change_5d_usd": float(row["cap_change_5d"] or 0),
