@@ -91,16 +91,22 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                 metadata={"delivery": settings.describe(), "failed": dg.MetadataValue.json(delivery.failed),
                           "messages_queued": dg.MetadataValue.json(report.queued)},
                 allow_retries=False)
+        charts_failed = delivery.files_failed
         outcome = CheckOutcome(
-            "notifications_delivered", True,
+            "notifications_delivered", not charts_failed,
             "dry run: nothing sent (no Slack settings)" if report.dry_run else
-            f"every queued message acknowledged by Slack ({len(delivery.delivered)} sent)", {})
+            f"every queued message acknowledged by Slack ({len(delivery.delivered)} sent)"
+            + (f"; {len(charts_failed)} chart(s) not posted in their thread: {next(iter(charts_failed.values()))} "
+               "(retried next run)" if charts_failed else ""),
+            {"charts_failed": charts_failed} if charts_failed else {})
         return dg.MaterializeResult(
             metadata={"delivery": settings.describe(), "summary": report.summary(), "dry_run": report.dry_run,
                       "transitions_recorded": report.transitions_recorded,
                       "messages_queued": dg.MetadataValue.json(report.queued),
-                      "messages_delivered": dg.MetadataValue.json(delivery.delivered)},
-            check_results=[check_result(outcome)],
+                      "messages_delivered": dg.MetadataValue.json(delivery.delivered),
+                      "charts_posted": dg.MetadataValue.json(delivery.files_delivered),
+                      "messages": dg.MetadataValue.md(report.texts or "No message tonight.")},
+            check_results=[check_result(outcome, warn=bool(charts_failed))],
         )
 
     return [alerts, slack_notifications]

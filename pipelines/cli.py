@@ -99,6 +99,30 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("query", help='e.g. "SELECT * FROM weekly_drawdowns WHERE ticker = \'NVDA\' ORDER BY week_end"')
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     q.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB); its analytics copy is read")
+
+    si = sub.add_parser(
+        "silence", help="quiet a rule (or one subject of it) up to a session, as Alertmanager's silences",
+        description="A silence covers the sessions up to and including --until, matched against the session being "
+                    "notified (replay and live alike). Its transitions are still recorded in alert_events "
+                    "(silenced_by) and not sent; digests say what is silenced; an episode still holding when the "
+                    "silence ends is announced as firing since its first session.",
+        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verbs = si.add_subparsers(dest="verb", required=True)
+    add = verbs.add_parser("add", help="add a silence")
+    from pipelines.rules import BY_NAME
+
+    add.add_argument("rule", choices=list(BY_NAME), metavar="RULE", help=f"one of: {', '.join(BY_NAME)}")
+    add.add_argument("subject", nargs="?", help="one subject (a ticker, or WATCHLIST); default: every subject")
+    add.add_argument("--until", type=_date, required=True, help="the last session it covers (YYYY-MM-DD)")
+    add.add_argument("--reason", required=True, help="why: shown in every digest while it holds")
+    add.add_argument("--by", help="who (default: the login name)")
+    verbs.add_parser("list", help="list every silence, newest first")
+    ex = verbs.add_parser("expire", help="end a silence now")
+    ex.add_argument("id", type=int)
+    ex.add_argument("--by", help="who (default: the login name)")
+    for p in verbs.choices.values():
+        p.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB)")
+        p.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
     return parser
 
 
@@ -192,11 +216,14 @@ def _print_dry_run(db_path: Path, notification_ids: list[str]) -> None:
     con = store.connect(db_path, read_only=True)
     try:
         texts = [con.execute(sql("outbox/text_of"), [nid]).fetchone()[0] for nid in notification_ids]
+        files = [con.execute(sql("outbox/files_of"), [nid]).fetchall() for nid in notification_ids]
     finally:
         con.close()
-    for text in texts:
+    for text, attached in zip(texts, files):
         print("\n--- dry run (no Slack settings): this message would be sent ---")
         print(text)
+        for filename, size in attached:
+            print(f"--- and in its thread, the chart {filename} ({size / 1024:.0f} KiB PNG) ---")
 
 
 def cmd_snapshot(args) -> int:
@@ -213,18 +240,59 @@ def cmd_snapshot(args) -> int:
     return 1 if batch.missing else 0
 
 
-COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot, "backtest": cmd_backtest, "sql": cmd_sql}
+def cmd_silence(args) -> int:
+    import getpass
+
+    from pipelines import store
+    from pipelines.alerting import silences
+    from pipelines.config import config_path, db_path_from_env, load_config
+    from pipelines.rules import WATCHLIST
+
+    env = settings_env(args)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    who = getattr(args, "by", None) or getpass.getuser()
+    # The live file: a silence must reach tonight's run (waits for a running pipeline's lock, 30 s at most).
+    con = store.open_writer(db_path_from_env(env), lock_wait_seconds=30)
+    try:
+        store.migrate(con)
+        if args.verb == "add":
+            cfg = load_config(config_path(env))
+            with store.transaction(con):
+                new = silences.add(con, args.rule, args.subject, args.until, args.reason, who, now,
+                                   [*cfg.watchlist.tickers, cfg.watchlist.benchmark, WATCHLIST])
+            print(f"silence {new}: {args.rule} {args.subject or '(all subjects)'} until {args.until} "
+                  f"(sessions up to and including it)")
+        elif args.verb == "expire":
+            with store.transaction(con):
+                silences.expire(con, args.id, who, now)
+            print(f"silence {args.id} expired")
+        else:
+            rows = silences.all_silences(con)
+            if not rows:
+                print("(no silences)")
+            for sid, rule, subject, until, reason, by, created, expired, expired_by in rows:
+                state = f"expired {expired:%Y-%m-%d %H:%M} by {expired_by}" if expired else f"until {until}"
+                print(f"{sid:>4}  {rule} {subject or '(all subjects)'}  {state}  — {reason} "
+                      f"({by}, {created:%Y-%m-%d %H:%M} UTC)")
+    finally:
+        con.close()
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot, "backtest": cmd_backtest, "sql": cmd_sql,
+            "silence": cmd_silence}
 
 
 def main(argv: list[str] | None = None) -> int:
     from pipelines.config import ConfigError
+    from pipelines.errors import DatabaseError
     from pipelines.sources import SourceError
 
     args = build_parser().parse_args(argv)
     warnings.filterwarnings("ignore", module="dagster")  # beta/preview notices are for us, not for users
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, SourceError, ValueError) as exc:
+    except (ConfigError, SourceError, DatabaseError, ValueError) as exc:
         print(f"market-monitor: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

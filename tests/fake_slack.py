@@ -6,6 +6,12 @@ Behaviour is scripted per request: "ok", an HTTP status (500, 503), "429" (with 
 "invalid_auth" or "channel_not_found" (HTTP 200, ok false; a webhook answers 404 with the code as its body).
 conversations.history returns top-level messages newest first and pages like Slack (limit, cursor, has_more);
 thread replies are only in conversations.replies.
+
+File uploads follow files_upload_v2: files.getUploadURLExternal hands out an upload URL on this server, the
+bytes are POSTed there, files.completeUploadExternal shares the file into the thread as a reply carrying `files`
+(via "file"). `upload_script` scripts the three steps per upload: "ok", an HTTP status for the byte upload
+("500"), a Slack error code for completeUploadExternal ("missing_scope"), or "lost" (the file is shared, then
+the connection is closed without an answer: the client cannot know it got through).
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ class FakeSlack:
         self.posted: list[dict] = []        # messages Slack "has": what a channel would show
         self.requests: list[dict] = []      # every request received: path, headers, body
         self.script: list[str] = []         # behaviours for the next postMessage/webhook calls
+        self.upload_script: list[str] = []  # behaviours for the next file uploads
+        self.uploaded: dict[str, bytes] = {}  # file id -> the bytes received
+        self.files: list[dict] = []         # completed uploads: id, name, title, channel, thread_ts, bytes
+        self._names: dict[str, str] = {}    # file id -> filename, between the two API calls
         self._lock = threading.Lock()
         self.slow_started = threading.Event()
         fake = self
@@ -32,7 +42,10 @@ class FakeSlack:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                data = self.rfile.read(length)
+                if self.path.startswith("/upload/"):
+                    return fake._upload(self, data)
+                raw = data.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     body = json.loads(raw or "{}")
                 else:
@@ -42,6 +55,13 @@ class FakeSlack:
                                           "raw": raw})
                 if self.path.endswith(("/conversations.history", "/conversations.replies")):
                     return self._json(200, fake._page(self.path, body))
+                if "/files." in self.path:
+                    answer = fake._files(self.path, body)
+                    if answer is None:  # "lost": shared, then no answer
+                        self.close_connection = True
+                        self.connection.shutdown(2)
+                        return None
+                    return self._json(200, answer)
                 behaviour = fake.script.pop(0) if fake.script else "ok"
                 webhook = self.path.startswith("/services/")
                 if behaviour.replace("_", "").isalpha() and behaviour not in ("ok", "drop", "slow"):
@@ -100,6 +120,41 @@ class FakeSlack:
         page, more = msgs[start:start + limit], start + limit < len(msgs)
         return {"ok": True, "channel": body.get("channel"), "messages": page, "has_more": more,
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def _files(self, path: str, body: dict) -> dict:
+        if path.endswith("/files.getUploadURLExternal"):
+            with self._lock:
+                file_id = f"F{len(self.uploaded) + len(self.files) + 1:06d}"
+                self.uploaded[file_id] = b""
+                self._names[file_id] = body.get("filename")
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.api_url[:-4]}upload/{file_id}"}
+        if path.endswith("/files.completeUploadExternal"):
+            behaviour = self.upload_script.pop(0) if self.upload_script else "ok"
+            if behaviour not in ("ok", "lost"):
+                return {"ok": False, "error": behaviour}
+            files = json.loads(body["files"])
+            shared = []
+            with self._lock:
+                for f in files:
+                    entry = {"id": f["id"], "name": self._names.get(f["id"]), "title": f.get("title"),
+                             "channel": body.get("channel_id"), "thread_ts": body.get("thread_ts"),
+                             "bytes": self.uploaded.get(f["id"], b"")}
+                    self.files.append(entry)
+                    shared.append({k: entry[k] for k in ("id", "name", "title")})
+                self.posted.append({"ts": f"{time.time():.6f}", "thread_ts": body.get("thread_ts"), "text": "",
+                                    "files": shared, "via": "file"})
+            return None if behaviour == "lost" else {"ok": True, "files": shared}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _upload(self, handler, data: bytes) -> None:
+        file_id = handler.path.rsplit("/", 1)[-1]
+        behaviour = self.upload_script[0] if self.upload_script else "ok"
+        if behaviour.isdigit():
+            self.upload_script.pop(0)
+            return handler._json(int(behaviour), {"ok": False})
+        with self._lock:
+            self.uploaded[file_id] = data
+        return handler._text(200, f"OK - {len(data)}")
 
     def flood(self, n: int) -> None:
         """n other messages in the channel, newer than everything posted so far."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipelines import calendar
+from pipelines.alerting import silences as silencing
 from pipelines.episodes import build_episodes
 from pipelines.rules import SEVERITY_RANK, Finding
 from pipelines.sqlfiles import sql
@@ -70,6 +71,8 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
     Alertmanager announces what is firing when it starts. A resolve is notified only for an announced episode.
     An announced episode that the findings no longer contain (Yahoo revised the bars behind it) is resolved
     on `until` as withdrawn, so nobody is left waiting for a resolve that would never come.
+    A transition a silence covers is recorded with silenced_by and not notified; an episode whose opening was
+    silenced is not announced, so it is announced as `firing` on the first notified session after the silence.
     """
     def loud(severity: str) -> bool:
         return SEVERITY_RANK[severity] >= SEVERITY_RANK[min_severity]
@@ -77,15 +80,23 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
     def due(session: dt.date) -> bool:
         return notify_sessions is None or session in notify_sessions
 
+    def silence(t_rule: str, subject: str, session: dt.date) -> int | None:
+        s = silencing.matching(quiet, t_rule, subject, session)
+        return s.id if s else None
+
+    quiet = silencing.covering(con, dt.date.min)
     announced = {r[0] for r in con.execute(sql("alerts/announced_keys")).fetchall()}
     rows = []
     for t in transitions:
         notify = due(t.session) and loud(t.severity)
         if t.transition == "resolve":
             notify = notify and t.episode_key in announced
-        elif notify:
+        silenced = silence(t.rule, t.subject, t.session) if notify else None
+        if silenced:
+            notify = False
+        elif notify and t.transition != "resolve":
             announced.add(t.episode_key)
-        rows.append(_row(t, notify, now))
+        rows.append(_row(t, notify, now, silenced))
     # Indexed once: a night with hundreds of episodes must not scan every finding for every episode.
     held: dict[tuple[str, str], list[Finding]] = {}
     for f in sorted(findings, key=lambda f: f.as_of):
@@ -95,14 +106,20 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
         if t.transition != "open" or t.episode_key in announced:
             continue
         end = resolved_on.get(t.episode_key)  # the episode's findings are those before its resolve
-        f = next((f for f in held.get((t.rule, t.subject), ())
-                  if f.as_of >= t.session and (end is None or f.as_of < end) and due(f.as_of)), None)
+        candidates = [f for f in held.get((t.rule, t.subject), ())
+                      if f.as_of >= t.session and (end is None or f.as_of < end) and due(f.as_of)]
+        quiet_first = [f for f in candidates if silence(t.rule, t.subject, f.as_of)]
+        f = next((f for f in candidates if f not in quiet_first), None)
         if f is not None and loud(f.severity):
             rows.append(_row(Transition(t.episode_key, t.rule, t.subject, t.opened_on, f.as_of, "firing", f.severity,
                                         f.metrics, f.message), True, now))
             announced.add(t.episode_key)
+        elif quiet_first and quiet_first[0].as_of != t.session and loud(quiet_first[0].severity):
+            q = quiet_first[0]  # held only on silenced sessions: recorded as silenced, announced after the silence
+            rows.append(_row(Transition(t.episode_key, t.rule, t.subject, t.opened_on, q.as_of, "firing", q.severity,
+                                        q.metrics, q.message), False, now, silence(t.rule, t.subject, q.as_of)))
     if until is not None:
-        rows += [_row(t, due(until), now) for t in _withdrawn(con, transitions, until)]
+        rows += [_row(t, due(until), now) for t in _withdrawn(con, transitions, until)]  # a correction: never silenced
     [(before,)] = con.execute(sql("alerts/count_events")).fetchall()
     if rows:
         con.register("incoming_events", pd.DataFrame(rows, columns=EVENT_COLUMNS))
@@ -123,13 +140,13 @@ def _withdrawn(con, transitions: list[Transition], until: dt.date) -> list[Trans
 
 
 EVENT_COLUMNS = ["episode_key", "rule", "subject", "opened_on", "session", "transition", "severity", "metrics",
-                 "message", "notify", "recorded_at"]
+                 "message", "notify", "recorded_at", "silenced_by"]
 
 
-def _row(t: Transition, notify: bool, now: dt.datetime) -> tuple:
+def _row(t: Transition, notify: bool, now: dt.datetime, silenced_by: int | None = None) -> tuple:
     return (t.episode_key, t.rule, t.subject, t.opened_on, t.session, t.transition, t.severity,
             json.dumps(t.metrics, sort_keys=True, default=str) if t.metrics is not None else None,
-            t.message, notify, now)
+            t.message, notify, now, silenced_by)
 
 
 def notification_id(kind: str, session: dt.date, keys: list[str]) -> str:

@@ -85,6 +85,8 @@ class SessionFigures:
     tickers: list[str]
     benchmark: str
     name_threshold: float = -0.05
+    history: tuple[str, ...] = ()   # the sector alert's history section (pipelines/alerting/history.py)
+    silenced: tuple[str, ...] = ()  # silences covering the session, described
 
 
 def digest(session: dt.date, events: list[dict], figures: SessionFigures, run_url: str | None,
@@ -122,6 +124,10 @@ def digest(session: dt.date, events: list[dict], figures: SessionFigures, run_ur
                                                 for o in still_firing], 20)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(firing, SECTION_CHARS))]))
         text_lines.append(firing)
+    if figures.history:
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=_cut("\n".join(figures.history),
+                                                                                  SECTION_CHARS)))]
+        text_lines += [line.replace("*", "") for line in figures.history]
     basket = _figures(watch, benchmark, figures.name_threshold)
     if basket:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=basket))]
@@ -132,7 +138,11 @@ def digest(session: dt.date, events: list[dict], figures: SessionFigures, run_ur
     if run_url:
         footer += f" <{run_url}|Dagster run>"
         text_lines.append(f"Dagster run: {run_url}")
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
+    if figures.silenced:
+        quiet = "Silenced (recorded, not sent): " + "; ".join(figures.silenced)
+        footer += f"\n{quiet}"
+        text_lines.append(quiet)
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(footer, SECTION_CHARS))]))
     return _cut("\n".join(text_lines), TEXT_CHARS), [b.to_dict() for b in blocks][:MAX_BLOCKS]
 
 

@@ -29,3 +29,14 @@ class Notifier(Protocol):
 
     def failure(self, exc: Exception) -> DeliveryFailure:
         """What a raised exception means: transient (retried next run) or permanent (stop, say what to change)."""
+
+
+@runtime_checkable
+class Attaching(Protocol):
+    """Optional: a notifier that can post a file (the digest's chart) into a delivered message's thread."""
+
+    def attach(self, content: bytes, filename: str, title: str, channel: str, thread_ts: str) -> str:
+        """Upload one file into the thread; returns the file's id as acknowledged."""
+
+    def find_attached(self, filename: str, channel: str, thread_ts: str) -> str | None:
+        """The id of a file of this name already in the thread (an earlier attempt got through); raises if unsure."""

@@ -6,10 +6,10 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from pipelines import calendar, store
+from pipelines import calendar, charts, store
 from pipelines.alerting import outbox
 from pipelines.alerting.lifecycle import derive_transitions, record_transitions
-from pipelines.alerting.notifier import Notifier
+from pipelines.alerting.notifier import Attaching, Notifier
 from pipelines.config import MonitorConfig
 from pipelines.rules import Finding, data_incomplete
 from pipelines.sqlfiles import sql
@@ -21,14 +21,19 @@ class NotifyReport:
     queued: list[str] = field(default_factory=list)
     dry_run: bool = False
     delivery: outbox.DeliveryReport = field(default_factory=outbox.DeliveryReport)
+    texts: str = ""  # the queued messages' text, for the UI (markdown)
 
     def summary(self) -> str:
         if self.dry_run:
             return f"nothing sent (no Slack settings): {len(self.queued)} message(s) recorded as dry run"
         d = self.delivery
         text = f"{len(d.delivered)} message(s) delivered"
+        if d.files_delivered:
+            text += f", {len(d.files_delivered)} chart(s) in their threads"
         if d.still_pending:
             text += f", {d.still_pending} pending after failures (retried next run)"
+        if d.files_failed:
+            text += f", {len(d.files_failed)} chart(s) not uploaded ({next(iter(d.files_failed.values()))})"
         return text
 
 
@@ -68,7 +73,10 @@ def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date
                                        destination=sender.destination if sender else None, now=now,
                                        min_severity=cfg.alerts.notify_min_severity,
                                        name_threshold=cfg.rules.sector_selloff.name_return_5d,
-                                       late={d: until for d in late})
+                                       late={d: until for d in late},
+                                       chart=(lambda day: charts.watchlist_chart(con, cfg, day))
+                                       if sender is None or isinstance(sender, Attaching) else None)
+    report.texts = "\n\n".join(f"**{nid}**\n```\n{outbox.text_of(con, nid)}\n```" for nid in report.queued[:5])
     if sender is not None:
         report.delivery = outbox.deliver(con, sender, now)
     return report

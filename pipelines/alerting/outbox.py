@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipelines.alerting import message
+from pipelines.alerting import history, message, silences
 from pipelines.alerting.lifecycle import notification_id
-from pipelines.alerting.notifier import Notifier
-from pipelines.rules import SEVERITY_RANK
+from pipelines.alerting.notifier import Attaching, Notifier
+from pipelines.rules import SEVERITY_RANK, sector_selloff
 from pipelines.sqlfiles import sql
 
 
@@ -33,31 +34,44 @@ def _thread_parent(con, episode_key: str) -> str | None:
     return row[0] if row else None
 
 
-def _still_firing(con, session: dt.date, exclude: set[str], min_severity: str) -> list[dict]:
-    """Announced episodes that hold on this session but have no transition in its message: context."""
+def _still_firing(con, session: dt.date, exclude: set[str], min_severity: str,
+                  quiet: list[silences.Silence]) -> list[dict]:
+    """Announced episodes that hold on this session but have no transition in its message (nor a silence): context."""
     floor = SEVERITY_RANK[min_severity]
     return [o for o in _dicts(con.execute(sql("outbox/still_firing"), {"session": session}))
-            if f"{o['rule']}|{o['subject']}" not in exclude and SEVERITY_RANK[o["severity"]] >= floor]
+            if f"{o['rule']}|{o['subject']}" not in exclude and SEVERITY_RANK[o["severity"]] >= floor
+            and not silences.matching(quiet, o["rule"], o["subject"], session)]
 
 
-def _figures(con, session: dt.date, tickers: list[str], benchmark: str, name_threshold: float
-             ) -> message.SessionFigures:
+def _history(con, session: dt.date, events: list[dict]) -> tuple[str, ...]:
+    sector = next((e for e in events if e["rule"] == sector_selloff.NAME), None)
+    if sector is None:
+        return ()
+    found = history.sector_history(con, sector_selloff.NAME, session, sector["opened_on"])
+    return tuple(history.lines(found)) if found else ()
+
+
+def _figures(con, session: dt.date, events: list[dict], tickers: list[str], benchmark: str, name_threshold: float,
+             quiet: list[silences.Silence]) -> message.SessionFigures:
     watch_rows = con.execute(sql("models/watchlist_session"), {"session": session}).df()
     watch = watch_rows.iloc[0].to_dict() if len(watch_rows) else None
     if watch is not None:
         watch["missing_tickers"] = list(watch["missing_tickers"])
     names = con.execute(sql("outbox/session_names"), {"session": session, "tickers": [*tickers, benchmark]}).fetchall()
-    return message.SessionFigures(watch, names, tickers, benchmark, name_threshold)
+    return message.SessionFigures(watch, names, tickers, benchmark, name_threshold, _history(con, session, events),
+                                  tuple(s.describe() for s in quiet))
 
 
 def compose(con, tickers: list[str], benchmark: str, run_url: str | None, destination: str | None,
             now: dt.datetime, min_severity: str = "warning", name_threshold: float = -0.05,
-            late: dict[dt.date, dt.date] | None = None) -> list[str]:
+            late: dict[dt.date, dt.date] | None = None,
+            chart: Callable[[dt.date], bytes | None] | None = None) -> list[str]:
     """Turn notifiable transitions not yet carried by a message into outbox rows (caller holds the transaction).
 
     One digest per session for opens, repeats and escalations; one resolved notice per session and thread.
     `late` maps a session whose data arrived only later to the session it arrived on (labelled in the digest).
-    `destination` is the notifier's (None: a dry run, recorded and never sent).
+    `destination` is the notifier's (None: a dry run, recorded and never sent). `chart` draws a session's PNG: a
+    digest where a rule opened (or was first announced) or escalated gets it queued for its thread.
     """
     events = _pending_events(con)
     created: list[str] = []
@@ -77,8 +91,10 @@ def compose(con, tickers: list[str], benchmark: str, run_url: str | None, destin
             nid = notification_id(kind, session, [f"{e['episode_key']}|{e['transition']}" for e in evs])
             try:
                 if kind == "digest":
-                    others = _still_firing(con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity)
-                    figures = _figures(con, session, tickers, benchmark, name_threshold)
+                    quiet = silences.covering(con, session)
+                    others = _still_firing(con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity,
+                                           quiet)
+                    figures = _figures(con, session, evs, tickers, benchmark, name_threshold, quiet)
                     text, blocks = message.digest(session, evs, figures, run_url, others,
                                                   arrived=(late or {}).get(session))
                 else:
@@ -95,7 +111,33 @@ def compose(con, tickers: list[str], benchmark: str, run_url: str | None, destin
             con.execute(sql("outbox/mark_carried")).fetchall()
             con.unregister("carried")
             created.append(nid)
+            if kind == "digest" and chart and any(e["transition"] in CHARTED for e in evs):
+                _queue_chart(con, nid, session, chart, status, now)
     return created
+
+
+CHARTED = {"open", "firing", "escalate"}  # news: a repeat's chart would say nothing new
+MAX_FILE_ATTEMPTS = 3
+
+
+def chart_filename(notification_id: str) -> str:
+    """Unique per message: a retry finds an earlier upload of it in the thread by this name."""
+    return "market-monitor-" + notification_id.replace(":", "-") + ".png"
+
+
+def _queue_chart(con, nid: str, session: dt.date, chart: Callable[[dt.date], bytes | None], status: str,
+                 now: dt.datetime) -> None:
+    title = f"market-monitor {session}: watchlist and names, 5-session change against the thresholds"
+    try:
+        png, error = chart(session), "nothing to draw (no 5-session figures)"
+    except Exception as exc:  # a chart that cannot be drawn never holds back the message; the reason is kept
+        png, error = None, f"could not draw: {type(exc).__name__}: {exc}"[:500]
+    con.execute(sql("outbox/insert_file"), {"notification_id": nid, "filename": chart_filename(nid), "title": title,
+                                            "content": png or b"", "status": status if png else "abandoned",
+                                            "created_at": now}).fetchall()
+    if not png:
+        con.execute(sql("outbox/file_failed"), {"error": error, "permanent": True, "max_attempts": MAX_FILE_ATTEMPTS,
+                                                "notification_id": nid, "filename": chart_filename(nid)})
 
 
 RESENT_NOTE = ("(re-sent: an earlier attempt failed in a way that may have delivered it, and a webhook cannot be "
@@ -108,10 +150,16 @@ class DeliveryReport:
     failed: dict[str, str] = field(default_factory=dict)  # notification_id -> error (secrets scrubbed)
     still_pending: int = 0
     cause: str | None = None  # one line: why messages stay undelivered (the first failure, or a permanent one)
+    files_delivered: list[str] = field(default_factory=list)
+    files_failed: dict[str, str] = field(default_factory=dict)  # filename -> error (retried, or abandoned)
 
     def record(self, nid: str, error: str) -> None:
         self.failed[nid] = error
         self.cause = self.cause or error
+
+
+def text_of(con, notification_id: str) -> str:
+    return con.execute(sql("outbox/text_of"), [notification_id]).fetchall()[0][0]
 
 
 def pending(con) -> list[dict]:
@@ -163,5 +211,28 @@ def deliver(con, sender: Notifier, now: dt.datetime) -> DeliveryReport:
         channel, ts = ack
         con.execute(sql("outbox/mark_delivered"), {"now": now, "channel": channel, "ts": ts, "notification_id": nid})
         report.delivered.append(nid)
-    report.still_pending = con.execute(sql("outbox/count_pending")).fetchone()[0]
+    report.still_pending = con.execute(sql("outbox/count_pending")).fetchall()[0][0]
+    if isinstance(sender, Attaching) and not stopped:
+        _deliver_files(con, sender, now, report)
     return report
+
+
+def _deliver_files(con, sender, now: dt.datetime, report: DeliveryReport) -> None:
+    """Upload the files whose message is delivered, into its thread. A failure is kept with its reason and retried
+    by the next run (after looking for the earlier attempt in the thread), abandoned after MAX_FILE_ATTEMPTS; the
+    message it belongs to is never touched."""
+    for f in _dicts(con.execute(sql("outbox/pending_files"))):
+        key = {"notification_id": f["notification_id"], "filename": f["filename"]}
+        try:
+            file_id = sender.find_attached(f["filename"], f["channel"], f["ts"]) if f["attempts"] else None
+            if file_id is None:
+                con.execute(sql("outbox/file_attempt"), key)
+                file_id = sender.attach(bytes(f["content"]), f["filename"], f["title"], f["channel"], f["ts"])
+        except Exception as exc:
+            failure = sender.failure(exc)
+            con.execute(sql("outbox/file_failed"), {**key, "error": failure.text[:500], "permanent": failure.permanent,
+                                                    "max_attempts": MAX_FILE_ATTEMPTS})
+            report.files_failed[f["filename"]] = failure.text
+            continue
+        con.execute(sql("outbox/file_delivered"), {**key, "now": now, "file_id": file_id})
+        report.files_delivered.append(f["filename"])

@@ -84,7 +84,7 @@ PERMANENT_ERRORS = {
     "token_revoked": "the token was revoked (check SLACK_BOT_TOKEN)",
     "token_expired": "the token expired (check SLACK_BOT_TOKEN)",
     "account_inactive": "the token's account is deactivated (check SLACK_BOT_TOKEN)",
-    "missing_scope": "the token lacks the chat:write or channels:history scope",
+    "missing_scope": "the token lacks a scope it needs (chat:write, channels:history; files:write for charts)",
     "no_permission": "the token may not post there",
     "channel_not_found": "no such channel (check SLACK_CHANNEL)",
     "not_in_channel": "the app is not in the channel (invite it, or check SLACK_CHANNEL)",
@@ -162,6 +162,26 @@ class WebApiSender(_Scrubbing):
                            "not posted again")
 
 
+    def attach(self, content: bytes, filename: str, title: str, channel: str, thread_ts: str) -> str:
+        """files_upload_v2: files.getUploadURLExternal, the upload, files.completeUploadExternal into the thread."""
+        resp = self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, file=content, filename=filename,
+                                           title=title, alt_txt=title)
+        return resp["file"]["id"]
+
+    def find_attached(self, filename: str, channel: str, thread_ts: str) -> str | None:
+        cursor = None
+        for _ in range(MAX_LOOKUP_PAGES):
+            resp = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200, cursor=cursor)
+            for msg in resp.get("messages", []):
+                for f in msg.get("files") or []:
+                    if f.get("name") == filename:
+                        return f["id"]
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not resp.get("has_more") or not cursor:
+                return None
+        raise RuntimeError(f"lookup inconclusive: more than {MAX_LOOKUP_PAGES * 200} replies; not uploaded again")
+
+
 class WebhookError(RuntimeError):
     def __init__(self, status: int, body: str):
         super().__init__(f"webhook answered {status}: {body[:200]}")
@@ -169,8 +189,9 @@ class WebhookError(RuntimeError):
 
 
 class WebhookSender(_Scrubbing):
-    """An incoming webhook cannot thread or be searched: resolved notices are new messages, and a message whose
-    earlier attempt may have arrived (a dropped connection) is posted again marked as a re-send."""
+    """An incoming webhook cannot thread, upload or be searched: resolved notices are new messages, charts are not
+    posted (text only), and a message whose earlier attempt may have arrived (a dropped connection) is posted again
+    marked as a re-send."""
 
     destination = "slack:webhook"
 

@@ -2,5 +2,6 @@
 -- registered frame `incoming_events` (one statement for a night's thousands, not one per row).
 INSERT OR IGNORE INTO alert_events BY NAME
 SELECT episode_key, rule, subject, CAST(opened_on AS DATE) AS opened_on, CAST(session AS DATE) AS session,
-       transition, severity, CAST(metrics AS JSON) AS metrics, message, notify, recorded_at
+       transition, severity, CAST(metrics AS JSON) AS metrics, message, notify, recorded_at,
+       CAST(silenced_by AS INTEGER) AS silenced_by
 FROM incoming_events;

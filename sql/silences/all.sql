@@ -1,0 +1,4 @@
+-- Every silence, newest first.
+SELECT id, rule, subject, until, reason, created_by, created_at, expired_at, expired_by
+FROM silences
+ORDER BY id DESC;

@@ -1,0 +1,42 @@
+"""The sector digest's history section: its wording when there is too little history for a statistic, and on a
+first episode through the real notify path."""
+
+import datetime as dt
+
+from pipelines.alerting.history import SectorHistory, lines
+from tests.test_slack_delivery import crash, crash_template, nightly  # noqa: F401  (fixtures)
+
+
+def _episode(opened: str, r5: float | None, r20: float | None) -> dict:
+    day = dt.date.fromisoformat(opened)
+    return {"opened_on": day, "last_session": day, "peak_session": day, "peak_cap_return_5d": -0.08,
+            "peak_cap_change_5d": -4e11, "peak_names_down": 5, "peak_constituents": 6,
+            "return_after_5": r5, "return_after_20": r20}
+
+
+def _history(previous: list[dict]) -> SectorHistory:
+    return SectorHistory(dt.date(2025, 11, 7), -0.07, 1, 400, dt.date(2024, 1, 9), 1.0, None, previous)
+
+
+def test_fewer_than_three_past_episodes_give_no_statistic():
+    text = "\n".join(lines(_history([_episode("2025-04-16", 0.12, None), _episode("2025-03-31", -0.02, None)])))
+    assert "is the worst stored of 400 sessions" in text and "nothing as bad is stored before this episode" in text
+    assert "*Previous episodes (2):* 2025-04-16: peak -8.0% (-$400.0B) on 2025-04-16, 5 of 6 names down" in text
+    assert "5 sessions after the peak: fewer than 3 past episodes with 5 sessions since (2), no statistic" in text
+    assert "20 sessions after the peak: fewer than 3 past episodes with 20 sessions since (0), no statistic" in text
+    assert "median" not in text
+
+
+def test_three_past_episodes_give_median_and_worst_with_their_count():
+    text = "\n".join(lines(_history([_episode("2025-04-16", 0.12, 0.3), _episode("2025-03-31", -0.02, 0.1),
+                                     _episode("2025-01-14", 0.05, None)])))
+    assert "5 sessions after the peak: median +5.0%, worst -2.0% (3 episodes)" in text
+    assert "20 sessions after the peak: fewer than 3 past episodes with 20 sessions since (2), no statistic" in text
+
+
+def test_a_first_episode_says_there_is_none_before_it(crash):  # noqa: F811
+    report = nightly(crash, crash.days[10], None)
+    [text] = [crash.con.execute("SELECT text FROM outbox WHERE notification_id = ?", [n]).fetchall()[0][0]
+              for n in report.queued]
+    assert "How unusual: -8.0% over 5 sessions is the worst stored of" in text
+    assert "Previous episodes: none stored before this one." in text
