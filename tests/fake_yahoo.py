@@ -9,6 +9,8 @@ import datetime as dt
 import json
 import re
 import tempfile
+import threading
+import time
 from zoneinfo import ZoneInfo
 
 import responses
@@ -53,15 +55,58 @@ class YahooWorld:
     """A market Yahoo serves night after night: closes per symbol, of which only the sessions up to `tonight`
     exist yet, cut to the window each chart request asks for (period1..period2), with faults per symbol:
     "404" (unknown symbol), "429" (rate limited), "500", or "malformed" (a body that is not JSON); a fault given
-    as a list is used up one request at a time (["500", "500"]: two failed requests, then answers)."""
+    as a list is used up one request at a time (["500", "500"]: two failed requests, then answers).
+    `delay`: seconds each chart request takes (a real night's latency); `rate_limit`: chart requests allowed per
+    second, more are answered 429 (Yahoo's throttling), counted in `throttled`; `hang`: symbols whose requests take
+    that many seconds (a request that hangs; `release()` ends every hang at once). `max_in_flight`: the most chart
+    requests served at once."""
 
-    def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date):
+    def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date, delay: float = 0.0,
+                 rate_limit: float | None = None):
         self.closes = closes
         self.tonight = tonight
         self.splits: dict[str, dict[dt.date, int]] = {}
         self.faults: dict[str, str] = {}
+        self.delay, self.rate_limit = delay, rate_limit
+        self.throttled = 0
+        self.hang: dict[str, float] = {}
+        self._released = threading.Event()
+        self.in_flight = self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._recent: list[float] = []  # times of the requests answered in the last second
+
+    def _over_limit(self) -> bool:
+        if self.rate_limit is None:
+            return False
+        with self._lock:
+            now = time.monotonic()
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self.rate_limit:
+                self.throttled += 1
+                return True
+            self._recent.append(now)
+            return False
 
     def answer(self, symbol: str, url: str) -> tuple[int, str]:
+        if self._over_limit():
+            return 429, "Too Many Requests"
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if symbol in self.hang:
+                self._released.wait(self.hang[symbol])
+            else:
+                time.sleep(self.delay)
+            return self._answer(symbol, url)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _answer(self, symbol: str, url: str) -> tuple[int, str]:
         fault = self.faults.get(symbol)
         if isinstance(fault, list):
             fault = fault.pop(0) if fault else None

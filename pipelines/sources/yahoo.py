@@ -1,6 +1,6 @@
 """The live source: yfinance (Yahoo Finance).
 
-One batched `yf.download` a run for every symbol's prices; shares and EPS per symbol, refreshed when stale.
+Prices: `yf.download` in chunks, several at a time; shares and EPS per symbol, refreshed when stale.
 yfinance never raises from `download`: a failed symbol comes back as NaN columns, so every field is picked by
 name and every symbol without a bar is reported as missing.
 """
@@ -14,6 +14,7 @@ import math
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +43,9 @@ _cache_dirs_set: set[str] = set()
 # The HTTP session yfinance uses; None = its own (curl_cffi). Tests set requests.Session here so a fake Yahoo
 # served with `responses` answers the real graph's requests (curl_cffi traffic cannot be intercepted).
 SESSION_FACTORY = None
+
+FETCH_WORKERS = 8  # downloads in flight at once: Yahoo's latency, not our CPU, bounds a night's fetch
+CHUNK_SIZE = 25    # symbols per download
 
 
 class NoBarsYet(SourceError):
@@ -82,10 +86,11 @@ def yfinance_log() -> Iterator[list[str]]:
             if text:
                 lines.append(text.splitlines()[0])  # not tracebacks: their line numbers look like statuses
 
-    logger, handler = logging.getLogger("yfinance"), Collect(level=logging.DEBUG)
+    # INFO, not DEBUG: at DEBUG yfinance turns its download threads off. Failure causes are logged at ERROR.
+    logger, handler = logging.getLogger("yfinance"), Collect(level=logging.INFO)
     level = logger.level
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    logger.setLevel(logging.INFO)
     try:
         yield lines
     finally:
@@ -147,6 +152,18 @@ def drop_closed_days(batch: PriceBatch) -> PriceBatch:
                        for t, d in batch.prices.loc[closed, ["ticker", "date"]].itertuples(index=False)]
     batch.prices = batch.prices[~closed].reset_index(drop=True)
     return batch
+
+
+def combine_batches(parts: list[PriceBatch]) -> PriceBatch:
+    """The chunks of one download as one batch."""
+    def cat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else empty(columns)
+
+    return PriceBatch(prices=cat([p.prices for p in parts], PRICE_COLUMNS),
+                      splits=cat([p.splits for p in parts], SPLIT_COLUMNS),
+                      dividends=cat([p.dividends for p in parts], DIVIDEND_COLUMNS),
+                      missing=[s for p in parts for s in p.missing], problems=[x for p in parts for x in p.problems])
 
 
 def merge_batches(first: PriceBatch, retry: PriceBatch) -> PriceBatch:
@@ -229,34 +246,50 @@ class YFinanceSource:
             yf.set_tz_cache_location(cache)
             _cache_dirs_set.add(cache)
 
-    def _download(self, symbols: list[str], start: dt.date, end: dt.date) -> tuple[PriceBatch, str | None]:
-        """One batched download: the tidy batch and the cause yfinance logged for what failed."""
+    def _download_chunk(self, chunk: list[str], start: dt.date, end: dt.date) -> tuple[PriceBatch, str | None]:
+        """One yf.download of a few symbols, bounded: a chunk that does not answer in time comes back missing
+        (retried with the others' failures), it does not take the night's other chunks with it."""
         def download():
             return self.yf.download(
-                symbols, start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),
+                chunk, start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),
                 auto_adjust=False, actions=True, progress=False, threads=False, group_by="column",
                 multi_level_index=True, timeout=min(30, self.timeout), session=self.session,
             )
 
+        try:
+            frame = with_deadline(download, self.timeout, f"yfinance prices {some(chunk, 3)}")
+        except SourceError as exc:
+            return PriceBatch(prices=empty(PRICE_COLUMNS), missing=list(chunk)), str(exc)
+        return tidy_download(frame, chunk), None
+
+    def _download(self, symbols: list[str], start: dt.date, end: dt.date) -> tuple[PriceBatch, str | None]:
+        """All symbols in chunks of CHUNK_SIZE, FETCH_WORKERS downloads at a time (yfinance's own download threads
+        stop at the CPU count, two here): the tidy batch and the cause of what failed."""
         from yfinance import data
 
         data.YfData.cache_get.cache_clear()  # a retry must ask Yahoo again, not replay a cached error reply
-        with yfinance_log() as log_lines:
-            frame = with_deadline(download, self.timeout, f"yfinance prices {','.join(symbols)}")
-        return drop_closed_days(tidy_download(frame, symbols)), network_cause(log_lines)
+        size = min(CHUNK_SIZE, -(-len(symbols) // FETCH_WORKERS))  # a small watchlist still uses every worker
+        chunks = [symbols[i:i + size] for i in range(0, len(symbols), size)]
+        with yfinance_log() as log_lines, ThreadPoolExecutor(min(FETCH_WORKERS, len(chunks)),
+                                                             thread_name_prefix="yahoo") as pool:
+            results = list(pool.map(lambda c: self._download_chunk(c, start, end), chunks))
+        deadlines = [cause for _b, cause in results if cause]
+        batch = combine_batches([b for b, _cause in results])
+        return drop_closed_days(batch), network_cause(log_lines) or (deadlines[0] if deadlines else None)
 
     def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
         batch, cause = self._download(symbols, start, end)
         if len(batch.missing) == len(symbols):
-            what = f"Yahoo returned no prices for any of {', '.join(symbols)} ({start}..{end})"
+            what = f"Yahoo returned no prices for any of {some(symbols, 20)} ({start}..{end})"
             if cause and cause.startswith("rate limited"):
                 raise RateLimited(f"{what}: {cause}")
             raise SourceError(f"{what}: {cause or 'no reason given'}")
-        # A symbol that failed alone (429, 5xx, a bad reply) is asked again before the step gives up on it.
-        for _attempt in range(self.missing_retries):
+        # Symbols that failed alone (429, 5xx, a bad reply, a chunk out of time) are asked again, with a growing
+        # pause (rate limiting eases off), before the step gives up on them.
+        for attempt in range(self.missing_retries):
             if not batch.missing:
                 break
-            time.sleep(self.missing_retry_delay)
+            time.sleep(self.missing_retry_delay * 2 ** attempt)
             again, cause = self._download(batch.missing, start, end)
             batch = merge_batches(batch, again)
         batch.problems += [f"{symbol}: no bars from Yahoo ({cause or 'no reason given'})" for symbol in batch.missing]
