@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -22,19 +23,41 @@ def _ts(day: dt.date | str) -> pd.Timestamp:
     return pd.Timestamp(day).normalize()
 
 
+def _date(day: dt.date | str) -> dt.date:
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        return pd.Timestamp(day).date()
+    return day
+
+
+# The calendar's sessions held once as dates: the door checks every stored bar (a two-year, 500-name backfill:
+# 240,000 of them) and the lifecycle asks for session ranges thousands of times a night.
+@lru_cache(maxsize=1)
+def _session_list() -> tuple[dt.date, ...]:
+    return tuple(d.date() for d in nyse().sessions)
+
+
+@lru_cache(maxsize=1)
+def _session_dates() -> frozenset[dt.date]:
+    return frozenset(_session_list())
+
+
 def is_session(day: dt.date | str) -> bool:
-    return bool(nyse().is_session(_ts(day)))
+    return _date(day) in _session_dates()
 
 
 def sessions(start: dt.date | str, end: dt.date | str) -> list[dt.date]:
     """Sessions in [start, end], both ends included when they are sessions."""
-    if _ts(start) > _ts(end):
+    first, last = _date(start), _date(end)
+    if first > last:
         return []
-    return [d.date() for d in nyse().sessions_in_range(_ts(start), _ts(end))]
+    days = _session_list()
+    if first < days[0] or last > days[-1]:  # beyond the calendar: the library says so
+        return [d.date() for d in nyse().sessions_in_range(_ts(start), _ts(end))]
+    return list(days[bisect_left(days, first):bisect_right(days, last)])
 
 
 def all_sessions() -> list[dt.date]:
-    return [d.date() for d in nyse().sessions]
+    return list(_session_list())
 
 
 def sessions_back(day: dt.date | str, n: int) -> dt.date:

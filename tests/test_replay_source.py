@@ -1,4 +1,5 @@
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -120,3 +121,17 @@ def test_a_night_parses_only_its_window_yet_names_the_file_line_of_what_it_refus
     path.write_text(path.read_text() + "2024-6-4,10,11,9,10,10,100\n")
     with pytest.raises(SnapshotError, match=r"AMD.csv line 5: date '2024-6-4' is not a date"):
         read_prices(path, "AMD", dt.date(2024, 6, 1), dt.date(2024, 6, 30))
+
+
+def test_the_nightly_window_read_matches_the_full_parse_of_every_file():
+    """The fast path reads only the window's lines; the strict per-file parse of the same files must agree."""
+    from pipelines.sources.replay import _prices, _window_all, read_prices, symbol_file
+
+    folder = Path(__file__).resolve().parent.parent / "examples" / "november-2025"
+    files = {s: symbol_file(folder, s) for s in ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV", "^IXIC"]}
+    start, end = dt.date(2025, 10, 27), dt.date(2025, 11, 7)
+    fast = _prices(_window_all(files, start, end).reset_index(drop=True), None)
+    strict = pd.concat([read_prices(p, s, start, end) for s, p in files.items()], ignore_index=True)
+    strict = strict[(strict["date"] >= start) & (strict["date"] <= end)].reset_index(drop=True)
+    assert len(fast) == 7 * 10
+    pd.testing.assert_frame_equal(fast.reset_index(drop=True), strict)

@@ -56,6 +56,9 @@ def store_findings(con, findings: list[Finding], start: dt.date, end: dt.date) -
     """Replace the alerts of [start, end] with these findings (the caller holds the transaction)."""
     con.execute(sql("alerts/clear_range"), {"start": start, "end": end})
     rows = [(f.rule, f.subject, f.as_of, f.severity, f.metrics_json(), f.message) for f in findings]
-    if rows:
-        con.executemany(sql("alerts/insert_finding"), rows)
+    if rows:  # one statement from a frame: row by row, a two-year 500-name range spent seconds here
+        con.register("incoming_findings", pd.DataFrame(rows, columns=["rule", "subject", "as_of", "severity",
+                                                                      "metrics", "message"]))
+        con.execute(sql("alerts/insert_findings"))
+        con.unregister("incoming_findings")
     return len(rows)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pipelines.bounds import at_least_zero, at_most_zero
 from pipelines.fmt import loss, pct, some
-from pipelines.rules.base import WATCHLIST, Inputs, Rule, crossed, num
+from pipelines.rules.base import WATCHLIST, Inputs, Rule, crossed, crossed_mask, num
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ def evaluate(t: Settings, inp: Inputs):
         bench_r5, cap_return, names = num(row.benchmark_return_5d), num(row.cap_return_5d), inp.by_date.get(row.date)
         if inp.missing(row) or bench_r5 is None or cap_return is None or names is None:
             continue
-        down = names[names["return_5d"].map(lambda v: crossed(num(v), t.name_return_5d))].sort_values("return_5d")
+        down = names[crossed_mask(names["return_5d"], t.name_return_5d)].sort_values("return_5d")
         if not (crossed(cap_return, t.cap_return_5d) and len(down) >= t.min_names_down
                 and crossed(bench_r5, t.benchmark_return_5d)):
             continue

@@ -1,1 +1,0 @@
-INSERT INTO alerts (rule, subject, as_of, severity, metrics, message) VALUES (?, ?, ?, ?, ?, ?);
