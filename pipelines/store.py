@@ -214,7 +214,15 @@ def store_fundamentals(con, shares: pd.DataFrame, earnings: pd.DataFrame, ticker
 
 
 def fundamentals_due(con, tickers: list[str], source: str, max_age_days: int, now: dt.datetime) -> list[str]:
-    """Tickers whose shares/EPS were never fetched from this source, or longer ago than max_age_days."""
+    """Tickers whose shares/EPS were never fetched from this source, or longer ago than max_age_days; plus, so that
+    a watchlist fetched on one night does not fall due all on one night again, the oldest of the others up to a
+    nightly share of 1/max_age_days of the names: refreshes spread over the nights of the period."""
     rows = dict(con.execute(sql("loads/fundamentals_fetched"), {"source": source}).fetchall())
+    names = [t for t in tickers if not t.startswith("^")]
     cutoff = now - dt.timedelta(days=max_age_days)
-    return [t for t in tickers if not t.startswith("^") and (t not in rows or rows[t] < cutoff)]
+    due = {t for t in names if t not in rows or rows[t] < cutoff}
+    if max_age_days > 0:
+        share = -(-len(names) // max_age_days)
+        early = sorted((t for t in names if t not in due), key=lambda t: (rows[t], t))
+        due |= set(early[:max(0, share - len(due))])
+    return [t for t in names if t in due]

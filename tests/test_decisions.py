@@ -76,3 +76,26 @@ def test_the_backtest_text_names_each_rule_its_episodes_and_peaks():
         "sector_selloff: 1 episode(s), 2 session(s) held",
         "  2025-11-06 .. 2025-11-07 WATCHLIST (2 held, critical); peak 2025-11-06: AI sell-off: lost $573B", "",
         "benchmark_drop: 0 episode(s), 0 session(s) held"]
+
+
+def test_fundamentals_refreshes_spread_over_the_nights_of_the_period(tmp_path):
+    """Fourteen names fetched on one night, refreshed every 7 days: two a night from then on, never all on one
+    night again, and none older than the limit."""
+    from pipelines import store
+
+    con = store.connect(tmp_path / "mm.duckdb")
+    store.prepare(con)
+    names = [f"N{i:02d}" for i in range(14)]
+    first = dt.datetime(2025, 11, 3, 22, 0)
+    fetched = dict.fromkeys(names, first)
+    per_night = []
+    for night in range(1, 22):
+        now = first + dt.timedelta(days=night)
+        con.execute("DELETE FROM source_fetches")
+        con.executemany("INSERT INTO source_fetches (kind, ticker, source, fetched_at) VALUES ('fundamentals', ?, "
+                        "'yfinance', ?)", list(fetched.items()))
+        due = fundamentals_due(con, [*names, "^IXIC"], "yfinance", 7, now)
+        per_night.append(len(due))
+        fetched.update(dict.fromkeys(due, now))
+        assert max(now - t for t in fetched.values()) <= dt.timedelta(days=7)
+    assert per_night == [2] * 21
