@@ -300,45 +300,51 @@ class YFinanceSource:
                          "the session is retried")
 
     def fetch_fundamentals(self, symbols: list[str], start: dt.date, end: dt.date) -> Fundamentals:
-        shares, earnings, problems = [], [], []
-        for symbol in symbols:
-            if symbol.startswith("^"):
-                continue  # an index has no shares or earnings
-            ticker = self.yf.Ticker(symbol, session=self.session)
-            try:
-                counts = with_deadline(lambda t=ticker: t.get_shares_full(start=start - dt.timedelta(days=550)),
-                                       self.timeout, f"yfinance shares {symbol}")
-                splits = with_deadline(lambda t=ticker: t.splits, self.timeout, f"yfinance splits {symbol}")
-                if splits is None:
-                    # yfinance answers None when the full-history chart behind .splits failed: the counts' split
-                    # basis is then unknown, and storing them could overwrite correct ones with old-basis counts.
-                    problems.append(f"{symbol} shares: Yahoo's split history did not load; counts not stored "
-                                    "(their split basis is unknown)")
-                else:
-                    part = tidy_shares(counts, symbol, splits)
-                    shares.append(part)
-                    if part.empty:
-                        problems.append(f"{symbol} shares: Yahoo returned none")
-            except SourceError as exc:
-                problems.append(str(exc))
-            try:
-                income = with_deadline(lambda t=ticker: t.quarterly_income_stmt, self.timeout,
-                                       f"yfinance income statement {symbol}")
-            except SourceError as exc:
-                problems.append(str(exc))
-                continue
-            try:
-                dates = with_deadline(lambda t=ticker: t.get_earnings_dates(limit=12), self.timeout,
-                                      f"yfinance earnings dates {symbol}")
-            except SourceError as exc:  # the EPS still counts, only later (conservative lag)
-                problems.append(str(exc))
-                dates = None
-            part = tidy_earnings(income, symbol, dates)
-            earnings.append(part)
-            if part.empty:
-                problems.append(f"{symbol} EPS: Yahoo returned no diluted EPS")
+        """Each symbol's share counts and EPS (three or four requests a symbol), FETCH_WORKERS symbols at a time."""
+        wanted = [s for s in symbols if not s.startswith("^")]  # an index has no shares or earnings
+        with ThreadPoolExecutor(max(1, min(FETCH_WORKERS, len(wanted))), thread_name_prefix="yahoo-f") as pool:
+            results = list(pool.map(lambda s: self._fundamentals_of(s, start), wanted))
+        shares = [part for part, _e, _p in results if part is not None]
+        earnings = [part for _s, part, _p in results if part is not None]
         return Fundamentals(
             shares=pd.concat(shares, ignore_index=True) if shares else empty(SHARES_COLUMNS),
             earnings=pd.concat(earnings, ignore_index=True) if earnings else empty(EARNINGS_COLUMNS),
-            problems=problems,
+            problems=[p for _s, _e, problems in results for p in problems],
         )
+
+    def _fundamentals_of(self, symbol: str, start: dt.date
+                         ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+        problems: list[str] = []
+        shares = None
+        ticker = self.yf.Ticker(symbol, session=self.session)
+        try:
+            counts = with_deadline(lambda t=ticker: t.get_shares_full(start=start - dt.timedelta(days=550)),
+                                   self.timeout, f"yfinance shares {symbol}")
+            splits = with_deadline(lambda t=ticker: t.splits, self.timeout, f"yfinance splits {symbol}")
+            if splits is None:
+                # yfinance answers None when the full-history chart behind .splits failed: the counts' split
+                # basis is then unknown, and storing them could overwrite correct ones with old-basis counts.
+                problems.append(f"{symbol} shares: Yahoo's split history did not load; counts not stored "
+                                "(their split basis is unknown)")
+            else:
+                shares = tidy_shares(counts, symbol, splits)
+                if shares.empty:
+                    problems.append(f"{symbol} shares: Yahoo returned none")
+        except SourceError as exc:
+            problems.append(str(exc))
+        try:
+            income = with_deadline(lambda t=ticker: t.quarterly_income_stmt, self.timeout,
+                                   f"yfinance income statement {symbol}")
+        except SourceError as exc:
+            problems.append(str(exc))
+            return shares, None, problems
+        try:
+            dates = with_deadline(lambda t=ticker: t.get_earnings_dates(limit=12), self.timeout,
+                                  f"yfinance earnings dates {symbol}")
+        except SourceError as exc:  # the EPS still counts, only later (conservative lag)
+            problems.append(str(exc))
+            dates = None
+        earnings = tidy_earnings(income, symbol, dates)
+        if earnings.empty:
+            problems.append(f"{symbol} EPS: Yahoo returned no diluted EPS")
+        return shares, earnings, problems
