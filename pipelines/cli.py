@@ -250,9 +250,15 @@ def cmd_silence(args) -> int:
 
     env = settings_env(args)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    who = getattr(args, "by", None) or getpass.getuser()
+    try:
+        who = getattr(args, "by", None) or getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container): the record still says something
+        who = "unknown"
+    db = db_path_from_env(env)
+    if args.verb != "add" and not Path(db).is_file():
+        raise ValueError(f"no database at {db} (check --db / MARKET_MONITOR_DB)")
     # The live file: a silence must reach tonight's run (waits for a running pipeline's lock, 30 s at most).
-    con = store.open_writer(db_path_from_env(env), lock_wait_seconds=30)
+    con = store.open_writer(db, lock_wait_seconds=30)
     try:
         store.migrate(con)
         if args.verb == "add":

@@ -132,6 +132,8 @@ def test_an_episode_that_outlasts_its_silence_is_announced_as_firing_since(tmp_p
 
 def test_bad_silences_get_a_clear_error_and_change_nothing(tmp_path):
     env = _env(tmp_path)
+    wrong = cli("silence", "list", "--db", str(tmp_path / "typo.duckdb"), env=env)
+    assert wrong.returncode == 2 and "no database at" in wrong.stderr and not (tmp_path / "typo.duckdb").exists()
     assert cli("silence", "add", "stock_drop_5d", "NVDA", "--until", "2025-11-10", "--reason", "earnings",
                env=env).returncode == 0
     for args, said in [
