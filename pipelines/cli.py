@@ -211,12 +211,12 @@ def _brief(text: str, limit: int = 400) -> str:
 def _print_dry_run(db_path: Path, notification_ids: list[str]) -> None:
     """Without Slack settings nothing is sent: show what the channel would have received."""
     from pipelines import store
-    from pipelines.sqlfiles import sql
+    from pipelines.alerting import outbox
 
     con = store.connect(db_path, read_only=True)
     try:
-        texts = [con.execute(sql("outbox/text_of"), [nid]).fetchone()[0] for nid in notification_ids]
-        files = [con.execute(sql("outbox/files_of"), [nid]).fetchall() for nid in notification_ids]
+        texts = [outbox.text_of(con, nid) for nid in notification_ids]
+        files = [outbox.files_of(con, nid) for nid in notification_ids]
     finally:
         con.close()
     for text, attached in zip(texts, files):

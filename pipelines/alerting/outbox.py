@@ -162,6 +162,11 @@ def text_of(con, notification_id: str) -> str:
     return con.execute(sql("outbox/text_of"), [notification_id]).fetchall()[0][0]
 
 
+def files_of(con, notification_id: str) -> list[tuple[str, int]]:
+    """(filename, bytes) of the files queued for the message's thread."""
+    return con.execute(sql("outbox/files_of"), [notification_id]).fetchall()
+
+
 def pending(con) -> list[dict]:
     return _dicts(con.execute(sql("outbox/pending")))
 
