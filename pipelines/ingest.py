@@ -27,6 +27,12 @@ class LoadSummary:
     rejected: list[str] = field(default_factory=list)  # facts that cannot be true, kept aside in rejected_facts
 
 
+def utcnow() -> dt.datetime:
+    """When a load happens (naive UTC): stored as fetched_at, which tells the split basis of a row (tests replay
+    several nights in one process and set it)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 def fetch_window(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     """Re-read the last `refetch_sessions` before `start` (Yahoo revises recent bars); when any symbol's stored
     prices do not reach back far enough to compute the metrics for `start` (a fresh database, a symbol that
@@ -54,7 +60,7 @@ def recompute_from(con, cfg: MonitorConfig, start: dt.date) -> dt.date:
 
 def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date,
                 now: dt.datetime | None = None) -> LoadSummary:
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utcnow()
     fetch_start, fetch_end = fetch_window(con, cfg, start, end)
     batch = source.fetch_prices(cfg.symbols, fetch_start, fetch_end)
     stored = store.store_prices(con, batch, source.name, now)
@@ -71,7 +77,7 @@ def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt
 def load_fundamentals(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date,
                       now: dt.datetime | None = None) -> LoadSummary:
     """Shares and EPS for the tickers whose stored copy is older than the source's policy allows."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utcnow()
     due = store.fundamentals_due(con, cfg.watchlist.tickers, source.name, source.fundamentals_max_age(cfg), now)
     if not due:
         return LoadSummary(start, end, 0, problems=["all fundamentals fresh: nothing fetched"])

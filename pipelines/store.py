@@ -143,6 +143,35 @@ def _check_split_ratios(splits: pd.DataFrame) -> None:
             raise InvalidData(f"{ticker} split on {day}: {problem}; nothing stored")
 
 
+# Yahoo has reported a split a session away from where it first did: the same split moved, not a new one.
+MAX_SPLIT_MOVE_SESSIONS = 3
+
+
+def _moved_splits(con, contradicted: list, new: list, source: str, fetched_at: dt.datetime, changes: list[str]
+                  ) -> tuple[list, list]:
+    """Pair a stored split the source no longer reports with a new one of the same ticker and ratio at most
+    MAX_SPLIT_MOVE_SESSIONS sessions away, and move it: the history before both dates is on the new basis already
+    and the bars between them are in the span the source just sent (upserted right after), so nothing is restated
+    (withdrawing and re-applying would put the history before it back on the old basis for good).
+    Returns the contradicted and new splits left to handle."""
+    moved = set()
+    for old_split in contradicted:
+        ticker, day, ratio, revised = old_split
+        if revised is not None:
+            continue
+        for candidate in new:
+            if candidate in moved or candidate[0] != ticker or candidate[2] != ratio:
+                continue
+            low, high = sorted((day, candidate[1]))
+            if len(calendar.sessions(low, high)) - 1 <= MAX_SPLIT_MOVE_SESSIONS:
+                execute_script(con, "splits/move", {"ticker": ticker, "date": day, "ratio": ratio, "moved_to":
+                                                    candidate[1], "source": source, "fetched_at": fetched_at})
+                changes.append(f"{ticker} {day} {ratio:g}:1 moved to {candidate[1]}")
+                moved |= {old_split, candidate}
+                break
+    return [c for c in contradicted if c not in moved], [n for n in new if n not in moved]
+
+
 def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -> list[str]:
     """Put stored history on the basis of the splits the source reports, exactly once per split: a new split is
     applied to the rows fetched before it took effect (later ones came on the new basis), and a stored split that
@@ -156,6 +185,7 @@ def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) 
     con.unregister("incoming_splits")
     con.unregister("incoming_prices")
     changes = []
+    contradicted, new = _moved_splits(con, contradicted, new, source, fetched_at, changes)
     for ticker, day, old, revised in contradicted:
         factor = (revised / old) if revised is not None else 1 / old
         # Every row before a stored split is on its basis (restated by us, or by the source): all move.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import tempfile
 import threading
@@ -59,7 +60,8 @@ class YahooWorld:
     `delay`: seconds each chart request takes (a real night's latency); `rate_limit`: chart requests allowed per
     second, more are answered 429 (Yahoo's throttling), counted in `throttled`; `hang`: symbols whose requests take
     that many seconds (a request that hangs; `release()` ends every hang at once). `max_in_flight`: the most chart
-    requests served at once."""
+    requests served at once. `splits`: per symbol {session: ratio}; closes are given on the basis before them and
+    served restated for every split up to tonight, as Yahoo does (moving a split's date moves that too)."""
 
     def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date, delay: float = 0.0,
                  rate_limit: float | None = None):
@@ -120,7 +122,9 @@ class YahooWorld:
         p2 = re.search(r"period2=(\d+)", url)
         lo = dt.datetime.fromtimestamp(int(p1[1]), NY).date() if p1 else self.tonight
         hi = dt.datetime.fromtimestamp(int(p2[1]), NY).date() if p2 else self.tonight
-        bars = [(d, c) for d, c in sorted(self.closes[symbol].items()) if lo <= d <= min(hi, self.tonight)]
+        known = {d: r for d, r in self.splits.get(symbol, {}).items() if d <= self.tonight}
+        bars = [(d, c / math.prod(r for s, r in known.items() if d < s))  # Yahoo restates history for its splits
+                for d, c in sorted(self.closes[symbol].items()) if lo <= d <= min(hi, self.tonight)]
         if not p1:  # range=1d: yfinance asks for the exchange's timezone with the last bar only
             bars = bars[-1:]
         return 200, chart_body(symbol, bars, splits={d: r for d, r in self.splits.get(symbol, {}).items()

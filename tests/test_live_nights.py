@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import requests
 
-from pipelines import calendar
+from pipelines import calendar, ingest
 from pipelines.config import Runtime
 from pipelines.execution import materialize_sessions
 from pipelines.sources import yahoo
@@ -145,3 +145,31 @@ def test_rate_limits_are_retried_after_minutes():
     with pytest.raises(dg.RetryRequested) as retry, step_errors(retries=3):
         raise RateLimited("Yahoo returned no prices for any of NVDA: rate limited by Yahoo (HTTP 429)")
     assert retry.value.seconds_to_wait == RATE_LIMIT_WAIT_SECONDS >= 300 and retry.value.max_retries == 3
+
+
+def test_a_split_is_applied_once_across_nights_even_when_yahoo_moves_its_date(tmp_path, monkeypatch):
+    """NVDA splits 10:1 on 2025-06-10; Yahoo restates its history that night, a night later reports the split a
+    session later, then back. Whatever order the nights come in, stored history equals Yahoo's restated history
+    (each old bar divided by 10 exactly once) and no rule sees a 90% 'drop'."""
+    market = world()
+    split_day = D(2025, 6, 10)
+    market.closes["NVDA"] = {d: c * (10 if d < split_day else 1) for d, c in market.closes["NVDA"].items()}
+    night = Night(tmp_path)
+    evening = {"of": D(2025, 6, 6)}  # each night's loads happen that evening, as the schedule's would
+    monkeypatch.setattr(ingest, "utcnow", lambda: dt.datetime.combine(evening["of"], dt.time(23, 30)))
+    assert night.run(market, D(2025, 6, 6)).success  # the first night: a year before the split
+    market.splits["NVDA"] = {split_day: 10}
+    for tonight, reported in [(D(2025, 6, 10), split_day), (D(2025, 6, 11), D(2025, 6, 11)),
+                              (D(2025, 6, 12), split_day), (D(2025, 6, 13), split_day)]:
+        market.splits["NVDA"] = {reported: 10}
+        evening["of"] = tonight
+        report = night.run(market, tonight)
+        assert report.success, report.error
+        stored = dict(night.sql("SELECT date, close FROM prices_daily WHERE ticker = 'NVDA' AND date < ?",
+                                [D(2025, 6, 2)]))
+        assert len(stored) >= 240
+        assert all(abs(close - market.closes["NVDA"][d] / 10) < 1e-9 for d, close in stored.items()), tonight
+        assert night.sql("SELECT date, ratio FROM splits") == [(reported, 10.0)]
+    assert report.metadata["daily_prices"]["splits_applied"] == []  # settled: the last night changes nothing
+    drops = night.sql("SELECT as_of FROM alerts WHERE subject = 'NVDA' AND rule = 'stock_drop_5d'")
+    assert drops == []

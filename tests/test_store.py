@@ -187,3 +187,29 @@ def test_rows_fetched_after_a_split_took_effect_are_not_split_again(con):
     assert out["splits_applied"] == ["NVDA 2024-06-10 10:1"]
     assert con.execute("SELECT shares FROM shares_outstanding").fetchone()[0] == 24.6e9
     assert _closes(con) == {D(2024, 6, 6): 121.0, D(2024, 6, 7): 120.9, D(2024, 6, 10): 121.8}
+
+
+def test_a_split_date_the_source_moves_by_a_session_is_moved_not_applied_again(con):
+    """Yahoo sometimes reports a split a session later (or earlier) than it first did: the same split, moved. The
+    history before it is on the new basis already; nothing may be restated again (NVDA 2024-01-02 16.2 -> 1.62)."""
+    early = {D(2024, 1, 2): 481.7, D(2024, 6, 3): 1150.0, D(2024, 6, 4): 1160.0}
+    store.store_prices(con, PriceBatch(bars("NVDA", early)), "yfinance", BEFORE_SPLIT)
+    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
+                [BEFORE_SPLIT])
+    window = {D(2024, 6, 6): 121.0, D(2024, 6, 7): 120.9, D(2024, 6, 10): 121.8, D(2024, 6, 11): 122.0}
+    store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
+    settled = (_closes(con), dump(con, "shares_outstanding"))
+    assert settled[0][D(2024, 1, 2)] == pytest.approx(48.17)
+
+    prior = D(2024, 6, 10)
+    for moved_to in (D(2024, 6, 11), D(2024, 6, 7), D(2024, 6, 10)):  # a session later, earlier, and back
+        later = dt.datetime(2024, 9, 2 + moved_to.day % 5, 22, 0)
+        out = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(moved_to, 10.0)), "yfinance",
+                                 later)
+        closes = _closes(con)
+        assert closes[D(2024, 1, 2)] == pytest.approx(48.17), (moved_to, out["splits_applied"])
+        assert {d: closes[d] for d in window} == pytest.approx(window)
+        assert con.execute("SELECT shares FROM shares_outstanding").fetchone()[0] == pytest.approx(24.598e9)
+        assert con.execute("SELECT date, ratio FROM splits").fetchall() == [(moved_to, 10.0)]
+        assert out["splits_applied"] == [f"NVDA {prior} 10:1 moved to {moved_to}"]
+        prior = moved_to
