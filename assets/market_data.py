@@ -71,6 +71,9 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
         retry_policy=source_retry(cfg),
         check_specs=[
             spec("shares_fresh", "shares_outstanding", "Each ticker has a share count within the configured age."),
+            spec("shares_confirmed", "shares_outstanding",
+                 "No share count is held: each count within fundamentals.max_share_change of the previous one, or "
+                 "confirmed by a later count."),
             spec("eps_fresh", "earnings", "Each ticker has an EPS announcement within the configured age."),
         ],
     )
@@ -83,6 +86,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 context.log.warning(problem)
             shares = quality.check_shares_fresh(con, cfg.watchlist.tickers, end, fcfg.shares_stale_after_days,
                                                 fcfg.eps_report_lag_days)
+            held = quality.check_shares_confirmed(con, cfg.watchlist.tickers)
             eps = quality.check_eps_fresh(con, cfg.watchlist.tickers, end, fcfg.eps_stale_after_days,
                                           fcfg.eps_report_lag_days)
         problems = dg.MetadataValue.json(summary.problems)
@@ -91,6 +95,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
         yield dg.MaterializeResult(asset_key="earnings",
                                    metadata={"rows_upserted": summary.earnings_rows, "problems": problems})
         yield check_result(shares, warn=True, asset_key="shares_outstanding")
+        yield check_result(held, warn=True, asset_key="shares_outstanding")
         yield check_result(eps, warn=True, asset_key="earnings")
 
     return [daily_prices, fundamentals]

@@ -50,6 +50,7 @@ class Fundamentals:
     shares_stale_after_days: int = at_least_zero(200)
     eps_stale_after_days: int = at_least_zero(130)
     eps_report_lag_days: int = at_least_zero(60)
+    max_share_change: float = at_least_zero(0.02)
 
 
 # One [rules.<name>] table per rule that has settings, each the rule's own Settings class (pipelines/rules/).

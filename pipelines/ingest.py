@@ -84,6 +84,7 @@ def load_fundamentals(con, source: Source, cfg: MonitorConfig, start: dt.date, e
     data = source.fetch_fundamentals(due, start, end)
     # Only tickers that answered count as refreshed: the others are asked again next run.
     answered = sorted(set(data.shares["ticker"]) | set(data.earnings["ticker"]))
-    stored = store.store_fundamentals(con, data.shares, data.earnings, answered, source.name, now)
+    stored = store.store_fundamentals(con, data.shares, data.earnings, answered, source.name, now,
+                                      cfg.fundamentals.max_share_change)
     return LoadSummary(start, end, stored["shares_rows"], stored["earnings_rows"],
                        problems=data.problems + stored["rejected"], rejected=stored["rejected"])

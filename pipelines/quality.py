@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pipelines import calendar
+from pipelines import calendar, share_counts
 from pipelines.sqlfiles import sql
 
 MAX_ONE_SESSION_MOVE = 0.40
@@ -81,6 +81,15 @@ def check_eps_fresh(con, tickers, as_of: dt.date, max_age_days: int, eps_lag: in
     return _freshness(con, "eps_fresh", 2, tickers, as_of, max_age_days, eps_lag,
                       "no EPS known (no P/E)", "latest EPS known since {date}",
                       "every ticker has EPS announced within {days} days")
+
+
+def check_shares_confirmed(con, tickers) -> CheckOutcome:
+    """Share counts held until a later count confirms them (pipelines/share_counts.py): named, so a market cap
+    computed on the earlier count is never a silent choice."""
+    rows = con.execute(sql("checks/shares_held"), {"symbols": list(tickers)}).fetchall()
+    lines = [share_counts.describe(*row) for row in rows]
+    desc = "no share count waiting for confirmation" if not rows else "; ".join(lines)
+    return CheckOutcome("shares_confirmed", not rows, desc, {"held": lines})
 
 
 def newest_session(con, symbols) -> dt.date | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines import calendar
+from pipelines import calendar, share_counts
 from pipelines.errors import DatabaseError, InvalidData
 from pipelines.plausibility import DOOR_LIMITS, split_ratio_problem
 from pipelines.sources.base import PriceBatch
@@ -231,10 +231,39 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
     return {"rows": rows, "splits_applied": splits_applied, "rejected": rejected}
 
 
+def _hold_unconfirmed(con, shares: pd.DataFrame, tickers: list[str], source: str, fetched_at: dt.datetime,
+                      max_change: float) -> tuple[pd.DataFrame, list[str]]:
+    """The counts to store now; the others wait in shares_held for a later count (pipelines/share_counts.py).
+    Returns the counts to store and one line per count held or found to be a one-off."""
+    held = con.execute(sql("shares/held_for"), {"tickers": list(tickers)}).df()
+    for column in ("date", "previous_date"):
+        held[column] = pd.to_datetime(held[column]).dt.date
+    con.register("incoming", pd.concat([shares[["ticker", "date"]], held[["ticker", "date"]]], ignore_index=True))
+    baseline = {t: (d, s) for t, d, s in con.execute(sql("shares/baseline")).fetchall()}
+    con.unregister("incoming")
+    outcome = share_counts.confirm(shares, baseline, held, max_change)
+    con.register("held", outcome.held)
+    execute_script(con, "shares/replace_held", {"tickers": list(tickers), "source": source, "fetched_at": fetched_at})
+    con.unregister("held")
+    con.register("rejected", outcome.one_offs)
+    con.register("accepted", outcome.accepted[["ticker", "date"]])
+    execute_script(con, "door/record_rejects", {"kind": "shares", "source": source, "fetched_at": fetched_at})
+    con.unregister("rejected")
+    con.unregister("accepted")
+    lines = [share_counts.describe(*row) for row in outcome.held.itertuples(index=False)]
+    lines += [f"{t} {d}: shares refused ({reason})" for t, d, _v, reason in outcome.one_offs.itertuples(index=False)]
+    return outcome.accepted, lines
+
+
 def store_fundamentals(con, shares: pd.DataFrame, earnings: pd.DataFrame, tickers: list[str], source: str,
-                       fetched_at: dt.datetime) -> dict:
+                       fetched_at: dt.datetime, max_share_change: float | None = None) -> dict:
+    """Upsert share counts and EPS in one transaction. With `max_share_change`, a count that far from the previous
+    one waits in shares_held until a later count confirms it (None: every usable count is stored)."""
     with transaction(con):
         shares, bad_shares = _door(con, "shares", shares, ["ticker", "date"], source, fetched_at)
+        if max_share_change is not None:
+            shares, held = _hold_unconfirmed(con, shares, tickers, source, fetched_at, max_share_change)
+            bad_shares = bad_shares + held
         earnings, bad_eps = _door(con, "eps", earnings, ["ticker", "period_end"], source, fetched_at)
         n_shares = _upsert(con, "loads/upsert_shares", shares, source, fetched_at)
         n_eps = _upsert(con, "loads/upsert_earnings", earnings, source, fetched_at)

@@ -61,13 +61,15 @@ class YahooWorld:
     second, more are answered 429 (Yahoo's throttling), counted in `throttled`; `hang`: symbols whose requests take
     that many seconds (a request that hangs; `release()` ends every hang at once). `max_in_flight`: the most chart
     requests served at once. `splits`: per symbol {session: ratio}; closes are given on the basis before them and
-    served restated for every split up to tonight, as Yahoo does (moving a split's date moves that too)."""
+    served restated for every split up to tonight, as Yahoo does (moving a split's date moves that too). `shares`:
+    per symbol {as-of date: count}, served by the share-count endpoint up to tonight."""
 
     def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date, delay: float = 0.0,
                  rate_limit: float | None = None):
         self.closes = closes
         self.tonight = tonight
         self.splits: dict[str, dict[dt.date, int]] = {}
+        self.shares: dict[str, dict[dt.date, float]] = {}
         self.faults: dict[str, str] = {}
         self.delay, self.rate_limit = delay, rate_limit
         self.throttled = 0
@@ -104,6 +106,14 @@ class YahooWorld:
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+    def shares_body(self, symbol: str) -> tuple[int, str]:
+        """get_shares_full's reply: the counts Yahoo has published up to tonight."""
+        counts = sorted((d, n) for d, n in self.shares.get(symbol, {}).items() if d <= self.tonight)
+        if not counts:
+            return 404, "{}"
+        return 200, json.dumps({"timeseries": {"result": [{
+            "timestamp": [_open_ts(d) for d, _ in counts], "shares_out": [n for _, n in counts]}], "error": None}})
 
     def release(self) -> None:
         self._released.set()
@@ -153,6 +163,9 @@ class FakeYahoo:
     def _timeseries(self, request):
         self.requests.append(request.url)
         symbol = re.search(r"/timeseries/([^?]+)", request.url)[1]
+        if isinstance(self.charts, YahooWorld):  # the world serves share counts (no `type=`), no statements
+            status, body = self.charts.shares_body(symbol) if "type=" not in request.url else (404, "{}")
+            return status, {}, body
         body = self.timeseries.get(symbol)
         return (404, {}, "{}") if body is None else (200, {}, body)
 

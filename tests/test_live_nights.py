@@ -173,3 +173,38 @@ def test_a_split_is_applied_once_across_nights_even_when_yahoo_moves_its_date(tm
     assert report.metadata["daily_prices"]["splits_applied"] == []  # settled: the last night changes nothing
     drops = night.sql("SELECT as_of FROM alerts WHERE subject = 'NVDA' AND rule = 'stock_drop_5d'")
     assert drops == []
+
+
+def test_a_noisy_share_count_is_held_until_confirmed_and_never_becomes_a_false_loss(tmp_path, monkeypatch):
+    """Yahoo's newest NVDA count comes 4.9% low (23.11B against 24.305B): at $190 that alone is a -$226B 'loss'.
+    It is held (caps keep 24.305B, the check names it, no stock_cap_loss_1d); a later count at the new level
+    confirms it; a later one back at the old level would have made it a one-off."""
+    market = world()
+    market.closes["NVDA"] = {d: 190.0 for d in market.closes["NVDA"]}
+    market.shares = {"NVDA": {D(2025, 10, 26): 24.305e9}, "AMD": {D(2025, 10, 24): 1.62e9},
+                     "META": {D(2025, 10, 24): 2.52e9}}
+    night = Night(tmp_path)
+    night.cfg.write_text(night.cfg.read_text() + "\n[fundamentals]\nrefresh_after_days = 0\n")
+    evening = {"of": D(2025, 11, 5)}
+    monkeypatch.setattr(ingest, "utcnow", lambda: dt.datetime.combine(evening["of"], dt.time(23, 30)))
+    assert night.run(market, D(2025, 11, 5)).success
+
+    market.shares["NVDA"][D(2025, 11, 6)] = 23.11e9
+    evening["of"] = D(2025, 11, 6)
+    report = night.run(market, D(2025, 11, 6))
+    assert report.success, report.error
+    assert night.sql("SELECT market_cap FROM metrics_daily WHERE ticker = 'NVDA' AND date = '2025-11-06'") == \
+        [(190.0 * 24.305e9,)]
+    assert night.sql("SELECT count(*) FROM alerts WHERE rule = 'stock_cap_loss_1d'") == [(0,)]
+    checks = {(a, c): (ok, desc) for a, c, ok, _s, desc in report.checks}
+    ok, desc = checks[("shares_outstanding", "shares_confirmed")]
+    assert not ok and "NVDA 2025-11-06: 2.311e+10 shares held (-4.9% against 2.43e+10 on 2025-10-26" in desc
+
+    market.shares["NVDA"][D(2025, 11, 7)] = 23.12e9  # the new level holds: a real change, now confirmed
+    evening["of"] = TONIGHT
+    report = night.run(market, TONIGHT)
+    assert report.success, report.error
+    assert night.sql("SELECT date FROM shares_outstanding WHERE ticker = 'NVDA' ORDER BY date") == \
+        [(D(2025, 10, 26),), (D(2025, 11, 6),), (D(2025, 11, 7),)]
+    checks = {(a, c): ok for a, c, ok, _s, _d in report.checks}
+    assert checks[("shares_outstanding", "shares_confirmed")]

@@ -1,0 +1,78 @@
+"""Share counts held until confirmed: the rule alone, then at the store's door across loads."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pipelines import share_counts, store
+from pipelines.share_counts import HELD_COLUMNS
+
+D = dt.date
+NOW = dt.datetime(2025, 11, 7, 23, 0)
+
+
+def counts(*rows):
+    return pd.DataFrame(rows, columns=["ticker", "date", "shares"])
+
+
+NO_HELD = pd.DataFrame(columns=HELD_COLUMNS)
+
+
+def test_a_count_far_from_the_previous_is_held_and_caps_keep_the_previous():
+    out = share_counts.confirm(counts(("NVDA", D(2025, 11, 5), 23.11e9)), {"NVDA": (D(2025, 10, 26), 24.305e9)},
+                               NO_HELD, 0.02)
+    assert out.accepted.empty and out.one_offs.empty
+    assert out.held.values.tolist() == [["NVDA", D(2025, 11, 5), 23.11e9, D(2025, 10, 26), 24.305e9]]
+
+
+def test_small_moves_pass_and_a_later_count_at_the_new_level_confirms_the_held_one():
+    out = share_counts.confirm(counts(("NVDA", D(2025, 10, 1), 24.30e9), ("NVDA", D(2025, 10, 2), 26.0e9),
+                                      ("NVDA", D(2025, 10, 3), 26.1e9)), {}, NO_HELD, 0.02)
+    assert out.accepted["date"].tolist() == [D(2025, 10, 1), D(2025, 10, 2), D(2025, 10, 3)]
+    assert out.held.empty and out.one_offs.empty
+
+
+def test_a_count_followed_by_the_old_level_is_a_one_off():
+    out = share_counts.confirm(counts(("META", D(2025, 1, 1), 2.52e9), ("META", D(2025, 1, 2), 2.18e9),
+                                      ("META", D(2025, 1, 3), 2.521e9)), {}, NO_HELD, 0.02)
+    assert out.accepted["date"].tolist() == [D(2025, 1, 1), D(2025, 1, 3)]
+    assert out.one_offs["date"].tolist() == [D(2025, 1, 2)]
+    assert "-13.5% against 2.52e+09 on 2025-01-01, never confirmed: the next count (2025-01-03) is back" in \
+        out.one_offs["reason"][0]
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = store.connect(tmp_path / "mm.duckdb")
+    store.prepare(c)
+    yield c
+    c.close()
+
+
+def _store(con, frame, when=NOW):
+    return store.store_fundamentals(con, frame, pd.DataFrame(columns=["ticker", "period_end", "reported_date",
+                                                                      "eps_diluted"]),
+                                    sorted(set(frame["ticker"])), "yfinance", when, max_share_change=0.02)
+
+
+def test_held_counts_wait_across_loads_until_a_later_count_confirms_them(con):
+    _store(con, counts(("NVDA", D(2025, 10, 26), 24.305e9)))
+    out = _store(con, counts(("NVDA", D(2025, 10, 26), 24.305e9), ("NVDA", D(2025, 11, 5), 23.11e9)))
+    assert out["shares_rows"] == 1 and "NVDA 2025-11-05: 2.311e+10 shares held (-4.9% against" in out["rejected"][0]
+    assert con.execute("SELECT date FROM shares_outstanding").fetchall() == [(D(2025, 10, 26),)]
+    assert con.execute("SELECT date, previous_date FROM shares_held").fetchall() == [(D(2025, 11, 5), D(2025, 10, 26))]
+    # the next load sends only a later count at the new level: the held one is confirmed with it
+    _store(con, counts(("NVDA", D(2025, 11, 12), 23.12e9)), NOW + dt.timedelta(days=7))
+    assert [d for (d,) in con.execute("SELECT date FROM shares_outstanding ORDER BY date").fetchall()] == \
+        [D(2025, 10, 26), D(2025, 11, 5), D(2025, 11, 12)]
+    assert con.execute("SELECT count(*) FROM shares_held").fetchone() == (0,)
+
+
+def test_a_held_count_the_next_load_contradicts_is_kept_aside_as_a_one_off(con):
+    _store(con, counts(("NVDA", D(2025, 10, 26), 24.305e9), ("NVDA", D(2025, 11, 5), 23.11e9)))
+    _store(con, counts(("NVDA", D(2025, 11, 12), 24.30e9)), NOW + dt.timedelta(days=7))
+    assert con.execute("SELECT count(*) FROM shares_held").fetchone() == (0,)
+    assert con.execute("SELECT kind, date FROM rejected_facts").fetchall() == [("shares", D(2025, 11, 5))]
+    assert [d for (d,) in con.execute("SELECT date FROM shares_outstanding ORDER BY date").fetchall()] == \
+        [D(2025, 10, 26), D(2025, 11, 12)]
