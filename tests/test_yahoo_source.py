@@ -162,3 +162,33 @@ def test_a_live_bar_on_a_closed_day_is_dropped_and_named_not_fatal(tmp_path):
     assert batch.problems == ["^IXIC 2025-01-09: bar on a day the NYSE was closed, dropped"]
     assert sorted(set(batch.prices["date"])) == [D(2025, 1, 7), D(2025, 1, 8), D(2025, 1, 10)]
     assert len(batch.prices) == 6
+
+
+def test_a_cache_yfinance_can_no_longer_read_is_moved_aside_not_fatal_every_night(tmp_path, monkeypatch):
+    """A cookie jar or timezone cache left corrupt (a crash mid-write), or a jar pickled by another version: yfinance
+    fails every request of every later night with no reason given. It is moved aside, the night says so."""
+    import pickle
+    import sqlite3
+
+    from pipelines.sources import yahoo
+
+    cache = tmp_path / "yf-cache"
+    cache.mkdir()
+    (cache / "tkr-tz.db").write_bytes(b"not a database, half written" * 200)
+    jar = sqlite3.connect(cache / "cookies.db")
+    jar.execute("CREATE TABLE _cookieschema (strategy VARCHAR PRIMARY KEY, fetch_date DATETIME, cookie_bytes BLOB)")
+    jar.execute("INSERT INTO _cookieschema VALUES ('basic', '2026-01-01', ?)",
+                [pickle.dumps({"x": 1})[:-3]])  # truncated: does not unpickle
+    jar.commit()
+    jar.close()
+    days = calendar.sessions("2025-10-20", "2025-11-07")
+    charts = {"NVDA": chart_body("NVDA", [(d, 190.0) for d in days])}
+    with FakeYahoo(charts):
+        monkeypatch.setattr(yahoo, "_cache_dirs_set", set())  # this process has not set the cache location yet
+        batch = YFinanceSource(cache, timeout=30, session=requests.Session()).fetch_prices(["NVDA"], days[0], days[-1])
+    assert len(batch.prices) == len(days) and batch.missing == []
+    moved = sorted(p.name.split(".unusable-")[0] for p in cache.glob("*.unusable-*") if not p.name.endswith(("-wal",
+                                                                                                              "-shm")))
+    assert moved == ["cookies.db", "tkr-tz.db"]
+    assert any("tkr-tz.db could not be read (file is not a database): moved aside" in p for p in batch.problems)
+    assert any("cookies.db could not be read (cookie does not load" in p for p in batch.problems)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipelines import calendar
 from pipelines.fmt import some
+from pipelines.sources import yfinance_cache
 from pipelines.sources.base import (
     DIVIDEND_COLUMNS,
     EARNINGS_COLUMNS,
@@ -64,6 +65,9 @@ CAUSES = [
     (re.compile(r"possibly delisted|No data found|symbol may be delisted", re.I),
      "not found (unknown or delisted symbol)"),
     (re.compile(r"Expecting value|JSONDecodeError", re.I), "malformed reply"),
+    (re.compile(r"database is locked", re.I), "yfinance's cache was busy (database is locked)"),
+    (re.compile(r"DatabaseError|file is not a database|database disk image is malformed", re.I),
+     "yfinance's cache (data/yfinance-cache beside the database) cannot be read: the next run moves it aside"),
 ]
 
 
@@ -241,8 +245,10 @@ class YFinanceSource:
         self.missing_retries, self.missing_retry_delay = missing_retries, missing_retry_delay
         self.session = session
         cache = str(Path(cache_dir).resolve())
+        self.cache_notes: list[str] = []  # reported with the first prices fetched
         if cache not in _cache_dirs_set:  # must happen before yfinance's first request
             Path(cache).mkdir(parents=True, exist_ok=True)
+            self.cache_notes = yfinance_cache.reset_unusable(Path(cache))
             yf.set_tz_cache_location(cache)
             _cache_dirs_set.add(cache)
 
@@ -279,6 +285,7 @@ class YFinanceSource:
 
     def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
         batch, cause = self._download(symbols, start, end)
+        batch.problems[:0], self.cache_notes = self.cache_notes, []
         if len(batch.missing) == len(symbols):
             what = f"Yahoo returned no prices for any of {some(symbols, 20)} ({start}..{end})"
             if cause and cause.startswith("rate limited"):
