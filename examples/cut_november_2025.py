@@ -41,6 +41,9 @@ def cut(source: Path, out: Path) -> dict[str, int]:
     counts["eps.csv"] = _cut(source / "eps.csv", out / "eps.csv",
                              lambda r: r["ticker"] in NAMES and r["period_end"] <= LAST
                              and (r["reported_date"] or r["period_end"]) <= LAST)
+    counts["shares_weighted.csv"] = _cut(source / "shares_weighted.csv", out / "shares_weighted.csv",
+                                         lambda r: r["ticker"] in NAMES and r["period_end"] <= LAST
+                                         and (r["reported_date"] or r["period_end"]) <= LAST)
     counts["dividends.csv"] = _cut(source / "dividends.csv", out / "dividends.csv",
                                    lambda r: r["ticker"] in NAMES and FIRST <= r["ex_date"] <= LAST)
     return counts

@@ -83,8 +83,8 @@ def load_fundamentals(con, source: Source, cfg: MonitorConfig, start: dt.date, e
         return LoadSummary(start, end, 0, problems=["all fundamentals fresh: nothing fetched"])
     data = source.fetch_fundamentals(due, start, end)
     # Only tickers that answered count as refreshed: the others are asked again next run.
-    answered = sorted(set(data.shares["ticker"]) | set(data.earnings["ticker"]))
+    answered = sorted(set(data.shares["ticker"]) | set(data.earnings["ticker"]) | set(data.average_shares["ticker"]))
     stored = store.store_fundamentals(con, data.shares, data.earnings, answered, source.name, now,
-                                      cfg.fundamentals.max_share_change)
+                                      cfg.fundamentals.max_share_change, data.average_shares)
     return LoadSummary(start, end, stored["shares_rows"], stored["earnings_rows"],
                        problems=data.problems + stored["rejected"], rejected=stored["rejected"])

@@ -255,17 +255,40 @@ def _hold_unconfirmed(con, shares: pd.DataFrame, tickers: list[str], source: str
     return outcome.accepted, lines
 
 
+def _averages_needed(con, averages: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """The quarter averages that fill dates before a ticker's first outstanding count (all, for one with none)."""
+    if averages.empty:
+        return averages
+    con.register("averages", averages[["ticker", "date", "shares"]])
+    con.register("counts", counts[["ticker", "date"]])
+    needed = con.execute(sql("shares/fallback_needed")).df()
+    con.unregister("averages")
+    con.unregister("counts")
+    needed["date"] = pd.to_datetime(needed["date"]).dt.date
+    return needed
+
+
 def store_fundamentals(con, shares: pd.DataFrame, earnings: pd.DataFrame, tickers: list[str], source: str,
-                       fetched_at: dt.datetime, max_share_change: float | None = None) -> dict:
+                       fetched_at: dt.datetime, max_share_change: float | None = None,
+                       average_shares: pd.DataFrame | None = None) -> dict:
     """Upsert share counts and EPS in one transaction. With `max_share_change`, a count that far from the previous
-    one waits in shares_held until a later count confirms it (None: every usable count is stored)."""
+    one waits in shares_held until a later count confirms it (None: every usable count is stored).
+    `average_shares` (quarter averages) fill the dates before each ticker's first count, marked as such."""
     with transaction(con):
         shares, bad_shares = _door(con, "shares", shares, ["ticker", "date"], source, fetched_at)
         if max_share_change is not None:
             shares, held = _hold_unconfirmed(con, shares, tickers, source, fetched_at, max_share_change)
             bad_shares = bad_shares + held
+        averages = pd.DataFrame(columns=["ticker", "date", "shares"])
+        if average_shares is not None and len(average_shares):
+            averages = _averages_needed(con, average_shares, shares)
+            averages, bad_averages = _door(con, "shares", averages, ["ticker", "date"], source, fetched_at)
+            bad_shares = bad_shares + bad_averages
+        shares = pd.concat([shares.assign(measure="outstanding"), averages.assign(measure="basic_average")],
+                           ignore_index=True) if len(averages) else shares.assign(measure="outstanding")
         earnings, bad_eps = _door(con, "eps", earnings, ["ticker", "period_end"], source, fetched_at)
         n_shares = _upsert(con, "loads/upsert_shares", shares, source, fetched_at)
+        execute_script(con, "shares/drop_superseded_averages", {})
         n_eps = _upsert(con, "loads/upsert_earnings", earnings, source, fetched_at)
         con.execute(sql("loads/record_fetch"), {"kind": "fundamentals", "tickers": list(tickers), "source": source,
                                                 "fetched_at": fetched_at}).fetchall()

@@ -52,6 +52,20 @@ def chart_body(symbol: str, bars: list[tuple[dt.date, float]], splits: dict[dt.d
     return json.dumps({"chart": {"result": [result], "error": None}})
 
 
+def statement_body(symbol: str, quarters: dict[dt.date, tuple[float, float]]) -> str:
+    """A fundamentals-timeseries reply for the quarterly income statement: per quarter end (diluted EPS, basic
+    average shares), the two rows the source reads (yfinance fills the other types it asks for with nothing)."""
+    def series(kind: str, index: int) -> dict:
+        ends = sorted(quarters)
+        return {"meta": {"symbol": [symbol], "type": [kind]},
+                "timestamp": [int(dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC).timestamp()) for d in ends],
+                kind: [{"dataId": 1, "asOfDate": d.isoformat(), "periodType": "3M", "currencyCode": "USD",
+                        "reportedValue": {"raw": quarters[d][index], "fmt": str(quarters[d][index])}} for d in ends]}
+
+    return json.dumps({"timeseries": {"result": [series("quarterlyDilutedEPS", 0),
+                                                 series("quarterlyBasicAverageShares", 1)], "error": None}})
+
+
 class YahooWorld:
     """A market Yahoo serves night after night: closes per symbol, of which only the sessions up to `tonight`
     exist yet, cut to the window each chart request asks for (period1..period2), with faults per symbol:
@@ -62,7 +76,8 @@ class YahooWorld:
     that many seconds (a request that hangs; `release()` ends every hang at once). `max_in_flight`: the most chart
     requests served at once. `splits`: per symbol {session: ratio}; closes are given on the basis before them and
     served restated for every split up to tonight, as Yahoo does (moving a split's date moves that too). `shares`:
-    per symbol {as-of date: count}, served by the share-count endpoint up to tonight."""
+    per symbol {as-of date: count}, served by the share-count endpoint up to tonight. `statements`: per symbol
+    {quarter end: (diluted EPS, basic average shares)}, the quarterly income statement."""
 
     def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date, delay: float = 0.0,
                  rate_limit: float | None = None):
@@ -70,6 +85,7 @@ class YahooWorld:
         self.tonight = tonight
         self.splits: dict[str, dict[dt.date, int]] = {}
         self.shares: dict[str, dict[dt.date, float]] = {}
+        self.statements: dict[str, dict[dt.date, tuple[float, float]]] = {}
         self.faults: dict[str, str] = {}
         self.delay, self.rate_limit = delay, rate_limit
         self.throttled = 0
@@ -164,7 +180,12 @@ class FakeYahoo:
         self.requests.append(request.url)
         symbol = re.search(r"/timeseries/([^?]+)", request.url)[1]
         if isinstance(self.charts, YahooWorld):  # the world serves share counts (no `type=`), no statements
-            status, body = self.charts.shares_body(symbol) if "type=" not in request.url else (404, "{}")
+            if "type=" not in request.url:
+                status, body = self.charts.shares_body(symbol)
+            else:
+                quarters = self.charts.statements.get(symbol, {})
+                known = {d: v for d, v in quarters.items() if d <= self.charts.tonight}
+                status, body = (200, statement_body(symbol, known)) if known else (404, "{}")
             return status, {}, body
         body = self.timeseries.get(symbol)
         return (404, {}, "{}") if body is None else (200, {}, body)

@@ -208,3 +208,23 @@ def test_a_noisy_share_count_is_held_until_confirmed_and_never_becomes_a_false_l
         [(D(2025, 10, 26),), (D(2025, 11, 6),), (D(2025, 11, 7),)]
     checks = {(a, c): ok for a, c, ok, _s, _d in report.checks}
     assert checks[("shares_outstanding", "shares_confirmed")]
+
+
+def test_a_name_without_share_counts_gets_its_caps_from_the_quarter_averages(tmp_path):
+    """Yahoo has no share count for AMD (get_shares_full answers nothing): its market caps come from the income
+    statement's basic average shares, stored as such (`measure`), instead of no cap at all."""
+    market = world()
+    market.shares = {"NVDA": {D(2025, 4, 27): 24.388e9, D(2025, 10, 26): 24.305e9}, "META": {D(2025, 10, 24): 2.52e9}}
+    market.statements = {"AMD": {D(2025, 3, 29): (0.44, 1.621e9), D(2025, 6, 28): (0.54, 1.622e9),
+                                 D(2025, 9, 27): (0.75, 1.623e9)},
+                         "NVDA": {D(2025, 7, 27): (1.08, 24.39e9)}}
+    night = Night(tmp_path)
+    report = night.run(market, TONIGHT)
+    assert report.success, report.error
+    assert night.sql("SELECT date, shares, measure FROM shares_outstanding WHERE ticker = 'AMD' ORDER BY date") == [
+        (D(2025, 3, 29), 1.621e9, "basic_average"), (D(2025, 6, 28), 1.622e9, "basic_average"),
+        (D(2025, 9, 27), 1.623e9, "basic_average")]
+    cap = night.sql("SELECT market_cap, close FROM metrics_daily WHERE ticker = 'AMD' AND date = ?", [TONIGHT])[0]
+    assert cap[0] == pytest.approx(cap[1] * 1.623e9)
+    # NVDA has counts: its quarter average (dated after its first count) is not stored
+    assert night.sql("SELECT DISTINCT measure FROM shares_outstanding WHERE ticker = 'NVDA'") == [("outstanding",)]

@@ -135,3 +135,15 @@ def test_the_nightly_window_read_matches_the_full_parse_of_every_file():
     strict = strict[(strict["date"] >= start) & (strict["date"] <= end)].reset_index(drop=True)
     assert len(fast) == 7 * 10
     pd.testing.assert_frame_equal(fast.reset_index(drop=True), strict)
+
+
+def test_quarter_average_shares_are_read_as_the_fallback(tmp_path):
+    snap = basic_snapshot(tmp_path / "snap")
+    (snap / "shares_weighted.csv").write_text(
+        "ticker,period_end,reported_date,weighted_basic_shares,weighted_diluted_shares\n"
+        "NVDA,2023-10-29,2023-11-21,24640000000,24940000000\nZZZZ,2023-10-29,,1,1\n")
+    fund = ReplaySource(snap).fetch_fundamentals(["NVDA"], dt.date(2024, 6, 3), dt.date(2024, 8, 30))
+    assert fund.average_shares.values.tolist() == [["NVDA", dt.date(2023, 10, 29), 24.64e9]]
+    (snap / "shares_weighted.csv").write_text("ticker,period_end,reported_date,weighted_basic_shares\nNVDA,x,,1\n")
+    with pytest.raises(SnapshotError, match="shares_weighted.csv line 2"):
+        ReplaySource(snap).fetch_fundamentals(["NVDA"], dt.date(2024, 6, 3), dt.date(2024, 8, 30))

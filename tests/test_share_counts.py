@@ -76,3 +76,42 @@ def test_a_held_count_the_next_load_contradicts_is_kept_aside_as_a_one_off(con):
     assert con.execute("SELECT kind, date FROM rejected_facts").fetchall() == [("shares", D(2025, 11, 5))]
     assert [d for (d,) in con.execute("SELECT date FROM shares_outstanding ORDER BY date").fetchall()] == \
         [D(2025, 10, 26), D(2025, 11, 12)]
+
+
+def _with_averages(con, frame, averages, when=NOW):
+    return store.store_fundamentals(con, frame, pd.DataFrame(columns=["ticker", "period_end", "reported_date",
+                                                                      "eps_diluted"]),
+                                    sorted(set(frame["ticker"]) | set(averages["ticker"])), "replay", when,
+                                    max_share_change=0.02, average_shares=averages)
+
+
+def _stored(con, ticker):
+    return con.execute("SELECT date, shares, measure FROM shares_outstanding WHERE ticker = ? ORDER BY date",
+                       [ticker]).fetchall()
+
+
+def test_quarter_averages_fill_only_the_dates_before_the_first_count_marked_as_such(con):
+    averages = counts(("PLTR", D(2023, 12, 31), 2.20e9), ("PLTR", D(2024, 3, 31), 2.22e9),
+                      ("PLTR", D(2025, 6, 30), 2.365e9), ("AMD", D(2024, 3, 31), 1.61e9))
+    _with_averages(con, counts(("PLTR", D(2025, 4, 30), 2.36e9)), averages)
+    assert _stored(con, "PLTR") == [(D(2023, 12, 31), 2.20e9, "basic_average"),
+                                    (D(2024, 3, 31), 2.22e9, "basic_average"),
+                                    (D(2025, 4, 30), 2.36e9, "outstanding")]  # 2025-06-30: counted by then
+    assert _stored(con, "AMD") == [(D(2024, 3, 31), 1.61e9, "basic_average")]  # no count at all: all averages
+    # an earlier count arriving later supersedes the averages from its date on; a count is never overwritten
+    _with_averages(con, counts(("PLTR", D(2024, 2, 1), 2.21e9)), counts(("PLTR", D(2025, 4, 30), 9.9e9)))
+    assert _stored(con, "PLTR") == [(D(2023, 12, 31), 2.20e9, "basic_average"),
+                                    (D(2024, 2, 1), 2.21e9, "outstanding"),
+                                    (D(2025, 4, 30), 2.36e9, "outstanding")]
+
+
+def test_a_market_cap_before_the_first_count_uses_the_quarter_average(tmp_path):
+    from tests.scenario import Market
+
+    m = Market(tmp_path / "mm.duckdb", ["PLTR"])
+    days = m.series("PLTR", "2024-01-02", [20.0] * 5)
+    store.store_fundamentals(m.con, counts(("PLTR", D(2025, 4, 30), 2.36e9)),
+                             pd.DataFrame(columns=["ticker", "period_end", "reported_date", "eps_diluted"]), ["PLTR"],
+                             "replay", NOW, 0.02, counts(("PLTR", D(2023, 12, 31), 2.2e9)))
+    m.compute(days[0], days[-1])
+    assert m.metric("PLTR", days[-1], "market_cap") == pytest.approx(20.0 * 2.2e9)

@@ -12,6 +12,7 @@ from tests.synthetic import basic_snapshot
 D = dt.date
 NOW = dt.datetime(2024, 9, 1, 22, 0)
 BEFORE_SPLIT = dt.datetime(2024, 6, 7, 22, 0)  # NVDA split 10:1, effective 2024-06-10
+COUNT = "INSERT INTO shares_outstanding (ticker, date, shares, source, fetched_at) VALUES "
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_bars_that_cannot_be_true_are_kept_aside_and_the_stored_bar_kept(con):
 
 
 def test_a_close_outside_its_range_or_an_impossible_market_cap_is_refused(con):
-    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-01-02', 24e9, 'replay', ?)", [NOW])
+    con.execute(COUNT + "('NVDA', '2024-01-02', 24e9, 'replay', ?)", [NOW])
     bar = bars("NVDA", {D(2024, 6, 3): 315.05}).assign(low=200.0, high=210.0)
     giant = bars("NVDA", {D(2024, 6, 4): 9_000_000.0})  # a believable price, but x 24e9 shares = $216,000T
     out = store.store_prices(con, PriceBatch(pd.concat([bar, giant])), "replay", NOW)
@@ -106,7 +107,7 @@ def test_a_new_split_restates_stored_history_once(con):
     """Yahoo restates closes for every later split; history stored before the split must follow."""
     pre = {D(2024, 6, 5): 1200.0, D(2024, 6, 6): 1210.0, D(2024, 6, 7): 1208.9}
     store.store_prices(con, PriceBatch(bars("NVDA", pre)), "yfinance", BEFORE_SPLIT)
-    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
+    con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
                 [BEFORE_SPLIT])
     post = bars("NVDA", {D(2024, 6, 7): 120.89, D(2024, 6, 10): 121.79})  # re-fetch window, adjusted
     splits = pd.DataFrame([{"ticker": "NVDA", "date": D(2024, 6, 10), "ratio": 10.0}])
@@ -133,7 +134,7 @@ def test_a_split_the_source_revises_or_withdraws_is_revised_or_reversed(con):
     split by 1/old, so a wrong split never corrupts history for good."""
     old = {D(2024, 6, 3): 1200.0, D(2024, 6, 4): 1210.0}
     store.store_prices(con, PriceBatch(bars("NVDA", old)), "yfinance", BEFORE_SPLIT)
-    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
+    con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
                 [BEFORE_SPLIT])
     clean = (dump(con, "prices_daily"), dump(con, "shares_outstanding"))
     window = {D(2024, 6, 7): 121.0, D(2024, 6, 10): 122.0}  # the re-fetched span, which contains the split date
@@ -181,7 +182,7 @@ def test_rows_fetched_after_a_split_took_effect_are_not_split_again(con):
     """A database started after the split (counts fetched on today's basis), then backfilled over the split date;
     and a split night where the share counts were stored before the prices step recorded the split: the
     counts are already on the new basis and must not be multiplied again."""
-    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-05-17', 24.6e9, 'yfinance', ?)", [NOW])
+    con.execute(COUNT + "('NVDA', '2024-05-17', 24.6e9, 'yfinance', ?)", [NOW])
     backfill = bars("NVDA", {D(2024, 6, 6): 121.0, D(2024, 6, 7): 120.9, D(2024, 6, 10): 121.8})
     out = store.store_prices(con, PriceBatch(backfill, splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
     assert out["splits_applied"] == ["NVDA 2024-06-10 10:1"]
@@ -194,7 +195,7 @@ def test_a_split_date_the_source_moves_by_a_session_is_moved_not_applied_again(c
     history before it is on the new basis already; nothing may be restated again (NVDA 2024-01-02 16.2 -> 1.62)."""
     early = {D(2024, 1, 2): 481.7, D(2024, 6, 3): 1150.0, D(2024, 6, 4): 1160.0}
     store.store_prices(con, PriceBatch(bars("NVDA", early)), "yfinance", BEFORE_SPLIT)
-    con.execute("INSERT INTO shares_outstanding VALUES ('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
+    con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
                 [BEFORE_SPLIT])
     window = {D(2024, 6, 6): 121.0, D(2024, 6, 7): 120.9, D(2024, 6, 10): 121.8, D(2024, 6, 11): 122.0}
     store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)

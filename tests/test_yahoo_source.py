@@ -192,3 +192,19 @@ def test_a_cache_yfinance_can_no_longer_read_is_moved_aside_not_fatal_every_nigh
     assert moved == ["cookies.db", "tkr-tz.db"]
     assert any("tkr-tz.db could not be read (file is not a database): moved aside" in p for p in batch.problems)
     assert any("cookies.db could not be read (cookie does not load" in p for p in batch.problems)
+
+
+def test_the_income_statements_average_shares_are_the_fallback_read_through_yfinance():
+    import yfinance as yf
+
+    from pipelines.sources.yahoo import tidy_average_shares
+    from tests.fake_yahoo import statement_body
+
+    body = statement_body("AMD", {D(2025, 3, 29): (0.44, 1.621e9), D(2025, 6, 28): (0.54, 1.622e9)})
+    with FakeYahoo({}, timeseries={"AMD": body}):
+        income = yf.Ticker("AMD", session=requests.Session()).quarterly_income_stmt
+    averages = tidy_average_shares(income, "AMD")
+    assert averages.sort_values("date").values.tolist() == [["AMD", D(2025, 3, 29), 1.621e9],
+                                                            ["AMD", D(2025, 6, 28), 1.622e9]]
+    assert dict(zip(tidy_earnings(income, "AMD")["period_end"], tidy_earnings(income, "AMD")["eps_diluted"])) == \
+        {D(2025, 3, 29): 0.44, D(2025, 6, 28): 0.54}

@@ -48,6 +48,9 @@ class Fundamentals:
     shares: pd.DataFrame
     earnings: pd.DataFrame
     problems: list[str] = field(default_factory=list)  # "AMD shares: no data", reported, never hidden
+    # Each quarter's weighted average basic shares (income statement), dated at the quarter's end: the fallback
+    # for the dates before a ticker's first share count (or all dates, when it has none).
+    average_shares: pd.DataFrame = field(default_factory=lambda: empty(SHARES_COLUMNS))
 
 
 class Source(Protocol):

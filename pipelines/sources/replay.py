@@ -291,6 +291,14 @@ class ReplaySource:
             shares["shares"] = _numbers(raw, "shares_outstanding", path, positive=True, allow_empty=False)
             _no_duplicates(shares, ["ticker", "date"], path)
             shares = shares[shares["ticker"].isin(symbols) & (shares["date"] <= end)]
+        averages = empty(SHARES_COLUMNS)
+        path = self.folder / "shares_weighted.csv"  # optional: quarter averages, the fallback before the counts
+        if path.is_file():
+            raw = _read(path, ["ticker", "period_end", "weighted_basic_shares"])
+            averages = pd.DataFrame({"ticker": raw["ticker"].str.strip(), "date": _dates(raw, "period_end", path)})
+            averages["shares"] = _numbers(raw, "weighted_basic_shares", path, positive=True, allow_empty=False)
+            _no_duplicates(averages, ["ticker", "date"], path)
+            averages = averages[averages["ticker"].isin(symbols) & (averages["date"] <= end)]
         earnings = empty(EARNINGS_COLUMNS)
         path = self.folder / "eps.csv"
         if path.is_file():
@@ -310,10 +318,11 @@ class ReplaySource:
                                     f"before its quarter ended ({earnings['period_end'].iloc[i]})")
             _no_duplicates(earnings, ["ticker", "period_end"], path)
             earnings = earnings[earnings["ticker"].isin(symbols) & (earnings["period_end"] <= end)]
-        for kind, frame in (("shares", shares), ("EPS", earnings)):
+        for kind, frame in (("shares", pd.concat([shares, averages])), ("EPS", earnings)):
             have = set(frame["ticker"])
             problems += [f"{s} {kind}: none in snapshot" for s in symbols if s not in have and not s.startswith("^")]
-        return Fundamentals(shares.reset_index(drop=True), earnings.reset_index(drop=True), problems)
+        return Fundamentals(shares.reset_index(drop=True), earnings.reset_index(drop=True), problems,
+                            averages.reset_index(drop=True))
 
 
 def last_snapshot_session(folder: Path | str, benchmark: str) -> dt.date:

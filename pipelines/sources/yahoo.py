@@ -197,6 +197,17 @@ def tidy_shares(series: pd.Series | None, symbol: str, splits: pd.Series | None 
     return pd.DataFrame({"ticker": symbol, "date": list(s.index), "shares": s.to_numpy()})
 
 
+def tidy_average_shares(income: pd.DataFrame | None, symbol: str) -> pd.DataFrame:
+    """quarterly_income_stmt's 'Basic Average Shares' row -> one row a quarter, dated at its end: the fallback for
+    dates before the first share count (a quarter's average, not a count on a date)."""
+    if income is None or income.empty or "Basic Average Shares" not in income.index:
+        return empty(SHARES_COLUMNS)
+    row = income.loc["Basic Average Shares"].dropna()
+    row = row[row > 0]
+    return pd.DataFrame({"ticker": symbol, "date": [pd.Timestamp(p).date() for p in row.index],
+                         "shares": row.to_numpy(dtype="float64")}, columns=SHARES_COLUMNS)
+
+
 def tidy_earnings(income: pd.DataFrame | None, symbol: str, dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """quarterly_income_stmt's 'Diluted EPS' row (GAAP) -> one row a quarter, with its announcement date.
 
@@ -311,16 +322,19 @@ class YFinanceSource:
         wanted = [s for s in symbols if not s.startswith("^")]  # an index has no shares or earnings
         with ThreadPoolExecutor(max(1, min(FETCH_WORKERS, len(wanted))), thread_name_prefix="yahoo-f") as pool:
             results = list(pool.map(lambda s: self._fundamentals_of(s, start), wanted))
-        shares = [part for part, _e, _p in results if part is not None]
-        earnings = [part for _s, part, _p in results if part is not None]
+        def joined(parts: list, columns: list[str]) -> pd.DataFrame:
+            parts = [p for p in parts if p is not None and len(p)]
+            return pd.concat(parts, ignore_index=True) if parts else empty(columns)
+
         return Fundamentals(
-            shares=pd.concat(shares, ignore_index=True) if shares else empty(SHARES_COLUMNS),
-            earnings=pd.concat(earnings, ignore_index=True) if earnings else empty(EARNINGS_COLUMNS),
-            problems=[p for _s, _e, problems in results for p in problems],
+            shares=joined([r[0] for r in results], SHARES_COLUMNS),
+            earnings=joined([r[1] for r in results], EARNINGS_COLUMNS),
+            problems=[p for r in results for p in r[2]],
+            average_shares=joined([r[3] for r in results], SHARES_COLUMNS),
         )
 
     def _fundamentals_of(self, symbol: str, start: dt.date
-                         ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+                         ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str], pd.DataFrame | None]:
         problems: list[str] = []
         shares = None
         ticker = self.yf.Ticker(symbol, session=self.session)
@@ -344,7 +358,7 @@ class YFinanceSource:
                                    f"yfinance income statement {symbol}")
         except SourceError as exc:
             problems.append(str(exc))
-            return shares, None, problems
+            return shares, None, problems, None
         try:
             dates = with_deadline(lambda t=ticker: t.get_earnings_dates(limit=12), self.timeout,
                                   f"yfinance earnings dates {symbol}")
@@ -354,4 +368,6 @@ class YFinanceSource:
         earnings = tidy_earnings(income, symbol, dates)
         if earnings.empty:
             problems.append(f"{symbol} EPS: Yahoo returned no diluted EPS")
-        return shares, earnings, problems
+        # The quarters' average shares fill what the counts do not reach (averages for dates already counted are
+        # not stored). On the statement's basis, as the EPS beside them: restated by the store when a split comes.
+        return shares, earnings, problems, tidy_average_shares(income, symbol)
