@@ -8,8 +8,9 @@ from tests.scenario import Market
 NAMES = ["AAA", "BBB", "CCC", "DDD"]
 
 
-def crash(tmp_path, finals: dict, bench_final: float | None = 980.0, shares: float = 1e9, skip=()):
-    """Five flat sessions (names 100, benchmark 1000), then each name's and the benchmark's final close."""
+def crash(tmp_path, finals: dict, bench_final: float | None = 980.0, shares: float = 1e9, skip=(), uncounted=()):
+    """Five flat sessions (names 100, benchmark 1000), then each name's and the benchmark's final close;
+    `uncounted` names have no share count (no market cap)."""
     m = Market(tmp_path / "mm.duckdb", NAMES)
     days = None
     for name in NAMES:
@@ -17,7 +18,8 @@ def crash(tmp_path, finals: dict, bench_final: float | None = 980.0, shares: flo
         days = m.series(name, "2024-06-03", values)
         if name in skip:
             m.con.execute("DELETE FROM prices_daily WHERE ticker = ? AND date = ?", [name, days[-1]])
-        m.shares(name, "2024-01-02", shares)
+        if name not in uncounted:
+            m.shares(name, "2024-01-02", shares)
     bench = [1000.0] * 5 + ([bench_final] if bench_final is not None else [])
     m.series("^IXIC", "2024-06-03", bench)
     return m, days
@@ -122,3 +124,25 @@ def test_findings_are_stored_one_row_per_rule_subject_session(tmp_path):
                          "WHERE rule = 'sector_selloff'").fetchall()
     assert rows == [("sector_selloff", "WATCHLIST", "critical", "4")]
     assert m.con.execute("SELECT count(*) FROM alerts").fetchone()[0] == len(findings)
+
+
+def test_a_sell_off_whose_cap_change_covers_too_few_names_is_reported_undecided_not_calm(tmp_path):
+    """Four names down 10%, the benchmark -2%: breadth and the benchmark hold, but only three names have a cap, so
+    the basket's cap change (min_names_with_cap 4) cannot decide. Incomplete data, never a quiet session."""
+    m, days = crash(tmp_path, {n: 90.0 for n in NAMES}, bench_final=980.0, uncounted=("DDD",))
+    findings = m.compute(days[0], days[-1])
+    assert fired(findings, "sector_selloff") == []
+    [undecided] = fired(findings, "data_incomplete")
+    assert (undecided.subject, undecided.as_of) == ("WATCHLIST", days[-1])
+    assert undecided.metrics["n_cap_pairs"] == 3 and undecided.metrics["names_without_cap"] == ["DDD"]
+    assert ("covers only 3 name(s) (at least 4 needed; no market cap: DDD). The sector rule was not decided"
+            in undecided.message)
+    # with the condition relaxed to three names, the same session is a sector sell-off
+    m.with_rules(sector_selloff=SectorSelloff(min_names_with_cap=3))
+    assert [f.as_of for f in fired(m.compute(days[0], days[-1]), "sector_selloff")] == [days[-1]]
+
+
+def test_a_quiet_session_with_few_caps_is_not_reported(tmp_path):
+    """Coverage only matters when the cap change would decide: a calm market with two caps is just calm."""
+    m, days = crash(tmp_path, {}, bench_final=1000.0, uncounted=("CCC", "DDD"))
+    assert fired(m.compute(days[0], days[-1]), "data_incomplete") == []

@@ -1,5 +1,6 @@
 """A watchlist name or the benchmark has no bar for the session: reported as its own problem, and the basket
-rules are not evaluated for that session (a gap is never read as "no sell-off")."""
+rules are not evaluated for that session (a gap is never read as "no sell-off"). The sector rule also reports a
+session here when its cap change covers too few names to decide it (see its `undecided`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def evaluate(_settings, inp: Inputs):
 
 RULE = Rule(
     name="data_incomplete", title="Incomplete data", severity="warning",
-    holds_when="a watchlist name (listed by then) or the benchmark has no bar for the session",
+    holds_when="a watchlist name (listed by then) or the benchmark has no bar for the session; or the sector rule's "
+               "breadth and benchmark conditions hold while its cap change sums too few names to decide it",
     evaluate=evaluate, magnitude=lambda m: -len(m["missing_tickers"]),
 )
 NAME = RULE.name

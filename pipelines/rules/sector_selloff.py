@@ -1,5 +1,6 @@
 """The November-2025 pattern: the watchlist loses market value over 5 sessions, broadly, while the benchmark
-falls too. Never evaluated on a session with a gap (that is reported as incomplete data)."""
+falls too. Never evaluated on a session with a gap (that is reported as incomplete data), and never read as calm
+when the basket's cap change covers too few names to decide it (also reported as incomplete data)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from pipelines.bounds import at_least_zero, at_most_zero
 from pipelines.fmt import loss, pct, some
+from pipelines.rules import data_incomplete
 from pipelines.rules.base import WATCHLIST, Inputs, Rule, crossed, crossed_mask, num
 
 
@@ -16,6 +18,7 @@ class Settings:
     min_names_down: int = at_least_zero(4)
     name_return_5d: float = at_most_zero(-0.05)
     benchmark_return_5d: float = at_most_zero(-0.02)
+    min_names_with_cap: int = at_least_zero(4)
 
 
 def evaluate(t: Settings, inp: Inputs):
@@ -24,8 +27,12 @@ def evaluate(t: Settings, inp: Inputs):
         if inp.missing(row) or bench_r5 is None or cap_return is None or names is None:
             continue
         down = names[crossed_mask(names["return_5d"], t.name_return_5d)].sort_values("return_5d")
-        if not (crossed(cap_return, t.cap_return_5d) and len(down) >= t.min_names_down
-                and crossed(bench_r5, t.benchmark_return_5d)):
+        if not (len(down) >= t.min_names_down and crossed(bench_r5, t.benchmark_return_5d)):
+            continue
+        if int(row.n_cap_pairs) < t.min_names_with_cap:  # the cap change would decide, and it covers too little
+            yield undecided(t, inp, row, names, len(down), bench_r5)
+            continue
+        if not crossed(cap_return, t.cap_return_5d):
             continue
         cap_change = num(row.cap_change_5d)
         figures = {
@@ -43,15 +50,33 @@ def evaluate(t: Settings, inp: Inputs):
             f"{abs(t.name_return_5d):.0%} or more ({names_text}); {inp.cfg.watchlist.benchmark} {pct(bench_r5)}.")
 
 
+def undecided(t: Settings, inp: Inputs, row, names, n_down: int, bench_r5: float):
+    """Breadth and the benchmark hold, but the basket's cap change sums fewer names than min_names_with_cap: the
+    session is reported as incomplete data (a sell-off cannot be ruled out), not recorded as calm."""
+    without = sorted(names.loc[names["market_cap"].isna(), "ticker"])
+    figures = {"missing_tickers": [], "n_constituents": int(row.n_constituents), "n_expected": int(row.n_expected),
+               "n_cap_pairs": int(row.n_cap_pairs), "min_names_with_cap": t.min_names_with_cap,
+               "names_without_cap": without, "n_names_down": n_down, "benchmark_return_5d": bench_r5}
+    return data_incomplete.RULE.finding(
+        WATCHLIST, row.date, figures,
+        f"Incomplete data for {row.date}: {n_down} names fell {abs(t.name_return_5d):.0%} or more and "
+        f"{inp.cfg.watchlist.benchmark} {pct(bench_r5)}, but the watchlist's 5-session cap change covers only "
+        f"{int(row.n_cap_pairs)} name(s) (at least {t.min_names_with_cap} needed"
+        + (f"; no market cap: {some(without)}" if without else "")
+        + "). The sector rule was not decided for this session.")
+
+
 def validate(t: Settings, cfg) -> str | None:
-    if t.min_names_down > len(cfg.watchlist.tickers):
-        return f"min_names_down: {t.min_names_down} exceeds the {len(cfg.watchlist.tickers)} watchlist tickers"
+    for key in ("min_names_down", "min_names_with_cap"):
+        if getattr(t, key) > len(cfg.watchlist.tickers):
+            return f"{key}: {getattr(t, key)} exceeds the {len(cfg.watchlist.tickers)} watchlist tickers"
     return None
 
 
 RULE = Rule(
     name="sector_selloff", title="AI sector sell-off", severity="critical",
-    holds_when="the watchlist's 5-session cap change ≤ `cap_return_5d`, **and** at least `min_names_down` names "
+    holds_when="the watchlist's 5-session cap change ≤ `cap_return_5d` (summed over at least `min_names_with_cap` "
+               "names, else the session is reported as incomplete data), **and** at least `min_names_down` names "
                "have return_5d ≤ `name_return_5d`, **and** the benchmark's return_5d ≤ `benchmark_return_5d`",
     evaluate=evaluate, magnitude=lambda m: m["cap_return_5d"], settings=Settings, validate=validate,
 )
