@@ -45,7 +45,8 @@ class Night:
 
     def configure(self, names):
         self.cfg = write_config(self.tmp / "monitor.toml", tickers=names,
-                                extra=f"[rules.sector_selloff]\nmin_names_down = {min(2, len(names))}\n")
+                                extra=f"[rules.sector_selloff]\nmin_names_down = {min(2, len(names))}\n"
+                                      f"min_names_with_cap = {min(2, len(names))}\n")
 
     def run(self, world: YahooWorld, session: dt.date):
         world.tonight = session
