@@ -229,3 +229,42 @@ def test_a_name_without_share_counts_gets_its_caps_from_the_quarter_averages(tmp
     assert cap[0] == pytest.approx(cap[1] * 1.623e9)
     # NVDA has counts: its quarter average (dated after its first count) is not stored
     assert night.sql("SELECT DISTINCT measure FROM shares_outstanding WHERE ticker = 'NVDA'") == [("outstanding",)]
+
+
+def test_a_sell_off_on_a_night_yahoo_left_a_name_out_is_sent_late_when_it_arrives(tmp_path, monkeypatch):
+    """Night 1 (2025-11-06): every name plunges 10% and ^IXIC 3%, but Yahoo answers 404 for META: the basket rules
+    cannot speak, Slack gets 'Incomplete data'. Night 2: the re-fetch window brings META's bar for night 1, the
+    sell-off that held only then goes out, labelled late; the same run again sends nothing more."""
+    from tests.fake_slack import FakeSlack
+
+    market = world()
+    plunge = D(2025, 11, 6)
+    for name in NAMES:
+        market.closes[name] = {d: (90.0 if d == plunge else 100.0) for d in market.closes[name]}
+    market.closes["^IXIC"] = {d: (19_400.0 if d == plunge else 20_000.0) for d in market.closes["^IXIC"]}
+    market.shares = {n: {D(2025, 1, 2): 1e9} for n in NAMES}
+    night = Night(tmp_path)
+    evening = {"of": D(2025, 11, 5)}
+    monkeypatch.setattr(yahoo.YFinanceSource, "tonight", lambda self, end: evening["of"])
+    assert night.run(market, D(2025, 11, 5)).success  # the first night: history, nothing to say
+    with FakeSlack() as slack:
+        for key, value in slack.env().items():
+            monkeypatch.setenv(key, value)
+        market.faults["META"] = "404"
+        evening["of"] = plunge
+        first = night.run(market, plunge)
+        assert first.success, first.error
+        [incomplete] = slack.posts()
+        assert "Incomplete data" in incomplete["text"] and "no bar for META" in incomplete["text"]
+        assert "AI sector sell-off" not in incomplete["text"]
+
+        del market.faults["META"]
+        evening["of"] = TONIGHT
+        second = night.run(market, TONIGHT)
+        assert second.success, second.error
+        late = [p for p in slack.posts() if "AI sector sell-off" in p["text"]]
+        assert len(late) == 1
+        assert late[0]["text"].startswith(f"[CRITICAL] AI sector sell-off — {plunge}\nLate: held on {plunge}; "
+                                          f"data arrived {TONIGHT}.")
+        assert night.run(market, TONIGHT).success  # a re-run of the night sends nothing more
+        assert len([p for p in slack.posts() if "AI sector sell-off" in p["text"]]) == 1
