@@ -209,6 +209,16 @@ def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) 
         execute_script(con, "splits/record", {"ticker": ticker, "date": day, "ratio": ratio, "source": source,
                                               "fetched_at": fetched_at})
         changes.append(f"{ticker} {day} {ratio:g}:1")
+    # The basis fetched_at implies is checked against the data: bars the source sent on the old basis after the
+    # split took effect (it reported the split before restating) show as a steady ratio in the overlap.
+    con.register("incoming_prices", batch.prices)
+    mismatched = con.execute(sql("splits/basis_mismatch")).fetchall()
+    con.unregister("incoming_prices")
+    for ticker, load, day, ratio, n in mismatched:
+        execute_script(con, "splits/restate_load", {"ticker": ticker, "load": load, "date": day, "factor": ratio,
+                                                    "fetched_at": fetched_at})
+        changes.append(f"{ticker}: bars fetched {load:%Y-%m-%d %H:%M} before {day} were still on the basis before its "
+                       f"{ratio:g}:1 split ({n} overlapping bars said so): restated")
     return changes
 
 

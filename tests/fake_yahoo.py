@@ -77,7 +77,8 @@ class YahooWorld:
     requests served at once. `splits`: per symbol {session: ratio}; closes are given on the basis before them and
     served restated for every split up to tonight, as Yahoo does (moving a split's date moves that too). `shares`:
     per symbol {as-of date: count}, served by the share-count endpoint up to tonight. `statements`: per symbol
-    {quarter end: (diluted EPS, basic average shares)}, the quarterly income statement."""
+    {quarter end: (diluted EPS, basic average shares)}, the quarterly income statement. `unrestated`: symbols whose
+    splits Yahoo reports while still serving the history before them unrestated (its restatement lags)."""
 
     def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date, delay: float = 0.0,
                  rate_limit: float | None = None):
@@ -86,6 +87,7 @@ class YahooWorld:
         self.splits: dict[str, dict[dt.date, int]] = {}
         self.shares: dict[str, dict[dt.date, float]] = {}
         self.statements: dict[str, dict[dt.date, tuple[float, float]]] = {}
+        self.unrestated: set[str] = set()  # symbols whose splits are reported before their history is restated
         self.faults: dict[str, str] = {}
         self.delay, self.rate_limit = delay, rate_limit
         self.throttled = 0
@@ -148,7 +150,8 @@ class YahooWorld:
         p2 = re.search(r"period2=(\d+)", url)
         lo = dt.datetime.fromtimestamp(int(p1[1]), NY).date() if p1 else self.tonight
         hi = dt.datetime.fromtimestamp(int(p2[1]), NY).date() if p2 else self.tonight
-        known = {d: r for d, r in self.splits.get(symbol, {}).items() if d <= self.tonight}
+        known = {d: r for d, r in self.splits.get(symbol, {}).items()
+                 if d <= self.tonight and symbol not in self.unrestated}
         bars = [(d, c / math.prod(r for s, r in known.items() if d < s))  # Yahoo restates history for its splits
                 for d, c in sorted(self.closes[symbol].items()) if lo <= d <= min(hi, self.tonight)]
         if not p1:  # range=1d: yfinance asks for the exchange's timezone with the last bar only

@@ -268,3 +268,28 @@ def test_a_sell_off_on_a_night_yahoo_left_a_name_out_is_sent_late_when_it_arrive
                                           f"data arrived {TONIGHT}.")
         assert night.run(market, TONIGHT).success  # a re-run of the night sends nothing more
         assert len([p for p in slack.posts() if "AI sector sell-off" in p["text"]]) == 1
+
+
+def test_a_split_yahoo_reports_before_restating_its_history_is_applied_once_the_next_night(tmp_path, monkeypatch):
+    """On the split's evening Yahoo reports NVDA's 10:1 split but still serves the old closes (fetched after the
+    split took effect, yet on the old basis); the next night it serves them restated. The overlap shows the stored
+    bars' basis: they are restated, and the stored history ends equal to Yahoo's."""
+    market = world()
+    split_day = D(2025, 6, 10)
+    market.closes["NVDA"] = {d: c * (10 if d < split_day else 1) for d, c in market.closes["NVDA"].items()}
+    market.splits["NVDA"] = {split_day: 10}
+    night = Night(tmp_path)
+    evening = {"of": split_day}
+    monkeypatch.setattr(ingest, "utcnow", lambda: dt.datetime.combine(evening["of"], dt.time(23, 30)))
+    market.unrestated = {"NVDA"}
+    assert night.run(market, split_day).success  # a first night: a year of bars, on the old basis
+    assert night.sql("SELECT close FROM prices_daily WHERE ticker = 'NVDA' AND date = '2025-06-09'")[0][0] > 1000
+    market.unrestated = set()
+    evening["of"] = D(2025, 6, 11)
+    report = night.run(market, D(2025, 6, 11))
+    assert report.success, report.error
+    assert any("were still on the basis before its 10:1 split" in s
+               for s in report.metadata["daily_prices"]["splits_applied"])
+    stored = dict(night.sql("SELECT date, close FROM prices_daily WHERE ticker = 'NVDA' AND date < ?", [split_day]))
+    assert len(stored) >= 240
+    assert all(abs(close - market.closes["NVDA"][d] / 10) < 1e-9 for d, close in stored.items())

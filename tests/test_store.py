@@ -214,3 +214,27 @@ def test_a_split_date_the_source_moves_by_a_session_is_moved_not_applied_again(c
         assert con.execute("SELECT date, ratio FROM splits").fetchall() == [(moved_to, 10.0)]
         assert out["splits_applied"] == [f"NVDA {prior} 10:1 moved to {moved_to}"]
         prior = moved_to
+
+
+def test_bars_yahoo_sent_before_restating_a_split_are_found_in_the_overlap_and_restated_once(con):
+    """Yahoo reported NVDA's 10:1 split on the evening of 2024-06-10 but still served the old closes before it (its
+    restatement lagged): fetched after the split took effect, yet on the old basis. The next night's window,
+    restated, overlaps them at a steady 10x: that load's bars are restated, once."""
+    evening = dt.datetime(2024, 6, 10, 23, 0)
+    lagging = {D(2024, 5, 31): 1096.3, D(2024, 6, 3): 1150.0, D(2024, 6, 4): 1164.4, D(2024, 6, 5): 1224.4,
+               D(2024, 6, 6): 1209.9, D(2024, 6, 7): 1208.9, D(2024, 6, 10): 121.79}
+    out = store.store_prices(con, PriceBatch(bars("NVDA", lagging), splits=_split(D(2024, 6, 10), 10.0)), "yfinance",
+                             evening)
+    assert out["splits_applied"] == ["NVDA 2024-06-10 10:1"] and _closes(con)[D(2024, 5, 31)] == 1096.3  # as sent
+    window = {D(2024, 6, 4): 116.44, D(2024, 6, 5): 122.44, D(2024, 6, 6): 120.99, D(2024, 6, 7): 120.89,
+              D(2024, 6, 10): 121.79, D(2024, 6, 11): 120.91}
+    out = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance",
+                             evening + dt.timedelta(days=1))
+    assert out["splits_applied"] == ["NVDA: bars fetched 2024-06-10 23:00 before 2024-06-10 were still on the basis "
+                                     "before its 10:1 split (4 overlapping bars said so): restated"]
+    closes = _closes(con)
+    assert closes[D(2024, 5, 31)] == pytest.approx(109.63) and closes[D(2024, 6, 3)] == pytest.approx(115.0)
+    assert {d: closes[d] for d in window} == pytest.approx(window)
+    again = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)),
+                               "yfinance", evening + dt.timedelta(days=2))
+    assert again["splits_applied"] == [] and _closes(con) == closes
