@@ -280,25 +280,24 @@ class ReplaySource:
         keep = out["ticker"].isin(symbols) & (out[date_col] >= start) & (out[date_col] <= end)
         return out[keep].reset_index(drop=True)
 
+    def _share_file(self, name: str, date_col: str, value_col: str, symbols: list[str], end: dt.date
+                    ) -> pd.DataFrame:
+        """ticker, date, shares from one share-count file (empty when the snapshot has none)."""
+        path = self.folder / name
+        if not path.is_file():
+            return empty(SHARES_COLUMNS)
+        raw = _read(path, ["ticker", date_col, value_col])
+        out = pd.DataFrame({"ticker": raw["ticker"].str.strip(), "date": _dates(raw, date_col, path)})
+        out["shares"] = _numbers(raw, value_col, path, positive=True, allow_empty=False)
+        _no_duplicates(out, ["ticker", "date"], path)
+        return out[out["ticker"].isin(symbols) & (out["date"] <= end)]
+
     def fetch_fundamentals(self, symbols: list[str], start: dt.date, end: dt.date) -> Fundamentals:
         # Point-in-time data is filtered by its dates downstream; a snapshot's whole history is loaded.
         problems = []
-        shares = empty(SHARES_COLUMNS)
-        path = self.folder / "shares.csv"
-        if path.is_file():
-            raw = _read(path, ["ticker", "date", "shares_outstanding"])
-            shares = pd.DataFrame({"ticker": raw["ticker"].str.strip(), "date": _dates(raw, "date", path)})
-            shares["shares"] = _numbers(raw, "shares_outstanding", path, positive=True, allow_empty=False)
-            _no_duplicates(shares, ["ticker", "date"], path)
-            shares = shares[shares["ticker"].isin(symbols) & (shares["date"] <= end)]
-        averages = empty(SHARES_COLUMNS)
-        path = self.folder / "shares_weighted.csv"  # optional: quarter averages, the fallback before the counts
-        if path.is_file():
-            raw = _read(path, ["ticker", "period_end", "weighted_basic_shares"])
-            averages = pd.DataFrame({"ticker": raw["ticker"].str.strip(), "date": _dates(raw, "period_end", path)})
-            averages["shares"] = _numbers(raw, "weighted_basic_shares", path, positive=True, allow_empty=False)
-            _no_duplicates(averages, ["ticker", "date"], path)
-            averages = averages[averages["ticker"].isin(symbols) & (averages["date"] <= end)]
+        shares = self._share_file("shares.csv", "date", "shares_outstanding", symbols, end)
+        # optional: each quarter's average, the fallback before a ticker's first count
+        averages = self._share_file("shares_weighted.csv", "period_end", "weighted_basic_shares", symbols, end)
         earnings = empty(EARNINGS_COLUMNS)
         path = self.folder / "eps.csv"
         if path.is_file():
