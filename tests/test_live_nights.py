@@ -177,7 +177,7 @@ def test_a_split_is_applied_once_across_nights_even_when_yahoo_moves_its_date(tm
 
 
 def test_a_noisy_share_count_is_held_until_confirmed_and_never_becomes_a_false_loss(tmp_path, monkeypatch):
-    """Yahoo's newest NVDA count comes 4.9% low (23.11B against 24.305B): at $190 that alone is a -$226B 'loss'.
+    """Yahoo's newest NVDA count comes 4.9% low (23.11B against 24.305B): at $190 that alone is a -$227B 'loss'.
     It is held (caps keep 24.305B, the check names it, no stock_cap_loss_1d); a later count at the new level
     confirms it; a later one back at the old level would have made it a one-off."""
     market = world()
