@@ -142,6 +142,14 @@ def test_a_sell_off_whose_cap_change_covers_too_few_names_is_reported_undecided_
     assert [f.as_of for f in fired(m.compute(days[0], days[-1]), "sector_selloff")] == [days[-1]]
 
 
+def test_a_sell_off_on_a_watchlist_without_any_share_count_is_undecided_too(tmp_path):
+    m, days = crash(tmp_path, {n: 90.0 for n in NAMES}, bench_final=980.0, uncounted=NAMES)
+    findings = m.compute(days[0], days[-1])
+    assert fired(findings, "sector_selloff") == []
+    [undecided] = fired(findings, "data_incomplete")
+    assert undecided.metrics["n_cap_pairs"] == 0 and undecided.metrics["names_without_cap"] == NAMES
+
+
 def test_a_quiet_session_with_few_caps_is_not_reported(tmp_path):
     """Coverage only matters when the cap change would decide: a calm market with two caps is just calm."""
     m, days = crash(tmp_path, {}, bench_final=1000.0, uncounted=("CCC", "DDD"))

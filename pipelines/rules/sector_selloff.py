@@ -24,7 +24,7 @@ class Settings:
 def evaluate(t: Settings, inp: Inputs):
     for row in inp.watch.itertuples(index=False):
         bench_r5, cap_return, names = num(row.benchmark_return_5d), num(row.cap_return_5d), inp.by_date.get(row.date)
-        if inp.missing(row) or bench_r5 is None or cap_return is None or names is None:
+        if inp.missing(row) or bench_r5 is None or names is None:
             continue
         down = names[crossed_mask(names["return_5d"], t.name_return_5d)].sort_values("return_5d")
         if not (len(down) >= t.min_names_down and crossed(bench_r5, t.benchmark_return_5d)):
@@ -32,7 +32,7 @@ def evaluate(t: Settings, inp: Inputs):
         if int(row.n_cap_pairs) < t.min_names_with_cap:  # the cap change would decide, and it covers too little
             yield undecided(t, inp, row, names, len(down), bench_r5)
             continue
-        if not crossed(cap_return, t.cap_return_5d):
+        if cap_return is None or not crossed(cap_return, t.cap_return_5d):
             continue
         cap_change = num(row.cap_change_5d)
         figures = {
