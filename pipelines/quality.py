@@ -86,7 +86,7 @@ def check_eps_fresh(con, tickers, as_of: dt.date, max_age_days: int, eps_lag: in
 def check_shares_confirmed(con, tickers) -> CheckOutcome:
     """Share counts held until a later count confirms them (pipelines/share_counts.py): named, so a market cap
     computed on the earlier count is never a silent choice."""
-    rows = con.execute(sql("checks/shares_held"), {"symbols": list(tickers)}).fetchall()
+    rows = con.execute(sql("shares/held_for"), {"tickers": list(tickers)}).fetchall()
     lines = [share_counts.describe(*row) for row in rows]
     desc = "no share count waiting for confirmation" if not rows else "; ".join(lines)
     return CheckOutcome("shares_confirmed", not rows, desc, {"held": lines})

@@ -113,6 +113,17 @@ def _upsert(con, statement: str, frame: pd.DataFrame, source: str, fetched_at: d
     return len(frame)
 
 
+def _record_rejects(con, kind: str, rejected: pd.DataFrame, accepted: pd.DataFrame, source: str,
+                    fetched_at: dt.datetime) -> None:
+    """Keep `rejected` (ticker, date, value, reason) aside in rejected_facts; clear earlier rejects `accepted`
+    (ticker, date) now replaces."""
+    con.register("rejected", rejected)
+    con.register("accepted", accepted)
+    execute_script(con, "door/record_rejects", {"kind": kind, "source": source, "fetched_at": fetched_at})
+    con.unregister("rejected")
+    con.unregister("accepted")
+
+
 def _door(con, kind: str, frame: pd.DataFrame, keys: list[str], source: str, fetched_at: dt.datetime
           ) -> tuple[pd.DataFrame, list[str]]:
     """Split incoming facts into the usable ones and the ones that cannot be true; the latter are kept aside in
@@ -127,11 +138,8 @@ def _door(con, kind: str, frame: pd.DataFrame, keys: list[str], source: str, fet
     con.unregister("incoming")
     bad = verdicts[verdicts["reason"].notna()].sort_values("_row")
     usable = frame.drop(index=bad["_row"].to_list())
-    con.register("rejected", bad.drop(columns="_row"))
-    con.register("accepted", usable[keys].set_axis(["ticker", "date"], axis=1))
-    execute_script(con, "door/record_rejects", {"kind": kind, "source": source, "fetched_at": fetched_at})
-    con.unregister("rejected")
-    con.unregister("accepted")
+    _record_rejects(con, kind, bad.drop(columns="_row"), usable[keys].set_axis(["ticker", "date"], axis=1), source,
+                    fetched_at)
     return usable, [f"{t} {d}: {kind} refused ({reason})" for t, d, reason in
                     bad[["ticker", "date", "reason"]].itertuples(index=False)]
 
@@ -164,8 +172,9 @@ def _moved_splits(con, contradicted: list, new: list, source: str, fetched_at: d
                 continue
             low, high = sorted((day, candidate[1]))
             if len(calendar.sessions(low, high)) - 1 <= MAX_SPLIT_MOVE_SESSIONS:
-                execute_script(con, "splits/move", {"ticker": ticker, "date": day, "ratio": ratio, "moved_to":
-                                                    candidate[1], "source": source, "fetched_at": fetched_at})
+                execute_script(con, "splits/move", {"ticker": ticker, "date": day})
+                execute_script(con, "splits/record", {"ticker": ticker, "date": candidate[1], "ratio": ratio,
+                                                      "source": source, "fetched_at": fetched_at})
                 changes.append(f"{ticker} {day} {ratio:g}:1 moved to {candidate[1]}")
                 moved |= {old_split, candidate}
                 break
@@ -183,7 +192,6 @@ def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) 
     contradicted = con.execute(sql("splits/contradicted")).fetchall()
     new = con.execute(sql("splits/new")).fetchall()
     con.unregister("incoming_splits")
-    con.unregister("incoming_prices")
     changes = []
     contradicted, new = _moved_splits(con, contradicted, new, source, fetched_at, changes)
     for ticker, day, old, revised in contradicted:
@@ -211,7 +219,6 @@ def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) 
         changes.append(f"{ticker} {day} {ratio:g}:1")
     # The basis fetched_at implies is checked against the data: bars the source sent on the old basis after the
     # split took effect (it reported the split before restating) show as a steady ratio in the overlap.
-    con.register("incoming_prices", batch.prices)
     mismatched = con.execute(sql("splits/basis_mismatch")).fetchall()
     con.unregister("incoming_prices")
     for ticker, load, day, ratio, n in mismatched:
@@ -255,11 +262,7 @@ def _hold_unconfirmed(con, shares: pd.DataFrame, tickers: list[str], source: str
     con.register("held", outcome.held)
     execute_script(con, "shares/replace_held", {"tickers": list(tickers), "source": source, "fetched_at": fetched_at})
     con.unregister("held")
-    con.register("rejected", outcome.one_offs)
-    con.register("accepted", outcome.accepted[["ticker", "date"]])
-    execute_script(con, "door/record_rejects", {"kind": "shares", "source": source, "fetched_at": fetched_at})
-    con.unregister("rejected")
-    con.unregister("accepted")
+    _record_rejects(con, "shares", outcome.one_offs, outcome.accepted[["ticker", "date"]], source, fetched_at)
     lines = [share_counts.describe(*row) for row in outcome.held.itertuples(index=False)]
     lines += [f"{t} {d}: shares refused ({reason})" for t, d, _v, reason in outcome.one_offs.itertuples(index=False)]
     return outcome.accepted, lines

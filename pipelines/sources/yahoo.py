@@ -158,15 +158,17 @@ def drop_closed_days(batch: PriceBatch) -> PriceBatch:
     return batch
 
 
+def concat_or_empty(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """The non-empty frames as one (the parts of a fetch done in pieces), or an empty frame with `columns`."""
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else empty(columns)
+
+
 def combine_batches(parts: list[PriceBatch]) -> PriceBatch:
     """The chunks of one download as one batch."""
-    def cat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-        frames = [f for f in frames if len(f)]
-        return pd.concat(frames, ignore_index=True) if frames else empty(columns)
-
-    return PriceBatch(prices=cat([p.prices for p in parts], PRICE_COLUMNS),
-                      splits=cat([p.splits for p in parts], SPLIT_COLUMNS),
-                      dividends=cat([p.dividends for p in parts], DIVIDEND_COLUMNS),
+    return PriceBatch(prices=concat_or_empty([p.prices for p in parts], PRICE_COLUMNS),
+                      splits=concat_or_empty([p.splits for p in parts], SPLIT_COLUMNS),
+                      dividends=concat_or_empty([p.dividends for p in parts], DIVIDEND_COLUMNS),
                       missing=[s for p in parts for s in p.missing], problems=[x for p in parts for x in p.problems])
 
 
@@ -322,21 +324,17 @@ class YFinanceSource:
         wanted = [s for s in symbols if not s.startswith("^")]  # an index has no shares or earnings
         with ThreadPoolExecutor(max(1, min(FETCH_WORKERS, len(wanted))), thread_name_prefix="yahoo-f") as pool:
             results = list(pool.map(lambda s: self._fundamentals_of(s, start), wanted))
-        def joined(parts: list, columns: list[str]) -> pd.DataFrame:
-            parts = [p for p in parts if p is not None and len(p)]
-            return pd.concat(parts, ignore_index=True) if parts else empty(columns)
-
         return Fundamentals(
-            shares=joined([r[0] for r in results], SHARES_COLUMNS),
-            earnings=joined([r[1] for r in results], EARNINGS_COLUMNS),
-            problems=[p for r in results for p in r[2]],
-            average_shares=joined([r[3] for r in results], SHARES_COLUMNS),
+            shares=concat_or_empty([r.shares for r in results], SHARES_COLUMNS),
+            earnings=concat_or_empty([r.earnings for r in results], EARNINGS_COLUMNS),
+            problems=[p for r in results for p in r.problems],
+            average_shares=concat_or_empty([r.average_shares for r in results], SHARES_COLUMNS),
         )
 
-    def _fundamentals_of(self, symbol: str, start: dt.date
-                         ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str], pd.DataFrame | None]:
+    def _fundamentals_of(self, symbol: str, start: dt.date) -> Fundamentals:
+        """One symbol's part; what failed is a problem, its frames empty."""
         problems: list[str] = []
-        shares = None
+        shares = empty(SHARES_COLUMNS)
         ticker = self.yf.Ticker(symbol, session=self.session)
         try:
             counts = with_deadline(lambda t=ticker: t.get_shares_full(start=start - dt.timedelta(days=550)),
@@ -358,7 +356,7 @@ class YFinanceSource:
                                    f"yfinance income statement {symbol}")
         except SourceError as exc:
             problems.append(str(exc))
-            return shares, None, problems, None
+            return Fundamentals(shares, empty(EARNINGS_COLUMNS), problems)
         try:
             dates = with_deadline(lambda t=ticker: t.get_earnings_dates(limit=12), self.timeout,
                                   f"yfinance earnings dates {symbol}")
@@ -370,4 +368,4 @@ class YFinanceSource:
             problems.append(f"{symbol} EPS: Yahoo returned no diluted EPS")
         # The quarters' average shares fill what the counts do not reach (averages for dates already counted are
         # not stored). On the statement's basis, as the EPS beside them: restated by the store when a split comes.
-        return shares, earnings, problems, tidy_average_shares(income, symbol)
+        return Fundamentals(shares, earnings, problems, tidy_average_shares(income, symbol))
