@@ -29,8 +29,8 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         backfill_policy=dg.BackfillPolicy.single_run(), pool=WRITER_POOL, group_name=ALERT_GROUP,
         kinds={"duckdb", "python"},
         description="One row per rule, subject and session where a rule held (pipelines/rules/).",
-        check_specs=[spec("data_complete", "alerts", "Every watchlist name and the benchmark had a bar, so the "
-                          "basket rules could be evaluated on every session of the run.")],
+        check_specs=[spec("data_complete", "alerts", "Every watchlist name and the benchmark had a bar, and enough "
+                          "names a market cap, so the basket rules could decide every session of the run.")],
     )
     def alerts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
