@@ -1,0 +1,113 @@
+"""The project's Dagster event log (pipelines/event_log_storage.py): Dagster's own tables and files, with the
+connections kept open between events. What a run writes through it must read back the same through Dagster's
+default storage (and the reverse), from several processes at once."""
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as db
+
+from pipelines.event_log_storage import OPEN_RUN_SHARDS, KeptConnectionSqliteEventLogStorage
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSIONS = dg.DailyPartitionsDefinition("2025-01-01", end_date="2025-01-11")
+
+
+@dg.asset(partitions_def=SESSIONS, backfill_policy=dg.BackfillPolicy.single_run(),
+          check_specs=[dg.AssetCheckSpec("rows_present", asset="prices")])
+def prices(context: dg.AssetExecutionContext):
+    if context.run.tags.get("fail") == "yes":
+        raise RuntimeError("no prices tonight")
+    last = context.partition_key_range.end
+    return dg.MaterializeResult(metadata={"newest": last},
+                                check_results=[dg.AssetCheckResult(passed=True, metadata={"newest": last})])
+
+
+def project_home(tmp_path: Path) -> Path:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+def run_range(instance, first: str, last: str, **tags) -> bool:
+    job = dg.Definitions(assets=[prices]).resolve_implicit_global_asset_job_def()
+    return job.execute_in_process(instance=instance, raise_on_error=False, tags={
+        "dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last, **tags}).success
+
+
+def test_the_shipped_instance_uses_it_and_a_range_run_reads_back_through_dagsters_default_storage(
+        tmp_path, monkeypatch):
+    home = project_home(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as kept:
+        assert isinstance(kept.event_log_storage, KeptConnectionSqliteEventLogStorage)
+        assert run_range(kept, "2025-01-01", "2025-01-07")
+        assert not run_range(kept, "2025-01-08", "2025-01-10", fail="yes")
+
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")  # Dagster's default storage, same files
+    with dg.DagsterInstance.get() as default:
+        assert type(default.event_log_storage).__name__ == "SqliteEventLogStorage"
+        key = dg.AssetKey("prices")
+        assert default.get_materialized_partitions(key) == {f"2025-01-0{d}" for d in range(1, 8)}
+        newest = default.get_latest_materialization_event(key).asset_materialization
+        assert (newest.partition, newest.metadata["newest"].value) == ("2025-01-07", "2025-01-07")
+        failed = default.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
+        assert [r.dagster_run.tags["dagster/asset_partition_range_start"] for r in failed] == ["2025-01-08"]
+        history = default.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(key, "rows_present"), limit=10)
+        succeeded = [r for r in history if r.status.value == "SUCCEEDED"]
+        assert len(succeeded) == 1 and succeeded[0].run_id != failed[0].dagster_run.run_id
+        assert sorted(r.partition for r in history if r.run_id == failed[0].dagster_run.run_id) == [
+            "2025-01-08", "2025-01-09", "2025-01-10"]  # planned by the failed run, never evaluated
+        # and the other way: the default storage writes, the kept one reads it
+        assert run_range(default, "2025-01-08", "2025-01-10")
+
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    with dg.DagsterInstance.get() as kept:
+        assert len(kept.get_materialized_partitions(dg.AssetKey("prices"))) == 10
+
+
+def test_only_a_few_run_shards_stay_open_and_a_closed_one_still_reads(tmp_path):
+    storage = KeptConnectionSqliteEventLogStorage(str(tmp_path))
+    for n in range(OPEN_RUN_SHARDS + 4):
+        with storage.run_connection(f"run-{n}") as conn:
+            conn.execute(db.text("INSERT INTO event_logs (run_id, event) VALUES (:r, '{}')"), {"r": f"run-{n}"})
+    assert len(storage._engines) == OPEN_RUN_SHARDS + 1  # the run shards kept, and the index
+    assert "index" in storage._engines and "run-0" not in storage._engines
+    with storage.run_connection("run-0") as conn:
+        assert conn.execute(db.text("SELECT run_id FROM event_logs")).fetchall() == [("run-0",)]
+    storage.dispose()
+    assert not storage._engines
+
+
+def test_processes_writing_the_same_index_at_once_lose_nothing(tmp_path):
+    writer = textwrap.dedent(f"""
+        import sqlalchemy as db, sys
+        from pipelines.event_log_storage import KeptConnectionSqliteEventLogStorage
+        storage = KeptConnectionSqliteEventLogStorage({str(tmp_path)!r})
+        for n in range(300):
+            with storage.index_connection() as conn:
+                conn.execute(db.text("INSERT INTO event_logs (run_id, event) VALUES (:r, '{{}}')"),
+                             {{"r": sys.argv[1]}})
+    """)
+    KeptConnectionSqliteEventLogStorage(str(tmp_path)).dispose()  # the index exists before they race
+    procs = [subprocess.Popen([sys.executable, "-c", writer, f"writer-{i}"], cwd=ROOT, stderr=subprocess.PIPE,
+                              text=True) for i in range(3)]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    storage = KeptConnectionSqliteEventLogStorage(str(tmp_path))
+    with storage.index_connection() as conn:
+        counts = dict(conn.execute(db.text("SELECT run_id, count(*) FROM event_logs GROUP BY run_id")).fetchall())
+    assert counts == {"writer-0": 300, "writer-1": 300, "writer-2": 300}
+
+
+def test_without_a_base_dir_or_dagster_home_it_says_which(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    with pytest.raises(ValueError, match="base_dir is not set and DAGSTER_HOME is not set"):
+        KeptConnectionSqliteEventLogStorage()
