@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
+from collections import OrderedDict
 
-import matplotlib
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.figure import Figure  # not pyplot: no global figure state, no display backend on servers
 
-matplotlib.use("Agg")  # no display on servers
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-
-from pipelines import calendar  # noqa: E402
-from pipelines.config import MonitorConfig  # noqa: E402
-from pipelines.fmt import pct  # noqa: E402
-from pipelines.rules import sector_selloff  # noqa: E402
-from pipelines.sqlfiles import sql  # noqa: E402
+from pipelines import calendar
+from pipelines.config import MonitorConfig
+from pipelines.fmt import pct
+from pipelines.rules import sector_selloff
+from pipelines.sqlfiles import sql
 
 NAMES_DRAWN = 10  # the names that fell most by the last session; a 500-name watchlist stays readable
+# A night draws the same chart twice (the alerts asset's metadata, then the Slack digest's thread): the PNG is
+# kept by what it was drawn from, so a chart is drawn again only when its data or thresholds changed.
+_DRAWN: OrderedDict[str, bytes] = OrderedDict()
+_DRAWN_KEPT = 4
 
 
 def _limits(values, thresholds: list[float], trim: float = 0.0, cap: float = 40.0) -> tuple[float, float]:
@@ -41,23 +45,48 @@ def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -
     if watch.empty or watch[["cap_return_5d", "benchmark_return_5d"]].isna().all().all():
         return None  # never empty axes
     names = con.execute(sql("charts/names"), {**window, "tickers": cfg.watchlist.tickers}).df()
-    final = names[names["date"] == names["date"].max()].sort_values("return_5d")
-    drawn = list(final["ticker"][:NAMES_DRAWN])
     alerts = con.execute(sql("charts/alert_sessions"), window).df()
     rules = cfg.rules
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True, dpi=90)
+    thresholds = (rules.sector_selloff.cap_return_5d, rules.benchmark_drop.return_5d, rules.stock_drop_5d.return_5d)
+    key = _key(start, end, cfg.watchlist.benchmark, thresholds, watch, names, alerts)
+    if key not in _DRAWN:
+        _DRAWN[key] = _draw(start, end, cfg.watchlist.benchmark, thresholds, watch, names, alerts)
+        while len(_DRAWN) > _DRAWN_KEPT:
+            _DRAWN.popitem(last=False)
+    return _DRAWN[key]
+
+
+def _key(*parts) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, pd.DataFrame):
+            digest.update(",".join(part.columns).encode())
+            digest.update(pd.util.hash_pandas_object(part, index=False).values.tobytes())
+        else:
+            digest.update(repr(part).encode())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
+def _draw(start: dt.date, end: dt.date, benchmark: str, thresholds: tuple[float, float, float],
+          watch: pd.DataFrame, names: pd.DataFrame, alerts: pd.DataFrame) -> bytes:
+    cap_threshold, benchmark_threshold, name_threshold = (t * 100 for t in thresholds)
+    final = names[names["date"] == names["date"].max()].sort_values("return_5d")
+    drawn = list(final["ticker"][:NAMES_DRAWN])
+    fig = Figure(figsize=(11, 6.5), dpi=90)
+    top, bottom = fig.subplots(2, 1, sharex=True)
     top.plot(watch["date"], watch["cap_return_5d"] * 100, label="watchlist market cap", color="black", lw=1.8)
-    top.plot(watch["date"], watch["benchmark_return_5d"] * 100, label=cfg.watchlist.benchmark, color="tab:blue")
-    top.axhline(rules.sector_selloff.cap_return_5d * 100, color="red", ls="--", lw=1, label="sell-off threshold")
-    top.axhline(rules.benchmark_drop.return_5d * 100, color="tab:blue", ls=":", lw=1, label="benchmark threshold")
+    top.plot(watch["date"], watch["benchmark_return_5d"] * 100, label=benchmark, color="tab:blue")
+    top.axhline(cap_threshold, color="red", ls="--", lw=1, label="sell-off threshold")
+    top.axhline(benchmark_threshold, color="tab:blue", ls=":", lw=1, label="benchmark threshold")
     top.set_ylim(*_limits(list(watch["cap_return_5d"] * 100) + list(watch["benchmark_return_5d"] * 100),
-                          [rules.sector_selloff.cap_return_5d * 100, rules.benchmark_drop.return_5d * 100]))
+                          [cap_threshold, benchmark_threshold]))
     for ticker in drawn:
         frame = names[names["ticker"] == ticker]
         bottom.plot(frame["date"], frame["return_5d"] * 100, label=ticker, lw=1.2)
-    bottom.axhline(rules.stock_drop_5d.return_5d * 100, color="red", ls="--", lw=1, label="stock drop threshold")
+    bottom.axhline(name_threshold, color="red", ls="--", lw=1, label="stock drop threshold")
     bottom.set_ylim(*_limits(list(names.loc[names["ticker"].isin(drawn), "return_5d"] * 100),
-                             [rules.stock_drop_5d.return_5d * 100], trim=0.01))
+                             [name_threshold], trim=0.01))
     banded = sector_selloff.NAME
     for day in sorted(set(alerts.loc[alerts["rule"] == banded, "as_of"])):
         for ax in (top, bottom):
@@ -78,7 +107,6 @@ def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -
     fig.autofmt_xdate(rotation=30)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
 
 

@@ -1,4 +1,5 @@
 import base64
+from dataclasses import replace
 
 import pytest
 
@@ -42,3 +43,26 @@ def test_a_large_watchlist_draws_its_ten_worst_names(tmp_path):
     m.compute(days[0], days[-1])
     png = charts.watchlist_chart(m.con, m.cfg, days[-1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_the_data_or_a_threshold_changes(tmp_path,
+                                                                                                monkeypatch):
+    m = Market(tmp_path / "mm.duckdb", ["AAA", "BBB"])
+    days = []
+    for name in ["AAA", "BBB"]:
+        days = m.series(name, "2025-09-02", [100.0] * 20 + [90.0])
+        m.shares(name, "2025-01-02", 1e9)
+    m.series("^IXIC", "2025-09-02", [1000.0] * 20 + [970.0])
+    findings = m.compute(days[0], days[-1])
+    drawn = []
+    real_draw = charts._draw
+    monkeypatch.setattr(charts, "_draw", lambda *a: drawn.append(a[1]) or real_draw(*a))
+    first = charts.watchlist_chart(m.con, m.cfg, days[-1])
+    assert charts.watchlist_chart(m.con, m.cfg, days[-1]) == first and len(drawn) == 1  # alerts, then Slack
+    rules.store_findings(m.con, findings, days[0], days[-1])  # the alert sessions the chart reads changed
+    stored = charts.watchlist_chart(m.con, m.cfg, days[-1])
+    assert len(drawn) == 2
+    rules_cfg = m.cfg.rules
+    moved = replace(m.cfg, rules=replace(rules_cfg, sector_selloff=replace(rules_cfg.sector_selloff,
+                                                                          cap_return_5d=-0.09)))
+    assert charts.watchlist_chart(m.con, moved, days[-1]) != stored and len(drawn) == 3  # the threshold line moved
