@@ -153,14 +153,16 @@ def _raw_prices(files: dict[str, Path], start: dt.date | None, end: dt.date | No
 
 
 PRICE_HEADER = ["date", "open", "high", "low", "close", "adj_close", "volume"]
-_PLAIN_LINE = re.compile(r"^\d{4}-\d{2}-\d{2},", re.M)
+# Every data line follows a newline (line 1 is the header): anchoring on "\n" lets the regex engine jump from one
+# newline to the next, where "^" with re.M tried every character (0.55 s against 0.15 s for 500 files).
+_PLAIN_LINE = re.compile(r"\n\d{4}-\d{2}-\d{2},")
 
 
-def _window_text(path: Path, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """A price file's rows in [start, end], as text, without parsing the other years of the file: a night reads a
-    few lines of each of 500 files. Anything unusual (a date that is not a plain YYYY-MM-DD anywhere in the file,
-    quoting, a short or long row, another column order, a bad encoding) raises _Doubt: the caller then reads the
-    files with pandas, line by line, and names what it refuses."""
+def _window_rows(path: Path, start: dt.date, end: dt.date) -> list[list[str]]:
+    """A price file's rows in [start, end], as text fields in PRICE_HEADER order, without parsing the other years of
+    the file: a night reads a few lines of each of 500 files. Anything unusual (a date that is not a plain
+    YYYY-MM-DD anywhere in the file, quoting, a short or long row, another column order, a bad encoding) raises
+    _Doubt: the caller then reads the files with pandas, line by line, and names what it refuses."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -178,15 +180,21 @@ def _window_text(path: Path, start: dt.date, end: dt.date) -> pd.DataFrame:
     rows = [line.split(",") for line in data if low <= line[:10] <= high]
     if any(len(fields) != len(header) for fields in rows):
         raise _Doubt
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
-    if "adj_close" not in frame.columns:
-        frame["adj_close"] = ""
-    return frame
+    if len(header) < len(PRICE_HEADER):  # no adj_close column
+        rows = [[*fields[:5], "", fields[5]] for fields in rows]
+    return rows
 
 
 def _window_all(files: dict[str, Path], start: dt.date, end: dt.date) -> pd.DataFrame:
-    frames = [_window_text(path, start, end) for path in files.values()]
-    return pd.concat(frames, keys=list(files), names=["ticker", "row"]).reset_index(level="ticker")
+    """Every file's window as one frame of text (one frame built, not one a file: 500 frames cost ~1 s)."""
+    tickers, rows = [], []
+    for ticker, path in files.items():
+        window = _window_rows(path, start, end)
+        tickers += [ticker] * len(window)
+        rows += window
+    frame = pd.DataFrame(rows, columns=PRICE_HEADER, dtype=object)
+    frame.insert(0, "ticker", tickers)
+    return frame
 
 
 def read_prices(path: Path, symbol: str, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
