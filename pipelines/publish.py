@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -51,21 +52,14 @@ def publish(live: Path | str, analytics: Path | str) -> dict:
     live, analytics = Path(live), Path(analytics)
     removed = remove_leftovers(analytics)
     tmp = _temp(analytics, os.getpid())
-    con = duckdb.connect()  # in memory: attaches the live file read-only, never holding it for writing
     try:
-        # ATTACH takes its path as a literal, not a parameter: the one statement built in Python.
-        con.execute(f"ATTACH '{_quote(live)}' AS live (READ_ONLY)")
-        con.execute(f"ATTACH '{_quote(tmp)}' AS fresh")
-        con.execute(sql("publish/copy"))
-        tables, views = con.execute(sql("publish/copied")).fetchone()
-        con.execute("DETACH fresh")
-        con.execute("DETACH live")
+        if not _copy_file(live, tmp):
+            _copy_tables(live, tmp)
+        tables, views = _count(tmp)
     except BaseException:
-        con.close()
         tmp.unlink(missing_ok=True)
         _wal(tmp).unlink(missing_ok=True)
         raise
-    con.close()
     # A .wal beside the copy belongs to the old file (someone opened it read-write and crashed); beside the new
     # file it would make every open fail with "WAL does not match database file".
     _wal(analytics).unlink(missing_ok=True)
@@ -73,6 +67,41 @@ def publish(live: Path | str, analytics: Path | str) -> dict:
     _wal(analytics).unlink(missing_ok=True)
     return {"path": str(analytics), "tables": tables, "views": views, "bytes": analytics.stat().st_size,
             "leftovers_removed": len(removed)}
+
+
+def _copy_file(live: Path, tmp: Path) -> bool:
+    """The live file byte for byte, while a read-only connection holds DuckDB's lock so no writer can change it
+    (~0.1 s for 50 MB where copying table by table took 1 s). False when the file is not the whole database (a
+    .wal holds changes not yet checkpointed into it)."""
+    held = duckdb.connect(str(live), read_only=True)
+    try:
+        if _wal(live).exists():
+            return False
+        shutil.copyfile(live, tmp)
+        return True
+    finally:
+        held.close()
+
+
+def _copy_tables(live: Path, tmp: Path) -> None:
+    con = duckdb.connect()  # in memory: attaches the live file read-only, never holding it for writing
+    try:
+        # ATTACH takes its path as a literal, not a parameter: the statements built in Python.
+        con.execute(f"ATTACH '{_quote(live)}' AS live (READ_ONLY)")
+        con.execute(f"ATTACH '{_quote(tmp)}' AS fresh")
+        con.execute(sql("publish/copy"))
+    finally:
+        con.close()
+
+
+def _count(tmp: Path) -> tuple[int, int]:
+    """Tables and views of the new copy, read back from it: a copy that does not open is never swapped in."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{_quote(tmp)}' AS fresh (READ_ONLY)")
+        return con.execute(sql("publish/copied")).fetchone()
+    finally:
+        con.close()
 
 
 def _quote(path: Path) -> str:

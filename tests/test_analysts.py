@@ -187,3 +187,27 @@ def test_a_publish_that_fails_for_lack_of_space_cleans_up_and_keeps_the_old_copy
     dead = analytics.with_name(f".{analytics.name}.999999.tmp")  # left by a publish killed outright
     dead.write_bytes(b"x" * 1000)
     assert publish.publish(live, analytics)["leftovers_removed"] == 1 and not dead.exists()
+
+
+CRASHED_WRITER = """
+import os, sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE late AS SELECT 7 AS x")  # in the .wal only: the process dies before a checkpoint
+print("written", flush=True)
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_a_live_file_whose_last_changes_are_still_in_its_wal_is_copied_with_them(tmp_path):
+    live, analytics = tmp_path / "mm.duckdb", tmp_path / "mm.analytics.duckdb"
+    con = duckdb.connect(str(live))
+    con.execute("CREATE TABLE early AS SELECT 1 AS x")
+    con.close()
+    plain = publish.publish(live, analytics)  # checkpointed: the file is copied byte for byte
+    assert plain["tables"] == 1 and analytics.read_bytes() == live.read_bytes()
+    crash = subprocess.run([sys.executable, "-c", CRASHED_WRITER, str(live)], capture_output=True, text=True)
+    assert crash.stdout.strip() == "written" and live.with_name(live.name + ".wal").exists()
+    info = publish.publish(live, analytics)
+    con = duckdb.connect(str(analytics), read_only=True)
+    assert con.execute("SELECT x FROM late").fetchall() == [(7,)] and info["tables"] == 2
+    con.close()
