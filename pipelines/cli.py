@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import sys
 import warnings
@@ -303,5 +304,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
 
 
+def program() -> None:
+    """The `market-monitor` command: main(), then exit without the interpreter's teardown sweeps."""
+    # A run allocates millions of short-lived objects (events, frames, SQL results) beside ~300,000 that live
+    # until exit: at Python's default threshold (700) the collector ran ~800 times a 500-name night (1.1 s);
+    # at 10,000 ~50 times (0.6 s), for the same peak memory.
+    gc.set_threshold(10_000, 10, 10)
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is written and closed by now. At exit the interpreter runs full garbage collections over the
+    # ~300,000 objects Dagster, pandas and matplotlib leave (1.5-2 s of a 500-name night) only to free memory the
+    # OS frees anyway; frozen objects are skipped by those sweeps and still released by reference counting.
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    program()
