@@ -1,4 +1,5 @@
-"""Dagster's SQLite event log, with its connections kept open.
+"""Dagster's SQLite event logs (the instance's on disk, and the CLI's throwaway one in memory), with their
+connections kept open.
 
 Dagster's own `SqliteEventLogStorage` creates an engine, opens a connection, commits and closes it for every
 event: a two-year backfill writes ~7,700 asset events, and the per-event engine, the close (which checkpoints
@@ -13,6 +14,7 @@ and switching back to the default storage in dagster.yaml needs no migration.
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from contextlib import contextmanager
 import sqlalchemy as db
 from dagster import Field
 from dagster._config import StringSource
+from dagster._core.storage.event_log.in_memory import InMemoryEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -98,3 +101,52 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         self.dispose_engines()
         super().dispose()
+
+
+class KeptConnectionInMemoryEventLogStorage(InMemoryEventLogStorage):
+    """The event log of an ephemeral instance (a CLI run without DAGSTER_HOME). Dagster's keeps one connection open
+    but opens another, with two PRAGMAs, for every statement batch: ~31,000 of them in a two-year backfill, a
+    fifth of its time. This one uses the kept connection from the thread that made it (SQLite connections
+    belong to their thread); any other thread gets Dagster's per-call connection, as before. It also remembers
+    which tables exist (Dagster asked with a new connection for every asset event; the tables of an in-memory
+    log are made once, at its creation)."""
+
+    def __init__(self, *args, **kwargs):
+        self._owner = threading.get_ident()
+        self._tables: dict[str, bool] = {}
+        super().__init__(*args, **kwargs)
+
+    def has_table(self, table_name: str) -> bool:
+        if table_name not in self._tables:
+            self._tables[table_name] = super().has_table(table_name)
+        return self._tables[table_name]
+
+    @contextmanager
+    def _connect(self):
+        if threading.get_ident() != self._owner:
+            with super()._connect() as conn:
+                yield conn
+            return
+        with self._db_lock, self._held_conn.begin():
+            yield self._held_conn
+
+
+def ephemeral_instance():
+    """Dagster's `DagsterInstance.ephemeral()`, with the kept-connection event log."""
+    from dagster import DagsterInstance
+    from dagster._core.instance.types import InstanceType
+    from dagster._core.launcher.sync_in_memory_run_launcher import SyncInMemoryRunLauncher
+    from dagster._core.run_coordinator import DefaultRunCoordinator
+    from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
+    from dagster._core.storage.root import TemporaryLocalArtifactStorage
+    from dagster._core.storage.runs import InMemoryRunStorage
+
+    return DagsterInstance(
+        instance_type=InstanceType.EPHEMERAL,
+        local_artifact_storage=TemporaryLocalArtifactStorage(),
+        run_storage=InMemoryRunStorage(),
+        event_storage=KeptConnectionInMemoryEventLogStorage(),
+        compute_log_manager=NoOpComputeLogManager(),
+        run_coordinator=DefaultRunCoordinator(),
+        run_launcher=SyncInMemoryRunLauncher(),
+    )

@@ -12,6 +12,7 @@ import dagster as dg
 from assets.graph import build_assets
 from pipelines import calendar
 from pipelines.config import ConfigError, MonitorConfig, Runtime, load_config
+from pipelines.event_log_storage import ephemeral_instance
 from pipelines.progress import progress_logger
 from pipelines.resources import build_resources
 
@@ -53,7 +54,7 @@ def instance_for_cli() -> dg.DagsterInstance:
     """The instance the UI reads when DAGSTER_HOME is set (runs share one history), else a throwaway one."""
     home = os.environ.get("DAGSTER_HOME")
     if not home:
-        return dg.DagsterInstance.ephemeral()
+        return ephemeral_instance()
     if not os.path.isabs(home) or not os.path.isdir(home):
         raise ConfigError(f"DAGSTER_HOME: {home!r} must be an absolute path to an existing directory")
     try:

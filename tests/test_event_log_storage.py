@@ -6,13 +6,19 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import sqlalchemy as db
 
-from pipelines.event_log_storage import OPEN_RUN_SHARDS, KeptConnectionSqliteEventLogStorage
+from pipelines.event_log_storage import (
+    OPEN_RUN_SHARDS,
+    KeptConnectionInMemoryEventLogStorage,
+    KeptConnectionSqliteEventLogStorage,
+)
+from pipelines.execution import instance_for_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = dg.DailyPartitionsDefinition("2025-01-01", end_date="2025-01-11")
@@ -111,3 +117,27 @@ def test_without_a_base_dir_or_dagster_home_it_says_which(monkeypatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     with pytest.raises(ValueError, match="base_dir is not set and DAGSTER_HOME is not set"):
         KeptConnectionSqliteEventLogStorage()
+
+
+def test_the_cli_s_throwaway_instance_keeps_one_connection_and_records_the_same(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    instance = instance_for_cli()
+    storage = instance.event_log_storage
+    assert isinstance(storage, KeptConnectionInMemoryEventLogStorage)
+    opened = []
+    db.event.listen(storage._engine, "connect", lambda *_: opened.append(threading.get_ident()))
+    assert run_range(instance, "2025-01-01", "2025-01-03")
+    asked = len(opened)  # whether two optional tables exist, asked once each
+    assert run_range(instance, "2025-01-04", "2025-01-07")
+    assert asked <= 2 and len(opened) == asked  # every event went through the kept connection
+    key = dg.AssetKey("prices")
+    assert instance.get_materialized_partitions(key) == {f"2025-01-0{d}" for d in range(1, 8)}
+    history = storage.get_asset_check_execution_history(dg.AssetCheckKey(key, "rows_present"), limit=10)
+    assert [r.status.value for r in history if r.partition is None] == ["SUCCEEDED", "SUCCEEDED"]  # one a run
+    # another thread (SQLite connections belong to theirs) gets a connection of its own and sees the same rows
+    seen = []
+    reader = threading.Thread(target=lambda: seen.append(len(instance.get_materialized_partitions(key))))
+    reader.start()
+    reader.join()
+    assert seen == [7] and len(opened) > asked
+    assert threading.get_ident() not in opened[asked:]
