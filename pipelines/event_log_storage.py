@@ -51,6 +51,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str | None = None, inst_data=None):
         self._engines: OrderedDict[str, db.engine.Engine] = OrderedDict()
+        self._tables: set[str] = set()
         super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
 
     @classmethod
@@ -60,6 +61,15 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value):
         return cls(inst_data=inst_data, **config_value)
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks with a new engine for every asset event; a table, once there, stays (a migration by another
+        process may add one: an answer of no is asked again)."""
+        if table_name not in self._tables:
+            if not super().has_table(table_name):
+                return False
+            self._tables.add(table_name)
+        return True
 
     def _engine(self, shard: str) -> db.engine.Engine:
         engine = self._engines.get(shard)

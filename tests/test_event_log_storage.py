@@ -141,3 +141,14 @@ def test_the_cli_s_throwaway_instance_keeps_one_connection_and_records_the_same(
     reader.join()
     assert seen == [7] and len(opened) > asked
     assert threading.get_ident() not in opened[asked:]
+
+
+def test_a_table_another_process_adds_later_is_seen_and_one_that_exists_is_not_asked_again(tmp_path):
+    storage = KeptConnectionSqliteEventLogStorage(str(tmp_path))
+    assert storage.has_table("event_logs") and not storage.has_table("added_later")
+    with storage.index_connection() as conn:  # as `dagster instance migrate` would, from elsewhere
+        conn.execute(db.text("CREATE TABLE added_later (x INTEGER)"))
+    assert storage.has_table("added_later")
+    (tmp_path / "index.db").rename(tmp_path / "moved.db")  # asking the file again would now say no
+    assert storage.has_table("event_logs") and storage.has_table("added_later")
+    storage.dispose()
