@@ -46,12 +46,26 @@ def _tune(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
+class _RemembersTables:
+    """Dagster asks whether a table exists with a new engine or connection for every asset event. A table, once
+    there, stays; a no is asked again (a migration by another process may add the table)."""
+
+    _tables: set[str]
+
+    def has_table(self, table_name: str) -> bool:
+        if table_name not in self._tables:
+            if not super().has_table(table_name):  # type: ignore[misc]
+                return False
+            self._tables.add(table_name)
+        return True
+
+
+class KeptConnectionSqliteEventLogStorage(_RemembersTables, SqliteEventLogStorage):
     """`SqliteEventLogStorage` whose engines (and one connection each) outlive a single event."""
 
     def __init__(self, base_dir: str | None = None, inst_data=None):
         self._engines: OrderedDict[str, db.engine.Engine] = OrderedDict()
-        self._tables: set[str] = set()
+        self._tables = set()
         super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
 
     @classmethod
@@ -61,15 +75,6 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value):
         return cls(inst_data=inst_data, **config_value)
-
-    def has_table(self, table_name: str) -> bool:
-        """Dagster asks with a new engine for every asset event; a table, once there, stays (a migration by another
-        process may add one: an answer of no is asked again)."""
-        if table_name not in self._tables:
-            if not super().has_table(table_name):
-                return False
-            self._tables.add(table_name)
-        return True
 
     def _engine(self, shard: str) -> db.engine.Engine:
         engine = self._engines.get(shard)
@@ -113,23 +118,16 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         super().dispose()
 
 
-class KeptConnectionInMemoryEventLogStorage(InMemoryEventLogStorage):
+class KeptConnectionInMemoryEventLogStorage(_RemembersTables, InMemoryEventLogStorage):
     """The event log of an ephemeral instance (a CLI run without DAGSTER_HOME). Dagster's keeps one connection open
     but opens another, with two PRAGMAs, for every statement batch: ~31,000 of them in a two-year backfill, a
     fifth of its time. This one uses the kept connection from the thread that made it (SQLite connections
-    belong to their thread); any other thread gets Dagster's per-call connection, as before. It also remembers
-    which tables exist (Dagster asked with a new connection for every asset event; the tables of an in-memory
-    log are made once, at its creation)."""
+    belong to their thread); any other thread gets Dagster's per-call connection, as before."""
 
     def __init__(self, *args, **kwargs):
         self._owner = threading.get_ident()
-        self._tables: dict[str, bool] = {}
+        self._tables = set()
         super().__init__(*args, **kwargs)
-
-    def has_table(self, table_name: str) -> bool:
-        if table_name not in self._tables:
-            self._tables[table_name] = super().has_table(table_name)
-        return self._tables[table_name]
 
     @contextmanager
     def _connect(self):
