@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,11 @@ def default_base_dir() -> str:
     if not home:
         raise ValueError("event_log_storage: base_dir is not set and DAGSTER_HOME is not set")
     return os.path.join(home, "history", "runs")
+
+
+def _dispose_all(engines: OrderedDict) -> None:
+    while engines:
+        engines.popitem()[1].dispose()
 
 
 def _tune(dbapi_connection, _record) -> None:
@@ -66,6 +72,9 @@ class KeptConnectionSqliteEventLogStorage(_RemembersTables, SqliteEventLogStorag
     def __init__(self, base_dir: str | None = None, inst_data=None):
         self._engines: OrderedDict[str, db.engine.Engine] = OrderedDict()
         self._tables = set()
+        # Closed connections fold their WAL into the database file; a process that never disposes its instance
+        # closes them at exit instead of leaving a -wal and -shm beside every run's file.
+        weakref.finalize(self, _dispose_all, self._engines)
         super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
 
     @classmethod
@@ -110,8 +119,7 @@ class KeptConnectionSqliteEventLogStorage(_RemembersTables, SqliteEventLogStorag
         super().wipe()
 
     def dispose_engines(self) -> None:
-        while self._engines:
-            self._engines.popitem()[1].dispose()
+        _dispose_all(self._engines)
 
     def dispose(self) -> None:
         self.dispose_engines()

@@ -100,12 +100,18 @@ def materialize_sessions(runtime: Runtime, config: MonitorConfig | str, sessions
     # The graph the UI and the schedule run, under the schedule's job name, so all runs share one history.
     defs = dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg),
                           jobs=[dg.define_asset_job(JOB_NAME)], loggers={"progress": progress_logger})
-    result = defs.resolve_job_def(JOB_NAME).execute_in_process(
-        instance=instance or instance_for_cli(),
-        tags=run_tags,
-        run_config={"loggers": {"progress": {"config": {"retries": cfg.history.source_retries}}}},
-        raise_on_error=False,
-    )
+    owned = instance is None  # made here: disposed here, so its event log's connections close (and its WAL folds in)
+    instance = instance or instance_for_cli()
+    try:
+        result = defs.resolve_job_def(JOB_NAME).execute_in_process(
+            instance=instance,
+            tags=run_tags,
+            run_config={"loggers": {"progress": {"config": {"retries": cfg.history.source_retries}}}},
+            raise_on_error=False,
+        )
+    finally:
+        if owned:
+            instance.dispose()
     report = RunReport(result.run_id, result.success, sessions)
     for event in result.get_asset_materialization_events():
         key = event.asset_key.to_user_string()

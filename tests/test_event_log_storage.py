@@ -55,6 +55,7 @@ def test_the_shipped_instance_uses_it_and_a_range_run_reads_back_through_dagster
         assert isinstance(kept.event_log_storage, KeptConnectionSqliteEventLogStorage)
         assert run_range(kept, "2025-01-01", "2025-01-07")
         assert not run_range(kept, "2025-01-08", "2025-01-10", fail="yes")
+    assert not list(home.rglob("*.db-wal"))  # disposed: the connections closed and folded their WAL in
 
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")  # Dagster's default storage, same files
     with dg.DagsterInstance.get() as default:
@@ -90,6 +91,18 @@ def test_only_a_few_run_shards_stay_open_and_a_closed_one_still_reads(tmp_path):
         assert conn.execute(db.text("SELECT run_id FROM event_logs")).fetchall() == [("run-0",)]
     storage.dispose()
     assert not storage._engines
+
+
+def test_a_process_that_never_disposes_its_storage_still_closes_its_connections_at_exit(tmp_path):
+    writer = textwrap.dedent(f"""
+        import sqlalchemy as db
+        from pipelines.event_log_storage import KeptConnectionSqliteEventLogStorage
+        storage = KeptConnectionSqliteEventLogStorage({str(tmp_path)!r})
+        with storage.run_connection("run-1") as conn:
+            conn.execute(db.text("INSERT INTO event_logs (run_id, event) VALUES ('run-1', '{{}}')"))
+    """)
+    subprocess.run([sys.executable, "-c", writer], cwd=ROOT, check=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.db", "run-1.db"]
 
 
 def test_processes_writing_the_same_index_at_once_lose_nothing(tmp_path):

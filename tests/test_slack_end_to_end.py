@@ -1,6 +1,7 @@
 """`market-monitor run` (a real Dagster run) delivering to a local Slack Web API server."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,6 +44,7 @@ def test_run_sends_one_grouped_message_and_never_the_token(tmp_path):
     snap = crash_snapshot(tmp_path / "snap")
     home = tmp_path / "dagster_home"
     home.mkdir()
+    shutil.copy(os.path.join(ROOT, "dagster_home", "dagster.yaml"), home / "dagster.yaml")  # the instance ops run
     db = tmp_path / "data" / "mm.duckdb"
     with FakeSlack() as slack:
         env = {**slack.env(token=TOKEN), "MARKET_MONITOR_DB": str(db), "DAGSTER_HOME": str(home),
@@ -65,6 +67,7 @@ def test_run_sends_one_grouped_message_and_never_the_token(tmp_path):
     assert TOKEN.encode() not in db.read_bytes()
     assert TOKEN.encode() not in all_bytes_under(home)  # run storage, event logs, compute logs
     assert b"notifications_delivered" in all_bytes_under(home)  # the runs were recorded there
+    assert not list(home.rglob("*.db-wal"))  # and the CLI closed the event log behind it
 
 
 def test_run_without_slack_settings_says_nothing_was_sent(tmp_path):
