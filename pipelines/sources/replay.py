@@ -186,7 +186,7 @@ def _window_rows(path: Path, start: dt.date, end: dt.date) -> list[list[str]]:
 
 
 def _window_all(files: dict[str, Path], start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Every file's window as one frame of text (one frame built, not one a file: 500 frames cost ~1 s)."""
+    """Every file's window as one frame of text (one frame built, not one a file: 500 frames cost ~0.2 s)."""
     tickers, rows = [], []
     for ticker, path in files.items():
         window = _window_rows(path, start, end)
@@ -253,7 +253,7 @@ class ReplaySource:
     def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
         files = {s: p for s in symbols if (p := symbol_file(self.folder, s)) is not None}
         try:  # every file's window parsed at once: 500 names cost one vectorised pass, not 500
-            prices = _prices(_window_all(files, start, end).reset_index(drop=True), None) if files \
+            prices = _prices(_window_all(files, start, end), None) if files \
                 else empty(PRICE_COLUMNS)
         except _Doubt:  # file by file, so the refusal names its file and line (or the value passes after all)
             prices = pd.concat([read_prices(path, symbol, start, end) for symbol, path in files.items()],
