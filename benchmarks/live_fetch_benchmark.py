@@ -26,8 +26,7 @@ import requests  # noqa: E402
 
 from pipelines import calendar  # noqa: E402
 from pipelines.sources import yahoo  # noqa: E402
-from tests.fake_yahoo import FakeYahoo, YahooWorld  # noqa: E402
-from tests.test_live_fetch_scale import universe  # noqa: E402
+from tests.support.fake_yahoo import FakeYahoo, YahooWorld, universe  # noqa: E402
 
 
 def measure(n: int, delay: float, rate_limit: float | None, sessions: int) -> dict:

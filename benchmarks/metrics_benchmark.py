@@ -81,7 +81,7 @@ def build_universe(con, tickers: int, first: dt.date, last: dt.date) -> int:
     con.execute("CREATE OR REPLACE TEMP TABLE bench_days AS SELECT date, session_idx FROM trading_sessions "
                 "WHERE date BETWEEN ? AND ?", [days[0], days[-1]])
     con.execute(f"""
-        INSERT INTO prices_daily
+        INSERT INTO prices_daily (ticker, date, open, high, low, close, adj_close, volume, source, fetched_at)
         WITH steps AS (
             SELECT 'T' || lpad(CAST(t AS VARCHAR), 5, '0') AS ticker, d.date, d.session_idx,
                    (random() - 0.5) * 0.04 AS step
@@ -95,12 +95,12 @@ def build_universe(con, tickers: int, first: dt.date, last: dt.date) -> int:
         FROM walk ORDER BY date, ticker
     """)
     con.execute("""
-        INSERT INTO shares_outstanding
+        INSERT INTO shares_outstanding (ticker, date, shares, source, fetched_at)
         SELECT DISTINCT ticker, make_date(year(date), 1, 1), 1e9 + hash(ticker) % 1000000000, 'bench', now()
         FROM prices_daily
     """)
     con.execute("""
-        INSERT INTO earnings
+        INSERT INTO earnings (ticker, period_end, reported_date, eps_diluted, source, fetched_at)
         SELECT DISTINCT ticker, last_day(make_date(year(date), (month(date) - 1) // 3 * 3 + 3, 1)),
                NULL, 0.5 + (hash(ticker) % 100) / 100.0, 'bench', now()
         FROM prices_daily
@@ -117,7 +117,7 @@ def timed(fn) -> float:
 def add_session(con, day: dt.date) -> None:
     """The next session's bars: the nightly run's new data."""
     con.execute("""
-        INSERT INTO prices_daily
+        INSERT INTO prices_daily (ticker, date, open, high, low, close, adj_close, volume, source, fetched_at)
         SELECT ticker, ?, close * 1.001, close * 1.01, close * 0.99, close * 1.001, close * 1.001, volume,
                'bench', now()
         FROM prices_daily WHERE date = (SELECT max(date) FROM prices_daily)

@@ -70,6 +70,7 @@ def main() -> None:
     opts = parser.parse_args()
     days = calendar.sessions(opts.start, opts.end)
     warm_up = calendar.sessions_back(days[0], 260)
+    failed = False
     for n in opts.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
@@ -83,6 +84,9 @@ def main() -> None:
             nightly = run([*base, "--end", str(days[-1])], env)
             print(json.dumps({"names": n, "sessions": len(days) - 1, "two_years": history,
                               "one_more_session": nightly}), flush=True)
+            failed |= bool(history["exit"] or nightly["exit"])
+    if failed:  # figures of a failed run are no figures: say so with the exit code
+        sys.exit("a benchmarked run failed (its error is in the JSON line above)")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from pipelines.config import Runtime
+from pipelines import rules
+from tests.support.fake_slack import FakeSlack
+from tests.support.scenario import NAMES, Market
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -36,5 +39,35 @@ def isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("MARKET_MONITOR_DB", str(tmp_path / "data" / "mm.duckdb"))
 
 
-def replay_runtime(tmp_path: Path, replay: Path) -> Runtime:
-    return Runtime(db_path=tmp_path / "data" / "mm.duckdb", source="replay", replay_dir=replay)
+@pytest.fixture
+def slack():
+    with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def crash_template(tmp_path_factory):
+    """Ten flat sessions, then every name -8% and the benchmark -2.5% on session 10: sector_selloff holds on
+    sessions 10..14 (while the crash is inside the 5-session window) and resolves on 16. Built once; each test
+    gets its own copy of the file."""
+    path = tmp_path_factory.mktemp("crash") / "mm.duckdb"
+    m = Market(path, NAMES)
+    values = [100.0] * 10 + [92.0] * 10
+    days = []
+    for name in NAMES:
+        days = m.series(name, "2025-10-20", values)
+        m.shares(name, "2025-01-02", 1e9)
+    m.series("^IXIC", "2025-10-20", [1000.0] * 10 + [975.0] * 10)
+    findings = m.compute(days[0], days[-1])
+    rules.store_findings(m.con, findings, days[0], days[-1])
+    m.con.close()
+    return path, days
+
+
+@pytest.fixture
+def crash(crash_template, tmp_path):
+    path, days = crash_template
+    shutil.copy(path, tmp_path / "mm.duckdb")
+    m = Market(tmp_path / "mm.duckdb", NAMES)
+    m.days = days
+    return m

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from pipelines.alerting.history import ordinal
-from tests.fake_slack import FakeSlack
-from tests.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_prices
-from tests.test_pipeline_run import cli
+from tests.support.cli import cli
+from tests.support.fake_slack import FakeSlack
+from tests.support.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_prices
 
 pytestmark = pytest.mark.slow  # CLI runs of the graph: run by CI, not the fast loop
 

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from pipelines import publish
-from tests.synthetic import basic_snapshot, write_config
-from tests.test_pipeline_run import ROOT, cli
+from tests.support.cli import ROOT, cli
+from tests.support.synthetic import basic_snapshot, write_config
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 

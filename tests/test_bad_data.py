@@ -6,8 +6,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.synthetic import basic_snapshot, write_config, write_prices
-from tests.test_pipeline_run import cli
+from tests.support.cli import cli
+from tests.support.synthetic import basic_snapshot, write_config, write_prices
 
 D = dt.date
 

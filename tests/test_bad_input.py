@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.synthetic import basic_snapshot, write_config
-from tests.test_pipeline_run import cli
+from tests.support.cli import cli
+from tests.support.synthetic import basic_snapshot, write_config
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from pipelines import charts, rules
-from tests.scenario import Market
+from tests.support.scenario import Market
 
 
 def test_chart_and_table_for_the_ops_view(tmp_path):

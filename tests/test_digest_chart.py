@@ -4,8 +4,8 @@ or re-sends the text message."""
 
 from pipelines.alerting import outbox
 from pipelines.alerting.slack import SlackSettings, build_sender
-from tests.fake_slack import FakeSlack
-from tests.test_slack_delivery import crash, crash_template, nightly, sender_for, slack  # noqa: F401  (fixtures)
+from tests.support.fake_slack import FakeSlack, sender_for
+from tests.support.scenario import nightly
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

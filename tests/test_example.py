@@ -5,7 +5,7 @@ import importlib.util
 
 import pytest
 
-from tests.test_pipeline_run import ROOT, cli
+from tests.support.cli import ROOT, cli
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 

@@ -2,14 +2,13 @@
 
 import subprocess
 import sys
-import time
 
 import pytest
 
 from pipelines import store
 from pipelines.errors import DatabaseError
-from tests.synthetic import basic_snapshot, write_config
-from tests.test_pipeline_run import cli
+from tests.support.cli import cli
+from tests.support.synthetic import basic_snapshot, write_config
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 
@@ -20,33 +19,32 @@ def _run(tmp_path, db, snap=None):
     snap = snap or basic_snapshot(tmp_path / "snap")
     cfg = tmp_path / "monitor.toml"
     cfg.write_text(write_config(tmp_path / "base.toml").read_text().split("[history]")[0] + RETRYING)
-    started = time.monotonic()
-    result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30",
-                 env={"MARKET_MONITOR_DB": str(db), "MARKET_MONITOR_CONFIG": str(cfg)})
-    return result, time.monotonic() - started
+    # "At once" is judged by what the run says (no retry announced), not by a clock: a busy machine is slow.
+    return cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30",
+               env={"MARKET_MONITOR_DB": str(db), "MARKET_MONITOR_CONFIG": str(cfg)})
 
 
 def test_a_file_that_is_not_a_database_fails_at_once(tmp_path):
     db = tmp_path / "mm.duckdb"
     db.write_text("this is not a database\n")
-    result, seconds = _run(tmp_path, db)
-    assert result.returncode == 1 and seconds < 60
+    result = _run(tmp_path, db)
+    assert result.returncode == 1
     assert "run failed: daily_prices:" in result.stderr and "not a valid DuckDB database file" in result.stderr
     assert "retry" not in result.stderr.lower()
 
 
 def test_an_unusable_database_directory_fails_at_once(tmp_path):
     (tmp_path / "blocker").write_text("a file where the directory should be")
-    result, seconds = _run(tmp_path, tmp_path / "blocker" / "mm.duckdb")
-    assert result.returncode == 1 and seconds < 60
+    result = _run(tmp_path, tmp_path / "blocker" / "mm.duckdb")
+    assert result.returncode == 1 and "retry" not in result.stderr.lower()
     assert "cannot create its directory" in result.stderr
 
 
 def test_a_malformed_snapshot_fails_at_once_as_bad_input(tmp_path):
     snap = basic_snapshot(tmp_path / "snap")
     (snap / "AMD.csv").write_text("date,open,high,low,close,adj_close,volume\n2024-08-26,1,1,1,oops,,5\n")
-    result, seconds = _run(tmp_path, tmp_path / "mm.duckdb", snap)
-    assert result.returncode == 2 and seconds < 60
+    result = _run(tmp_path, tmp_path / "mm.duckdb", snap)
+    assert result.returncode == 2 and "retry" not in result.stderr.lower()
     assert "AMD.csv line 2: close 'oops' is not a number" in result.stderr
 
 
@@ -77,9 +75,8 @@ def test_the_live_source_without_network_fails_at_once_naming_the_cause(tmp_path
     cfg.write_text("[history]\nsource_retries = 3\nretry_delay_seconds = 1\n")
     env = {"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
            "https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
-    started = time.monotonic()
     fast = cli("run", "--end", "2025-11-07", "--retries", "0", env=env)
-    assert fast.returncode == 1 and time.monotonic() - started < 60
+    assert fast.returncode == 1 and "retry" not in fast.stderr.lower()
     assert "run failed: daily_prices: Yahoo returned no prices for any of NVDA" in fast.stderr
     assert "connection refused (cannot reach Yahoo)" in fast.stderr.strip().splitlines()[-1]
     patient = cli("run", "--end", "2025-11-07", "--retries", "1", env=env)

@@ -11,8 +11,8 @@ from pipelines.definitions import build_definitions
 from pipelines.execution import materialize_sessions
 from pipelines.resources import slack_from_env
 from pipelines.sensors import build_failed_checks_sensor
-from tests.fake_slack import FakeSlack
-from tests.synthetic import basic_snapshot, write_config
+from tests.support.fake_slack import FakeSlack
+from tests.support.synthetic import basic_snapshot, write_config
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 

@@ -12,8 +12,8 @@ from pipelines import calendar, ingest
 from pipelines.config import Runtime
 from pipelines.execution import materialize_sessions
 from pipelines.sources import yahoo
-from tests.fake_yahoo import FakeYahoo, YahooWorld
-from tests.synthetic import write_config
+from tests.support.fake_yahoo import FakeYahoo, YahooWorld
+from tests.support.synthetic import write_config
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 
@@ -235,7 +235,7 @@ def test_a_sell_off_on_a_night_yahoo_left_a_name_out_is_sent_late_when_it_arrive
     """Night 1 (2025-11-06): every name plunges 10% and ^IXIC 3%, but Yahoo answers 404 for META: the basket rules
     cannot speak, Slack gets 'Incomplete data'. Night 2: the re-fetch window brings META's bar for night 1, the
     sell-off that held only then goes out, labelled late; the same run again sends nothing more."""
-    from tests.fake_slack import FakeSlack
+    from tests.support.fake_slack import FakeSlack
 
     market = world()
     plunge = D(2025, 11, 6)

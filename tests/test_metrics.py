@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipelines import calendar
-from tests.scenario import Market
+from tests.support.scenario import Market
 
 D = dt.date
 

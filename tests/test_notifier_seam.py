@@ -7,7 +7,6 @@ from pipelines.alerting import message
 from pipelines.alerting.notifier import DeliveryFailure, Notifier
 from pipelines.alerting.notify import notify
 from pipelines.alerting.slack import SlackSettings, WebApiSender, WebhookSender
-from tests.test_slack_delivery import crash, crash_template  # noqa: F401  (fixtures)
 
 
 class Pager:

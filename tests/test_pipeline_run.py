@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.config import Runtime
 from pipelines.definitions import build_definitions
-from tests.synthetic import basic_snapshot, write_config
+from tests.support.synthetic import basic_snapshot, write_config
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 

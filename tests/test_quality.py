@@ -1,7 +1,7 @@
 import datetime as dt
 
 from pipelines import quality
-from tests.scenario import Market
+from tests.support.scenario import Market
 
 
 def test_freshness_checks_name_missing_and_stale_fundamentals(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from pipelines.sources.replay import ReplaySource, SnapshotError, last_snapshot_session, read_prices
 from pipelines.sources.snapshot import write_snapshot
-from tests.synthetic import basic_snapshot
+from tests.support.synthetic import basic_snapshot
 
 D = dt.date
 

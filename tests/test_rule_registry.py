@@ -58,9 +58,9 @@ def test_every_rule_has_a_magnitude_for_what_it_finds(tmp_path):
     """Episodes and the backtest pick a peak by each rule's magnitude: it must read the metrics its own findings
     carry. One market makes every rule fire (EPS 1.00 a year: P/E 100 before the fall)."""
     from pipelines.episodes import build_episodes
-    from tests.test_rules import NAMES, crash
+    from tests.support.scenario import NAMES, crash_market
 
-    m, days = crash(tmp_path, {n: 80.0 for n in NAMES[:3]}, bench_final=900.0, shares=1e9)
+    m, days = crash_market(tmp_path, {n: 80.0 for n in NAMES[:3]}, bench_final=900.0, shares=1e9)
     m.con.execute("DELETE FROM prices_daily WHERE ticker = 'DDD' AND date = ?", [days[2]])  # a gap, before the fall
     for name in NAMES:
         m.eps(name, [(q, r, 0.25) for q, r in [("2023-06-30", "2023-07-30"), ("2023-09-30", "2023-10-30"),

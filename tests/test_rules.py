@@ -3,26 +3,7 @@
 import pytest
 
 from pipelines.rules.sector_selloff import Settings as SectorSelloff
-from tests.scenario import Market
-
-NAMES = ["AAA", "BBB", "CCC", "DDD"]
-
-
-def crash(tmp_path, finals: dict, bench_final: float | None = 980.0, shares: float = 1e9, skip=(), uncounted=()):
-    """Five flat sessions (names 100, benchmark 1000), then each name's and the benchmark's final close;
-    `uncounted` names have no share count (no market cap)."""
-    m = Market(tmp_path / "mm.duckdb", NAMES)
-    days = None
-    for name in NAMES:
-        values = [100.0] * 5 + [finals.get(name, 100.0)]
-        days = m.series(name, "2024-06-03", values)
-        if name in skip:
-            m.con.execute("DELETE FROM prices_daily WHERE ticker = ? AND date = ?", [name, days[-1]])
-        if name not in uncounted:
-            m.shares(name, "2024-01-02", shares)
-    bench = [1000.0] * 5 + ([bench_final] if bench_final is not None else [])
-    m.series("^IXIC", "2024-06-03", bench)
-    return m, days
+from tests.support.scenario import NAMES, Market, crash_market
 
 
 def fired(findings, rule):
@@ -30,7 +11,7 @@ def fired(findings, rule):
 
 
 def test_sector_selloff_fires_exactly_at_every_threshold(tmp_path):
-    m, days = crash(tmp_path, {n: 94.0 for n in NAMES}, bench_final=980.0)
+    m, days = crash_market(tmp_path, {n: 94.0 for n in NAMES}, bench_final=980.0)
     found = fired(m.compute(days[0], days[-1]), "sector_selloff")
     assert len(found) == 1
     f = found[0]
@@ -46,12 +27,12 @@ def test_sector_selloff_fires_exactly_at_every_threshold(tmp_path):
     ({"AAA": 88.0, "BBB": 94.0, "CCC": 94.0, "DDD": 96.0}, 980.0),   # deep, but only 3 names down 5%
 ])
 def test_sector_selloff_stays_quiet_just_short(tmp_path, finals, bench):
-    m, days = crash(tmp_path, finals, bench_final=bench)
+    m, days = crash_market(tmp_path, finals, bench_final=bench)
     assert fired(m.compute(days[0], days[-1]), "sector_selloff") == []
 
 
 def test_one_stock_crashing_is_not_a_sector_selloff(tmp_path):
-    m, days = crash(tmp_path, {"AAA": 40.0}, bench_final=960.0)
+    m, days = crash_market(tmp_path, {"AAA": 40.0}, bench_final=960.0)
     findings = m.compute(days[0], days[-1])
     assert fired(findings, "sector_selloff") == []
     assert [f.subject for f in fired(findings, "stock_drop_5d")] == ["AAA"]
@@ -60,7 +41,7 @@ def test_one_stock_crashing_is_not_a_sector_selloff(tmp_path):
 
 @pytest.mark.parametrize(("final", "fires"), [(90.0, True), (90.01, False)])
 def test_stock_drop_5d_threshold(tmp_path, final, fires):
-    m, days = crash(tmp_path, {"BBB": final}, bench_final=1000.0)
+    m, days = crash_market(tmp_path, {"BBB": final}, bench_final=1000.0)
     found = fired(m.compute(days[0], days[-1]), "stock_drop_5d")
     assert [f.subject for f in found] == (["BBB"] if fires else [])
     if fires:
@@ -69,13 +50,13 @@ def test_stock_drop_5d_threshold(tmp_path, final, fires):
 
 @pytest.mark.parametrize(("final", "fires"), [(97.0, True), (97.0001, False)])
 def test_benchmark_drop_threshold(tmp_path, final, fires):
-    m, days = crash(tmp_path, {}, bench_final=final * 10)
+    m, days = crash_market(tmp_path, {}, bench_final=final * 10)
     assert len(fired(m.compute(days[0], days[-1]), "benchmark_drop")) == (1 if fires else 0)
 
 
 @pytest.mark.parametrize(("final", "fires"), [(80.0, True), (80.01, False)])
 def test_stock_cap_loss_1d_threshold(tmp_path, final, fires):
-    m, days = crash(tmp_path, {"CCC": final}, bench_final=1000.0, shares=1e10)  # 20 $/share × 10B = $200B
+    m, days = crash_market(tmp_path, {"CCC": final}, bench_final=1000.0, shares=1e10)  # 20 $/share × 10B = $200B
     found = fired(m.compute(days[0], days[-1]), "stock_cap_loss_1d")
     assert [f.subject for f in found] == (["CCC"] if fires else [])
     if fires:
@@ -97,7 +78,7 @@ def test_valuation_extreme_threshold(tmp_path, close, fires):
 
 
 def test_missing_bar_reports_incomplete_data_instead_of_firing(tmp_path):
-    m, days = crash(tmp_path, {"AAA": 80.0, "CCC": 80.0, "DDD": 80.0}, bench_final=900.0, skip=("BBB",))
+    m, days = crash_market(tmp_path, {"AAA": 80.0, "CCC": 80.0, "DDD": 80.0}, bench_final=900.0, skip=("BBB",))
     m.with_rules(sector_selloff=SectorSelloff(min_names_down=3))
     findings = m.compute(days[0], days[-1])
     assert fired(findings, "sector_selloff") == []
@@ -107,7 +88,7 @@ def test_missing_bar_reports_incomplete_data_instead_of_firing(tmp_path):
 
 
 def test_missing_benchmark_bar_is_incomplete_data(tmp_path):
-    m, days = crash(tmp_path, {n: 80.0 for n in NAMES}, bench_final=None)
+    m, days = crash_market(tmp_path, {n: 80.0 for n in NAMES}, bench_final=None)
     findings = m.compute(days[0], days[-1])
     assert fired(findings, "sector_selloff") == [] and fired(findings, "benchmark_drop") == []
     assert fired(findings, "data_incomplete")[0].metrics["missing_tickers"] == ["^IXIC"]
@@ -116,7 +97,7 @@ def test_missing_benchmark_bar_is_incomplete_data(tmp_path):
 def test_findings_are_stored_one_row_per_rule_subject_session(tmp_path):
     from pipelines import rules
 
-    m, days = crash(tmp_path, {n: 80.0 for n in NAMES}, bench_final=900.0)
+    m, days = crash_market(tmp_path, {n: 80.0 for n in NAMES}, bench_final=900.0)
     findings = m.compute(days[0], days[-1])
     rules.store_findings(m.con, findings, days[0], days[-1])
     rules.store_findings(m.con, findings, days[0], days[-1])  # re-run: same rows, no duplicates
@@ -129,7 +110,7 @@ def test_findings_are_stored_one_row_per_rule_subject_session(tmp_path):
 def test_a_sell_off_whose_cap_change_covers_too_few_names_is_reported_undecided_not_calm(tmp_path):
     """Four names down 10%, the benchmark -2%: breadth and the benchmark hold, but only three names have a cap, so
     the basket's cap change (min_names_with_cap 4) cannot decide. Incomplete data, never a quiet session."""
-    m, days = crash(tmp_path, {n: 90.0 for n in NAMES}, bench_final=980.0, uncounted=("DDD",))
+    m, days = crash_market(tmp_path, {n: 90.0 for n in NAMES}, bench_final=980.0, uncounted=("DDD",))
     findings = m.compute(days[0], days[-1])
     assert fired(findings, "sector_selloff") == []
     [undecided] = fired(findings, "data_incomplete")
@@ -143,7 +124,7 @@ def test_a_sell_off_whose_cap_change_covers_too_few_names_is_reported_undecided_
 
 
 def test_a_sell_off_on_a_watchlist_without_any_share_count_is_undecided_too(tmp_path):
-    m, days = crash(tmp_path, {n: 90.0 for n in NAMES}, bench_final=980.0, uncounted=NAMES)
+    m, days = crash_market(tmp_path, {n: 90.0 for n in NAMES}, bench_final=980.0, uncounted=NAMES)
     findings = m.compute(days[0], days[-1])
     assert fired(findings, "sector_selloff") == []
     [undecided] = fired(findings, "data_incomplete")
@@ -152,5 +133,5 @@ def test_a_sell_off_on_a_watchlist_without_any_share_count_is_undecided_too(tmp_
 
 def test_a_quiet_session_with_few_caps_is_not_reported(tmp_path):
     """Coverage only matters when the cap change would decide: a calm market with two caps is just calm."""
-    m, days = crash(tmp_path, {}, bench_final=1000.0, uncounted=("CCC", "DDD"))
+    m, days = crash_market(tmp_path, {}, bench_final=1000.0, uncounted=("CCC", "DDD"))
     assert fired(m.compute(days[0], days[-1]), "data_incomplete") == []

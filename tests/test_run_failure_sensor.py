@@ -3,7 +3,7 @@ import pytest
 
 from pipelines.resources import slack_from_env
 from pipelines.sensors import build_run_failure_sensor
-from tests.fake_slack import FakeSlack
+from tests.support.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 

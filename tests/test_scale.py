@@ -4,8 +4,8 @@ keeps Slack's limits."""
 import pandas as pd
 import pytest
 
-from tests.synthetic import BENCHMARK, basic_snapshot, write_config, write_prices
-from tests.test_pipeline_run import cli
+from tests.support.cli import cli
+from tests.support.synthetic import BENCHMARK, basic_snapshot, write_config, write_prices
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 

@@ -4,7 +4,7 @@ first episode through the real notify path."""
 import datetime as dt
 
 from pipelines.alerting.history import SectorHistory, lines
-from tests.test_slack_delivery import crash, crash_template, nightly  # noqa: F401  (fixtures)
+from tests.support.scenario import nightly
 
 
 def _episode(opened: str, r5: float | None, r20: float | None) -> dict:

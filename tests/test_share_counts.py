@@ -106,7 +106,7 @@ def test_quarter_averages_fill_only_the_dates_before_the_first_count_marked_as_s
 
 
 def test_a_market_cap_before_the_first_count_uses_the_quarter_average(tmp_path):
-    from tests.scenario import Market
+    from tests.support.scenario import Market
 
     m = Market(tmp_path / "mm.duckdb", ["PLTR"])
     days = m.series("PLTR", "2024-01-02", [20.0] * 5)

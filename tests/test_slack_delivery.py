@@ -1,7 +1,6 @@
 """Slack delivery through the real slack_sdk client against a local server speaking the Slack Web API."""
 
 import json
-import shutil
 from dataclasses import replace
 
 import pytest
@@ -11,53 +10,10 @@ from pipelines import rules
 from pipelines.alerting import message, outbox
 from pipelines.alerting.notify import notify
 from pipelines.alerting.slack import SlackSettings, build_sender
-from tests.fake_slack import FakeSlack
-from tests.scenario import Market
+from tests.support.fake_slack import sender_for
+from tests.support.scenario import NAMES, Market, nightly
 
-NAMES = ["AAA", "BBB", "CCC", "DDD"]
 TOKEN = "xoxb-test-secret-token"
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def crash_template(tmp_path_factory):
-    """Ten flat sessions, then every name -8% and the benchmark -2.5% on session 10: sector_selloff holds on
-    sessions 10..14 (while the crash is inside the 5-session window) and resolves on 16. Built once; each test
-    gets its own copy of the file."""
-    path = tmp_path_factory.mktemp("crash") / "mm.duckdb"
-    m = Market(path, NAMES)
-    values = [100.0] * 10 + [92.0] * 10
-    days = []
-    for name in NAMES:
-        days = m.series(name, "2025-10-20", values)
-        m.shares(name, "2025-01-02", 1e9)
-    m.series("^IXIC", "2025-10-20", [1000.0] * 10 + [975.0] * 10)
-    findings = m.compute(days[0], days[-1])
-    rules.store_findings(m.con, findings, days[0], days[-1])
-    m.con.close()
-    return path, days
-
-
-@pytest.fixture
-def crash(crash_template, tmp_path):
-    path, days = crash_template
-    shutil.copy(path, tmp_path / "mm.duckdb")
-    m = Market(tmp_path / "mm.duckdb", NAMES)
-    m.days = days
-    return m
-
-
-def sender_for(server: FakeSlack, **kw):
-    return build_sender(SlackSettings.from_env(server.env()), **kw)
-
-
-def nightly(m, day, sender):
-    return notify(m.con, m.cfg, day, {day}, sender, run_url=None)
 
 
 def test_one_message_for_the_opening_night_and_none_on_a_rerun(crash, slack):

@@ -10,9 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.fake_slack import FakeSlack
-from tests.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_prices
-from tests.test_pipeline_run import ROOT, cli
+from tests.support.cli import ROOT, cli
+from tests.support.fake_slack import FakeSlack
+from tests.support.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_prices
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 

@@ -7,7 +7,7 @@ from pipelines import store
 from pipelines.errors import InvalidData
 from pipelines.sources.base import PriceBatch
 from pipelines.sources.replay import ReplaySource, SnapshotError
-from tests.synthetic import basic_snapshot
+from tests.support.synthetic import basic_snapshot
 
 D = dt.date
 NOW = dt.datetime(2024, 9, 1, 22, 0)

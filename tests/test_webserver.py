@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,16 @@ def graphql(port: int, query: str) -> dict:
         return json.loads(resp.read())["data"]
 
 
-@pytest.fixture
-def dagster_dev(tmp_path):
+@dataclass
+class Webserver:
+    port: int
+    home: Path  # the instance it shows: CLI runs that set DAGSTER_HOME to it appear in the UI
+
+
+@pytest.fixture(scope="module")
+def dagster_dev(tmp_path_factory):
+    """One `dagster dev` for the module (it takes seconds to start); each test runs over its own sessions."""
+    tmp_path = tmp_path_factory.mktemp("webserver")
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
@@ -64,7 +73,7 @@ def dagster_dev(tmp_path):
             assert proc.poll() is None, "dagster dev exited"
             assert time.monotonic() < deadline, "dagster dev did not answer within 120 s"
             time.sleep(1)
-        yield port
+        yield Webserver(port, home)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -75,7 +84,7 @@ def dagster_dev(tmp_path):
 
 
 def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
-    data = graphql(dagster_dev, QUERY)
+    data = graphql(dagster_dev.port, QUERY)
     assets = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert set(assets) == {"daily_prices", "shares_outstanding", "earnings", "metrics_daily", "watchlist_daily",
                            "alerts", "slack_notifications", "analytics_copy"}
@@ -99,39 +108,46 @@ RUNS = """{ pipelineOrError(params: {pipelineName: "nightly", repositoryName: "_
 
 
 def test_cli_runs_are_listed_under_the_nightly_job_with_their_labels(dagster_dev, tmp_path):
-    from tests.synthetic import basic_snapshot, write_config
-    from tests.test_pipeline_run import cli
+    from tests.support.cli import cli
+    from tests.support.synthetic import basic_snapshot, write_config
 
     snap = basic_snapshot(tmp_path / "snap")
-    env = {"DAGSTER_HOME": str(tmp_path / "dagster_home"), "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
+    env = {"DAGSTER_HOME": str(dagster_dev.home), "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
            "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
-    run = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env)
+    run = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-16", env=env)
     assert run.returncode == 0, run.stderr
-    runs = graphql(dagster_dev, RUNS)["pipelineOrError"]["runs"]
+    runs = graphql(dagster_dev.port, RUNS)["pipelineOrError"]["runs"]
     [listed] = [r for r in runs if r["runId"] in run.stdout]
     tags = {t["key"]: t["value"] for t in listed["tags"]}
     assert listed["status"] == "SUCCESS"
     assert tags["market_monitor/source"] == "replay" and tags["market_monitor/trigger"] == "cli"
-    assert tags["market_monitor/sessions"] == "2024-08-30 .. 2024-08-30"
+    assert tags["market_monitor/sessions"] == "2024-08-16 .. 2024-08-16"
 
 
 PARTITIONS = """{ assetNodes { assetKey { path } partitionStats { numMaterialized numFailed } } }"""
+
+
+def partition_stats(port: int) -> dict[str, tuple[int, int]]:
+    nodes = graphql(port, PARTITIONS)["assetNodes"]
+    return {"/".join(n["assetKey"]["path"]): (n["partitionStats"]["numMaterialized"], n["partitionStats"]["numFailed"])
+            for n in nodes}
 CHECKS = """{ assetNodes(assetKeys: [{path: ["daily_prices"]}]) { assetChecksOrError { ... on AssetChecks {
   checks { name executionForLatestMaterialization { status } } } } } }"""
 
 
 def test_a_range_run_shows_each_session_materialized_and_a_failed_range_its_sessions_failed(dagster_dev, tmp_path):
     """The event log the shipped instance writes (pipelines/event_log_storage.py), as the UI reads it."""
-    from tests.synthetic import basic_snapshot, write_config
-    from tests.test_pipeline_run import cli
+    from tests.support.cli import cli
+    from tests.support.synthetic import basic_snapshot, write_config
 
     snap = basic_snapshot(tmp_path / "snap")
-    env = {"DAGSTER_HOME": str(tmp_path / "dagster_home"), "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
+    env = {"DAGSTER_HOME": str(dagster_dev.home), "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
            "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    before = partition_stats(dagster_dev.port)  # the module's other tests share the instance, not these sessions
     ok = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-19", "--end", "2024-08-23",
              env=env)
     assert ok.returncode == 0, ok.stderr
-    [prices] = graphql(dagster_dev, CHECKS)["assetNodes"]
+    [prices] = graphql(dagster_dev.port, CHECKS)["assetNodes"]
     checks = {c["name"]: (c["executionForLatestMaterialization"] or {}).get("status")
               for c in prices["assetChecksOrError"]["checks"]}
     assert checks == {"bars_present": "SUCCEEDED", "prices_valid": "SUCCEEDED", "moves_plausible": "SUCCEEDED",
@@ -141,9 +157,8 @@ def test_a_range_run_shows_each_session_materialized_and_a_failed_range_its_sess
     bad = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26", "--end", "2024-08-30",
               env=env)
     assert bad.returncode == 2 and "AMD.csv line 62" in bad.stderr, bad.stderr  # bad input: exit 2
-    nodes = {"/".join(n["assetKey"]["path"]): n for n in graphql(dagster_dev, PARTITIONS)["assetNodes"]}
-    stats = {key: (n["partitionStats"]["numMaterialized"], n["partitionStats"]["numFailed"])
-             for key, n in nodes.items()}
+    after = partition_stats(dagster_dev.port)
+    stats = {key: (done - before[key][0], failed - before[key][1]) for key, (done, failed) in after.items()}
     # the failed step's sessions and those of the steps it held back are failed; fundamentals ran: 10 sessions
     assert stats == {"daily_prices": (5, 5), "shares_outstanding": (10, 0), "earnings": (10, 0),
                      "metrics_daily": (5, 5), "watchlist_daily": (5, 5), "alerts": (5, 5),

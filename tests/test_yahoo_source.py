@@ -13,7 +13,7 @@ import requests
 from pipelines import calendar
 from pipelines.sources.base import SourceError, with_deadline
 from pipelines.sources.yahoo import YFinanceSource, tidy_earnings, tidy_shares
-from tests.fake_yahoo import FakeYahoo, chart_body
+from tests.support.fake_yahoo import FakeYahoo, chart_body
 
 D = dt.date
 
@@ -198,7 +198,7 @@ def test_the_income_statements_average_shares_are_the_fallback_read_through_yfin
     import yfinance as yf
 
     from pipelines.sources.yahoo import tidy_average_shares
-    from tests.fake_yahoo import statement_body
+    from tests.support.fake_yahoo import statement_body
 
     body = statement_body("AMD", {D(2025, 3, 29): (0.44, 1.621e9), D(2025, 6, 28): (0.54, 1.622e9)})
     with FakeYahoo({}, timeseries={"AMD": body}):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import random
 import re
 import tempfile
 import threading
@@ -16,7 +17,10 @@ from zoneinfo import ZoneInfo
 
 import responses
 
+from pipelines import calendar
+
 NY = ZoneInfo("America/New_York")
+DAYS = calendar.sessions(dt.date(2025, 10, 1), dt.date(2025, 11, 7))
 NOT_FOUND = json.dumps({"chart": {"result": None, "error": {
     "code": "Not Found", "description": "No data found, symbol may be delisted"}}})
 
@@ -71,8 +75,11 @@ class YahooWorld:
     exist yet, cut to the window each chart request asks for (period1..period2), with faults per symbol:
     "404" (unknown symbol), "429" (rate limited), "500", or "malformed" (a body that is not JSON); a fault given
     as a list is used up one request at a time (["500", "500"]: two failed requests, then answers).
-    `delay`: seconds each chart request takes (a real night's latency); `rate_limit`: chart requests allowed per
-    second, more are answered 429 (Yahoo's throttling), counted in `throttled`; `hang`: symbols whose requests take
+    `delay`: seconds each chart request takes (a real night's latency); `throttle_every`: Yahoo's throttling by
+    count, not by clock: every Nth chart request is answered 429 until `throttle_budget` requests have been, so a
+    test's outcome is the same on a busy machine as on an idle one; `rate_limit`: chart requests allowed per
+    wall-clock second (benchmarks only: its outcome depends on the machine's speed); 429s are counted in
+    `throttled`; `hang`: symbols whose requests take
     that many seconds (a request that hangs; `release()` ends every hang at once). `max_in_flight`: the most chart
     requests served at once. `splits`: per symbol {session: ratio}; closes are given on the basis before them and
     served restated for every split up to tonight, as Yahoo does (moving a split's date moves that too). `shares`:
@@ -81,7 +88,7 @@ class YahooWorld:
     splits Yahoo reports while still serving the history before them unrestated (its restatement lags)."""
 
     def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date, delay: float = 0.0,
-                 rate_limit: float | None = None):
+                 rate_limit: float | None = None, throttle_every: int | None = None, throttle_budget: int = 0):
         self.closes = closes
         self.tonight = tonight
         self.splits: dict[str, dict[dt.date, int]] = {}
@@ -90,7 +97,8 @@ class YahooWorld:
         self.unrestated: set[str] = set()  # symbols whose splits are reported before their history is restated
         self.faults: dict[str, str] = {}
         self.delay, self.rate_limit = delay, rate_limit
-        self.throttled = 0
+        self.throttle_every, self.throttle_budget = throttle_every, throttle_budget
+        self.chart_requests = self.throttled = 0
         self.hang: dict[str, float] = {}
         self._released = threading.Event()
         self.in_flight = self.max_in_flight = 0
@@ -98,6 +106,13 @@ class YahooWorld:
         self._recent: list[float] = []  # times of the requests answered in the last second
 
     def _over_limit(self) -> bool:
+        with self._lock:
+            self.chart_requests += 1
+            if self.throttle_every:
+                if self.chart_requests % self.throttle_every == 0 and self.throttled < self.throttle_budget:
+                    self.throttled += 1
+                    return True
+                return False
         if self.rate_limit is None:
             return False
         with self._lock:
@@ -221,3 +236,11 @@ class FakeYahoo:
 
     def __exit__(self, *exc):
         return self.mock.__exit__(*exc)
+
+
+def universe(n: int, seed: int = 7) -> dict[str, dict[dt.date, float]]:
+    """n synthetic names (S000..) with random closes over October-November 2025, and a flat ^IXIC."""
+    rng = random.Random(seed)
+    closes = {f"S{i:03d}": {d: round(50 + 100 * rng.random(), 2) for d in DAYS} for i in range(n)}
+    closes["^IXIC"] = {d: 23_000.0 for d in DAYS}
+    return closes

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import calendar, evaluation, metrics, store
+from pipelines.alerting.notify import notify
 from pipelines.config import MonitorConfig, Watchlist
 from pipelines.sources.base import PriceBatch
 
@@ -66,3 +67,28 @@ class Market:
     def watch(self, day: dt.date) -> dict:
         frame = self.con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [day]).df()
         return frame.iloc[0].to_dict()
+
+
+NAMES = ["AAA", "BBB", "CCC", "DDD"]
+
+
+def crash_market(tmp_path, finals: dict, bench_final: float | None = 980.0, shares: float = 1e9, skip=(), uncounted=()):
+    """Five flat sessions (names 100, benchmark 1000), then each name's and the benchmark's final close;
+    `uncounted` names have no share count (no market cap)."""
+    m = Market(tmp_path / "mm.duckdb", NAMES)
+    days = None
+    for name in NAMES:
+        values = [100.0] * 5 + [finals.get(name, 100.0)]
+        days = m.series(name, "2024-06-03", values)
+        if name in skip:
+            m.con.execute("DELETE FROM prices_daily WHERE ticker = ? AND date = ?", [name, days[-1]])
+        if name not in uncounted:
+            m.shares(name, "2024-01-02", shares)
+    bench = [1000.0] * 5 + ([bench_final] if bench_final is not None else [])
+    m.series("^IXIC", "2024-06-03", bench)
+    return m, days
+
+
+def nightly(m: Market, day: dt.date, sender):
+    """One evening's notification step over the market's database, as the alert asset runs it."""
+    return notify(m.con, m.cfg, day, {day}, sender, run_url=None)

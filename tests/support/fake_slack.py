@@ -22,6 +22,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+from pipelines.alerting.slack import SlackSettings, build_sender
+
 
 class FakeSlack:
     def __init__(self):
@@ -105,7 +107,9 @@ class FakeSlack:
                 self.wfile.write(data)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for serve_forever's next poll: 0.02 s instead of the default 0.5 s per test.
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                                       daemon=True)
 
     def _page(self, path: str, body: dict) -> dict:
         with self._lock:
@@ -183,3 +187,8 @@ class FakeSlack:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def sender_for(server: FakeSlack, **kw):
+    """The real slack_sdk sender pointed at this server."""
+    return build_sender(SlackSettings.from_env(server.env()), **kw)
