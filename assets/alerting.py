@@ -1,6 +1,5 @@
 """Rule evaluations (table alerts) and, downstream, their delivery."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -19,18 +18,28 @@ UNDELIVERED_PREFIX = "alerts not delivered"
 
 
 def sessions_to_notify(context: dg.AssetExecutionContext, source: SourceResource, start, end) -> set:
-    return due_sessions(start, end, history=context.run.tags.get(NOTIFY_HISTORY_TAG) == "true",
-                        tonight=source.client().tonight(end))
+    return due_sessions(
+        start, end, history=context.run.tags.get(NOTIFY_HISTORY_TAG) == "true", tonight=source.client().tonight(end)
+    )
 
 
 def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
     @dg.asset(
-        deps=["watchlist_daily", "metrics_daily"], partitions_def=partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(), pool=WRITER_POOL, group_name=ALERT_GROUP,
+        deps=["watchlist_daily", "metrics_daily"],
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WRITER_POOL,
+        group_name=ALERT_GROUP,
         kinds={"duckdb", "python"},
         description="One row per rule, subject and session where a rule held (pipelines/rules/).",
-        check_specs=[spec("data_complete", "alerts", "Every watchlist name and the benchmark had a bar, and enough "
-                          "names a market cap, so the basket rules could decide every session of the run.")],
+        check_specs=[
+            spec(
+                "data_complete",
+                "alerts",
+                "Every watchlist name and the benchmark had a bar, and enough "
+                "names a market cap, so the basket rules could decide every session of the run.",
+            )
+        ],
     )
     def alerts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
@@ -46,33 +55,56 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         gaps = [f.message for f in in_run if f.rule == data_incomplete.NAME] + newer_gaps
         latest = [f for f in findings if f.as_of == end]
         outcome = CheckOutcome(
-            "data_complete", not gaps,
-            f"basket rules evaluated on every session of {start} .. {end} and since" if not gaps
-            else "; ".join(gaps[-5:]), {"incomplete_sessions": gaps[-50:]})
+            "data_complete",
+            not gaps,
+            f"basket rules evaluated on every session of {start} .. {end} and since"
+            if not gaps
+            else "; ".join(gaps[-5:]),
+            {"incomplete_sessions": gaps[-50:]},
+        )
         return dg.MaterializeResult(
-            metadata={"rows_written": rows, "sessions": f"{first} .. {end}",
-                      "latest_session": str(end),
-                      "latest_findings": dg.MetadataValue.md(
-                          "\n".join(f"- **{f.severity}** `{f.rule}` {f.subject}: {f.message}" for f in latest)
-                          or "No rule held."),
-                      **newest_session_metadata(context, end, {
-                          "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}"),
-                          "chart": dg.MetadataValue.md(chart)})},
+            metadata={
+                "rows_written": rows,
+                "sessions": f"{first} .. {end}",
+                "latest_session": str(end),
+                "latest_findings": dg.MetadataValue.md(
+                    "\n".join(f"- **{f.severity}** `{f.rule}` {f.subject}: {f.message}" for f in latest)
+                    or "No rule held."
+                ),
+                **newest_session_metadata(
+                    context,
+                    end,
+                    {
+                        "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}"),
+                        "chart": dg.MetadataValue.md(chart),
+                    },
+                ),
+            },
             check_results=[check_result(outcome)],
         )
 
     @dg.asset(
-        deps=["alerts"], partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool=WRITER_POOL,
-        group_name=ALERT_GROUP, kinds={"slack", "duckdb"},
+        deps=["alerts"],
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WRITER_POOL,
+        group_name=ALERT_GROUP,
+        kinds={"slack", "duckdb"},
         description="Episode transitions (alert_events) and the Slack messages they make (outbox): one grouped "
-                    "message per session, repeats every alerts.repeat_interval_sessions, resolved notices in the "
-                    "opening message's thread. Delivered at least once, never twice.",
-        check_specs=[spec("notifications_delivered", "slack_notifications",
-                          "Every queued Slack message was acknowledged by Slack. When one is not, the step fails "
-                          "(the run is red) and the message stays queued for the next run.")],
+        "message per session, repeats every alerts.repeat_interval_sessions, resolved notices in the "
+        "opening message's thread. Delivered at least once, never twice.",
+        check_specs=[
+            spec(
+                "notifications_delivered",
+                "slack_notifications",
+                "Every queued Slack message was acknowledged by Slack. When one is not, the step fails "
+                "(the run is red) and the message stays queued for the next run.",
+            )
+        ],
     )
-    def slack_notifications(context: dg.AssetExecutionContext, duckdb: DuckDBResource, source: SourceResource,
-                            slack: SlackResource) -> dg.MaterializeResult:
+    def slack_notifications(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource, source: SourceResource, slack: SlackResource
+    ) -> dg.MaterializeResult:
         start, end = session_range(context)
         settings = slack.settings()
         sender = build_sender(settings)
@@ -87,25 +119,40 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
             # a bad token stays bad, and an outage is better retried by tomorrow's run than by minutes of waiting.
             raise dg.Failure(
                 description=f"{UNDELIVERED_PREFIX}: {delivery.cause}; {delivery.still_pending} message(s) stay "
-                            "queued in the outbox and are sent by the next run",
-                metadata={"delivery": settings.describe(), "failed": dg.MetadataValue.json(delivery.failed),
-                          "messages_queued": dg.MetadataValue.json(report.queued)},
-                allow_retries=False)
+                "queued in the outbox and are sent by the next run",
+                metadata={
+                    "delivery": settings.describe(),
+                    "failed": dg.MetadataValue.json(delivery.failed),
+                    "messages_queued": dg.MetadataValue.json(report.queued),
+                },
+                allow_retries=False,
+            )
         charts_failed = delivery.files_failed
         outcome = CheckOutcome(
-            "notifications_delivered", not charts_failed,
-            "dry run: nothing sent (no Slack settings)" if report.dry_run else
-            f"every queued message acknowledged by Slack ({len(delivery.delivered)} sent)"
-            + (f"; {len(charts_failed)} chart(s) not posted in their thread: {next(iter(charts_failed.values()))} "
-               "(retried next run)" if charts_failed else ""),
-            {"charts_failed": charts_failed} if charts_failed else {})
+            "notifications_delivered",
+            not charts_failed,
+            "dry run: nothing sent (no Slack settings)"
+            if report.dry_run
+            else f"every queued message acknowledged by Slack ({len(delivery.delivered)} sent)"
+            + (
+                f"; {len(charts_failed)} chart(s) not posted in their thread: {next(iter(charts_failed.values()))} "
+                "(retried next run)"
+                if charts_failed
+                else ""
+            ),
+            {"charts_failed": charts_failed} if charts_failed else {},
+        )
         return dg.MaterializeResult(
-            metadata={"delivery": settings.describe(), "summary": report.summary(), "dry_run": report.dry_run,
-                      "transitions_recorded": report.transitions_recorded,
-                      "messages_queued": dg.MetadataValue.json(report.queued),
-                      "messages_delivered": dg.MetadataValue.json(delivery.delivered),
-                      "charts_posted": dg.MetadataValue.json(delivery.files_delivered),
-                      "messages": dg.MetadataValue.md(report.texts or "No message tonight.")},
+            metadata={
+                "delivery": settings.describe(),
+                "summary": report.summary(),
+                "dry_run": report.dry_run,
+                "transitions_recorded": report.transitions_recorded,
+                "messages_queued": dg.MetadataValue.json(report.queued),
+                "messages_delivered": dg.MetadataValue.json(delivery.delivered),
+                "charts_posted": dg.MetadataValue.json(delivery.files_delivered),
+                "messages": dg.MetadataValue.md(report.texts or "No message tonight."),
+            },
             check_results=[check_result(outcome, warn=bool(charts_failed))],
         )
 
@@ -114,14 +161,24 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
 
 def build_publish_asset(cfg: MonitorConfig, partitions: dg.PartitionsDefinition):
     @dg.asset(
-        deps=["slack_notifications"], partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=WRITER_POOL, group_name=ALERT_GROUP, kinds={"duckdb"},
+        deps=["slack_notifications"],
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WRITER_POOL,
+        group_name=ALERT_GROUP,
+        kinds={"duckdb"},
         description="The analysts' copy of the database (<db>.analytics.duckdb), swapped in atomically at the end "
-                    "of every run; `market-monitor sql` and notebooks read it, never the live file.",
+        "of every run; `market-monitor sql` and notebooks read it, never the live file.",
     )
     def analytics_copy(monitor: MonitorResource) -> dg.MaterializeResult:
         info = publish.publish(monitor.db_path, monitor.analytics_path)
-        return dg.MaterializeResult(metadata={"path": info["path"], "tables": info["tables"],
-                                              "views": info["views"], "size_bytes": info["bytes"]})
+        return dg.MaterializeResult(
+            metadata={
+                "path": info["path"],
+                "tables": info["tables"],
+                "views": info["views"],
+                "size_bytes": info["bytes"],
+            }
+        )
 
     return analytics_copy

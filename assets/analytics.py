@@ -11,42 +11,69 @@ from pipelines.sqlfiles import sql
 
 
 def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:
-    common = dict(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool=WRITER_POOL,
-                  group_name=DERIVED_GROUP, kinds={"duckdb", "sql"})
+    common = dict(
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WRITER_POOL,
+        group_name=DERIVED_GROUP,
+        kinds={"duckdb", "sql"},
+    )
 
-    @dg.asset(deps=["daily_prices", "shares_outstanding", "earnings"], **common,
-              description="Per ticker and session: market cap, 1d/5d returns and $ changes, 52-week drawdown, "
-                          "worst 5-session drawdown, TTM EPS and P/E (sql/models/metrics_daily.sql).")
+    @dg.asset(
+        deps=["daily_prices", "shares_outstanding", "earnings"],
+        **common,
+        description="Per ticker and session: market cap, 1d/5d returns and $ changes, 52-week drawdown, "
+        "worst 5-session drawdown, TTM EPS and P/E (sql/models/metrics_daily.sql).",
+    )
     def metrics_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         with open_store(duckdb) as con, store.transaction(con):
             first = ingest.recompute_from(con, cfg, start)
             rows = metrics.compute_metrics(con, first, end, cfg.fundamentals.eps_report_lag_days)
-            no_cap = [r[0] for r in con.execute(sql("checks/without_market_cap"),
-                                                {"day": end, "benchmark": cfg.watchlist.benchmark}).fetchall()]
-        return dg.MaterializeResult(metadata={"rows_written": rows, "sessions": f"{first} .. {end}",
-                                              "tickers_without_market_cap": dg.MetadataValue.json(no_cap)})
+            no_cap = [
+                r[0]
+                for r in con.execute(
+                    sql("checks/without_market_cap"), {"day": end, "benchmark": cfg.watchlist.benchmark}
+                ).fetchall()
+            ]
+        return dg.MaterializeResult(
+            metadata={
+                "rows_written": rows,
+                "sessions": f"{first} .. {end}",
+                "tickers_without_market_cap": dg.MetadataValue.json(no_cap),
+            }
+        )
 
-    @dg.asset(deps=["metrics_daily"], **common,
-              description="Per session: the watchlist's market cap and its 5-session change over the same "
-                          "constituents, breadth, worst name, benchmark return (sql/models/watchlist_daily.sql).")
+    @dg.asset(
+        deps=["metrics_daily"],
+        **common,
+        description="Per session: the watchlist's market cap and its 5-session change over the same "
+        "constituents, breadth, worst name, benchmark return (sql/models/watchlist_daily.sql).",
+    )
     def watchlist_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         with open_store(duckdb) as con, store.transaction(con):
             first = ingest.recompute_from(con, cfg, start)
-            rows = metrics.compute_watchlist(con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark,
-                                             cfg.rules.sector_selloff.name_return_5d)
+            rows = metrics.compute_watchlist(
+                con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark, cfg.rules.sector_selloff.name_return_5d
+            )
             latest = con.execute(sql("models/watchlist_session"), {"session": end}).df()
             names = charts.names_markdown(con, cfg, end)
         # The chart, which marks alert sessions, is drawn by the alerts asset once tonight's rules have run.
-        meta = {"rows_written": rows, "sessions": f"{first} .. {end}",
-                **newest_session_metadata(context, end, {
-                    "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}")})}
+        meta = {
+            "rows_written": rows,
+            "sessions": f"{first} .. {end}",
+            **newest_session_metadata(
+                context, end, {"latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}")}
+            ),
+        }
         if len(latest):
             row = latest.iloc[0]
-            meta |= {"latest_cap_change_5d_usd": float(row["cap_change_5d"] or 0),
-                     "latest_cap_return_5d": float(row["cap_return_5d"] or 0),
-                     "latest_missing_tickers": dg.MetadataValue.json(list(row["missing_tickers"]))}
+            meta |= {
+                "latest_cap_change_5d_usd": float(row["cap_change_5d"] or 0),
+                "latest_cap_return_5d": float(row["cap_return_5d"] or 0),
+                "latest_missing_tickers": dg.MetadataValue.json(list(row["missing_tickers"])),
+            }
         return dg.MaterializeResult(metadata=meta)
 
     return [metrics_daily, watchlist_daily]

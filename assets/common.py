@@ -22,11 +22,14 @@ DERIVED_GROUP = "analytics"
 ALERT_GROUP = "alerting"
 
 
-
 def source_retry(cfg: MonitorConfig) -> dg.RetryPolicy:
     """Yahoo fails in bursts (429s, resets): back off exponentially with jitter before giving up."""
-    return dg.RetryPolicy(max_retries=cfg.history.source_retries, delay=cfg.history.retry_delay_seconds,
-                          backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+    return dg.RetryPolicy(
+        max_retries=cfg.history.source_retries,
+        delay=cfg.history.retry_delay_seconds,
+        backoff=dg.Backoff.EXPONENTIAL,
+        jitter=dg.Jitter.PLUS_MINUS,
+    )
 
 
 RATE_LIMIT_WAIT_SECONDS = 300  # Yahoo's 429 blocks last minutes: a retry after seconds only extends it
@@ -40,9 +43,11 @@ def step_errors(retries: int = 0) -> Iterator[None]:
     try:
         yield
     except PermanentError as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False,
-                         metadata={"bad_input": not isinstance(exc, DatabaseError),
-                                   "error": type(exc).__name__}) from exc
+        raise dg.Failure(
+            description=str(exc),
+            allow_retries=False,
+            metadata={"bad_input": not isinstance(exc, DatabaseError), "error": type(exc).__name__},
+        ) from exc
     except RateLimited as exc:
         raise dg.RetryRequested(max_retries=retries, seconds_to_wait=RATE_LIMIT_WAIT_SECONDS) from exc
 
@@ -66,8 +71,9 @@ def check_result(outcome: CheckOutcome, warn: bool = False, asset_key: str | Non
         passed=outcome.passed,
         severity=dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR,
         description=outcome.description,
-        metadata={k: dg.MetadataValue.json(v) if isinstance(v, list | dict) else v
-                  for k, v in outcome.metadata.items()},
+        metadata={
+            k: dg.MetadataValue.json(v) if isinstance(v, list | dict) else v for k, v in outcome.metadata.items()
+        },
     )
 
 
@@ -80,5 +86,8 @@ def newest_session_metadata(context: dg.AssetExecutionContext, end, details: dic
     if keys.start == keys.end:
         return details
     context.log_event(dg.AssetObservation(asset_key=context.asset_key, partition=end.isoformat(), metadata=details))
-    return {"newest_session_details": dg.MetadataValue.text(f"observation of partition {end} (the chart and "
-                                                             "tables, recorded once for this range run)")}
+    return {
+        "newest_session_details": dg.MetadataValue.text(
+            f"observation of partition {end} (the chart and tables, recorded once for this range run)"
+        )
+    }

@@ -4,7 +4,6 @@ A failed check is red in the UI (ERROR) and, because the check job's run succeed
 posts it to the ops channel like any failed ERROR check.
 """
 
-
 import dagster as dg
 
 from pipelines import freshness
@@ -16,17 +15,23 @@ JOB_NAME = "freshness"
 
 def build_freshness_checks(cfg: MonitorConfig) -> list[dg.AssetChecksDefinition]:
     def make(asset: str) -> dg.AssetChecksDefinition:
-        @dg.asset_check(asset=asset, name="session_fresh",
-                        description=f"The latest NYSE session whose deadline ({cfg.schedule.fresh_by_cron}, "
-                                    f"{cfg.schedule.timezone}) has passed is materialized; holidays and weekends "
-                                    "are never stale.")
+        @dg.asset_check(
+            asset=asset,
+            name="session_fresh",
+            description=f"The latest NYSE session whose deadline ({cfg.schedule.fresh_by_cron}, "
+            f"{cfg.schedule.timezone}) has passed is materialized; holidays and weekends "
+            "are never stale.",
+        )
         def session_fresh(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
             due = freshness.due_session(freshness.now(), cfg.schedule.fresh_by_cron, cfg.schedule.timezone)
             done = context.instance.get_materialized_partitions(dg.AssetKey(asset))
             passed, text = freshness.describe(due, done)
-            return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.ERROR, description=text,
-                                       metadata={"due_session": str(due),
-                                                 "newest_session": max(done) if done else "none"})
+            return dg.AssetCheckResult(
+                passed=passed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=text,
+                metadata={"due_session": str(due), "newest_session": max(done) if done else "none"},
+            )
 
         return session_fresh
 
@@ -34,10 +39,17 @@ def build_freshness_checks(cfg: MonitorConfig) -> list[dg.AssetChecksDefinition]
 
 
 def build_freshness_schedule(cfg: MonitorConfig, checks: list[dg.AssetChecksDefinition]):
-    job = dg.define_asset_job(JOB_NAME, selection=dg.AssetSelection.checks(*checks),
-                              description="Checks that tonight's session is in every daily asset.")
+    job = dg.define_asset_job(
+        JOB_NAME,
+        selection=dg.AssetSelection.checks(*checks),
+        description="Checks that tonight's session is in every daily asset.",
+    )
     schedule = dg.ScheduleDefinition(
-        name="freshness_schedule", job=job, cron_schedule=cfg.schedule.fresh_by_cron,
-        execution_timezone=cfg.schedule.timezone, default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="At the deadline, checks that the latest session due is materialized in every daily asset.")
+        name="freshness_schedule",
+        job=job,
+        cron_schedule=cfg.schedule.fresh_by_cron,
+        execution_timezone=cfg.schedule.timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="At the deadline, checks that the latest session due is materialized in every daily asset.",
+    )
     return job, schedule

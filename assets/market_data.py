@@ -1,6 +1,5 @@
 """Raw facts: daily prices (one batched fetch a run) and fundamentals (shares, EPS; refreshed when stale)."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -21,18 +20,26 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
         kinds={"duckdb", "python"},
         description="Daily OHLCV bars (table prices_daily) for the watchlist and the benchmark, upserted.",
         check_specs=[
-            spec("bars_present", "daily_prices", "Every symbol has a bar for every session of the run "
-                 "(from its listing on)."),
+            spec(
+                "bars_present",
+                "daily_prices",
+                "Every symbol has a bar for every session of the run (from its listing on).",
+            ),
             # Not blocking: a bar that cannot be true never reaches prices_daily (it is kept aside in
             # rejected_facts), so downstream never reads it; blocking would silence every alert for the refetch
             # window because of one bad bar. The session shows as missing (bars_present, the incomplete-data rule).
-            spec("prices_valid", "daily_prices", "No bar of the sessions the run read was refused: closes positive, "
-                 "finite, believable and inside the day's range (refused bars are listed in rejected_facts)."),
+            spec(
+                "prices_valid",
+                "daily_prices",
+                "No bar of the sessions the run read was refused: closes positive, "
+                "finite, believable and inside the day's range (refused bars are listed in rejected_facts).",
+            ),
             spec("moves_plausible", "daily_prices", "No one-session move beyond ±40% that no split explains."),
         ],
     )
-    def daily_prices(context: dg.AssetExecutionContext, source: SourceResource,
-                     duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def daily_prices(
+        context: dg.AssetExecutionContext, source: SourceResource, duckdb: DuckDBResource
+    ) -> dg.MaterializeResult:
         start, end = session_range(context)
         with open_store(duckdb, cfg.history.source_retries) as con:
             summary = ingest.load_prices(con, source.client(), cfg, start, end)
@@ -60,10 +67,18 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
 
     @dg.multi_asset(
         specs=[
-            dg.AssetSpec("shares_outstanding", group_name=RAW_GROUP, kinds={"duckdb"},
-                         description="Share counts as of their dates (current split basis)."),
-            dg.AssetSpec("earnings", group_name=RAW_GROUP, kinds={"duckdb"},
-                         description="Quarterly GAAP diluted EPS with announcement dates."),
+            dg.AssetSpec(
+                "shares_outstanding",
+                group_name=RAW_GROUP,
+                kinds={"duckdb"},
+                description="Share counts as of their dates (current split basis).",
+            ),
+            dg.AssetSpec(
+                "earnings",
+                group_name=RAW_GROUP,
+                kinds={"duckdb"},
+                description="Quarterly GAAP diluted EPS with announcement dates.",
+            ),
         ],
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -71,9 +86,12 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
         retry_policy=source_retry(cfg),
         check_specs=[
             spec("shares_fresh", "shares_outstanding", "Each ticker has a share count within the configured age."),
-            spec("shares_confirmed", "shares_outstanding",
-                 "No share count is held: each count within fundamentals.max_share_change of the previous one, or "
-                 "confirmed by a later count."),
+            spec(
+                "shares_confirmed",
+                "shares_outstanding",
+                "No share count is held: each count within fundamentals.max_share_change of the previous one, or "
+                "confirmed by a later count.",
+            ),
             spec("eps_fresh", "earnings", "Each ticker has an EPS announcement within the configured age."),
         ],
     )
@@ -84,16 +102,20 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
             summary = ingest.load_fundamentals(con, source.client(), cfg, start, end)
             for problem in summary.problems:
                 context.log.warning(problem)
-            shares = quality.check_shares_fresh(con, cfg.watchlist.tickers, end, fcfg.shares_stale_after_days,
-                                                fcfg.eps_report_lag_days)
+            shares = quality.check_shares_fresh(
+                con, cfg.watchlist.tickers, end, fcfg.shares_stale_after_days, fcfg.eps_report_lag_days
+            )
             held = quality.check_shares_confirmed(con, cfg.watchlist.tickers)
-            eps = quality.check_eps_fresh(con, cfg.watchlist.tickers, end, fcfg.eps_stale_after_days,
-                                          fcfg.eps_report_lag_days)
+            eps = quality.check_eps_fresh(
+                con, cfg.watchlist.tickers, end, fcfg.eps_stale_after_days, fcfg.eps_report_lag_days
+            )
         problems = dg.MetadataValue.json(summary.problems)
-        yield dg.MaterializeResult(asset_key="shares_outstanding",
-                                   metadata={"rows_upserted": summary.rows, "problems": problems})
-        yield dg.MaterializeResult(asset_key="earnings",
-                                   metadata={"rows_upserted": summary.earnings_rows, "problems": problems})
+        yield dg.MaterializeResult(
+            asset_key="shares_outstanding", metadata={"rows_upserted": summary.rows, "problems": problems}
+        )
+        yield dg.MaterializeResult(
+            asset_key="earnings", metadata={"rows_upserted": summary.earnings_rows, "problems": problems}
+        )
         yield check_result(shares, warn=True, asset_key="shares_outstanding")
         yield check_result(held, warn=True, asset_key="shares_outstanding")
         yield check_result(eps, warn=True, asset_key="earnings")

@@ -43,11 +43,20 @@ def measure(n: int, delay: float, rate_limit: float | None, sessions: int) -> di
         started = time.perf_counter()
         source.fetch_prices(list(closes), days[-sessions], days[-1])
         next_night = time.perf_counter() - started
-    return {"names": len(closes), "seconds": round(seconds, 1), "next_night_seconds": round(next_night, 1),
-            "rows": len(batch.prices),
-            "missing": len(batch.missing), "requests": first_requests, "throttled_429": world.throttled,
-            "max_in_flight": world.max_in_flight, "delay_s": delay, "rate_limit_per_s": rate_limit,
-            "workers": yahoo.FETCH_WORKERS, "chunk_size": yahoo.CHUNK_SIZE}
+    return {
+        "names": len(closes),
+        "seconds": round(seconds, 1),
+        "next_night_seconds": round(next_night, 1),
+        "rows": len(batch.prices),
+        "missing": len(batch.missing),
+        "requests": first_requests,
+        "throttled_429": world.throttled,
+        "max_in_flight": world.max_in_flight,
+        "delay_s": delay,
+        "rate_limit_per_s": rate_limit,
+        "workers": yahoo.FETCH_WORKERS,
+        "chunk_size": yahoo.CHUNK_SIZE,
+    }
 
 
 def main() -> None:

@@ -78,8 +78,11 @@ def build_universe(con, tickers: int, first: dt.date, last: dt.date) -> int:
     """Random-walk prices for `tickers` names on every session in [first, last], inserted session by session
     order (as nightly runs accumulate them), one share count per year and quarterly EPS."""
     days = calendar.sessions(first, last)
-    con.execute("CREATE OR REPLACE TEMP TABLE bench_days AS SELECT date, session_idx FROM trading_sessions "
-                "WHERE date BETWEEN ? AND ?", [days[0], days[-1]])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE bench_days AS SELECT date, session_idx FROM trading_sessions "
+        "WHERE date BETWEEN ? AND ?",
+        [days[0], days[-1]],
+    )
     con.execute(f"""
         INSERT INTO prices_daily (ticker, date, open, high, low, close, adj_close, volume, source, fetched_at)
         WITH steps AS (
@@ -116,12 +119,15 @@ def timed(fn) -> float:
 
 def add_session(con, day: dt.date) -> None:
     """The next session's bars: the nightly run's new data."""
-    con.execute("""
+    con.execute(
+        """
         INSERT INTO prices_daily (ticker, date, open, high, low, close, adj_close, volume, source, fetched_at)
         SELECT ticker, ?, close * 1.001, close * 1.01, close * 0.99, close * 1.001, close * 1.001, volume,
                'bench', now()
         FROM prices_daily WHERE date = (SELECT max(date) FROM prices_daily)
-    """, [day])
+    """,
+        [day],
+    )
 
 
 def incremental(con, day: dt.date) -> float:
@@ -157,9 +163,16 @@ def run(tickers: int, years: int, workdir: Path) -> dict:
     inc2 = incremental(con2, new_day)
     print(f"incremental update with twice the history ({rows2:,} rows): {inc2:.3f} s")
     con2.close()
-    return {"rows": rows, "reference_s": round(reference, 3), "full_recompute_s": round(full, 3),
-            "full_vs_reference": round(full / reference, 2), "mismatches": mismatches, "incremental_s": round(inc, 4),
-            "rows_2x": rows2, "incremental_2x_history_s": round(inc2, 4)}
+    return {
+        "rows": rows,
+        "reference_s": round(reference, 3),
+        "full_recompute_s": round(full, 3),
+        "full_vs_reference": round(full / reference, 2),
+        "mismatches": mismatches,
+        "incremental_s": round(inc, 4),
+        "rows_2x": rows2,
+        "incremental_2x_history_s": round(inc2, 4),
+    }
 
 
 def main() -> None:

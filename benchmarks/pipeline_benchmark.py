@@ -37,29 +37,47 @@ def write_universe(folder: Path, n: int, start: str, end: str, seed: int = 7) ->
     folder.mkdir(parents=True, exist_ok=True)
     for name in [*names, "^IXIC"]:
         walk = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, len(days))))
-        pd.DataFrame({"date": days, "open": walk, "high": walk * 1.01, "low": walk * 0.99, "close": walk,
-                      "adj_close": walk, "volume": 1_000_000}).to_csv(folder / f"{name.lstrip('^')}.csv", index=False)
-    pd.DataFrame({"ticker": names, "date": start, "shares_outstanding": 1e9}).to_csv(folder / "shares.csv",
-                                                                                      index=False)
+        pd.DataFrame(
+            {
+                "date": days,
+                "open": walk,
+                "high": walk * 1.01,
+                "low": walk * 0.99,
+                "close": walk,
+                "adj_close": walk,
+                "volume": 1_000_000,
+            }
+        ).to_csv(folder / f"{name.lstrip('^')}.csv", index=False)
+    pd.DataFrame({"ticker": names, "date": start, "shares_outstanding": 1e9}).to_csv(folder / "shares.csv", index=False)
     quarters = pd.date_range("2023-03-31", end, freq="QE").date
-    pd.DataFrame([(t, q, "", 1.0) for t in names for q in quarters],
-                 columns=["ticker", "period_end", "reported_date", "eps_diluted"]).to_csv(folder / "eps.csv",
-                                                                                         index=False)
+    pd.DataFrame(
+        [(t, q, "", 1.0) for t in names for q in quarters],
+        columns=["ticker", "period_end", "reported_date", "eps_diluted"],
+    ).to_csv(folder / "eps.csv", index=False)
     return names
 
 
 def run(args: list[str], env: dict) -> dict:
     started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", *args], env={**os.environ, **env}, cwd=ROOT,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.monotonic() - started
     steps = {m.group(1): float(m.group(2)) for m in re.finditer(r"  ok (\w+) \(([\d.]+) s\)", out.stderr)}
     messages = out.stdout.split("this message would be sent ---")[1:]
-    return {"exit": out.returncode, "seconds": round(seconds, 1), "steps_s": steps,
-            "largest_message_chars": max((len(m) for m in messages), default=0),
-            "peak_rss_mib": round(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024),
-            "error": out.stderr.strip().splitlines()[-1] if out.returncode else None}
+    return {
+        "exit": out.returncode,
+        "seconds": round(seconds, 1),
+        "steps_s": steps,
+        "largest_message_chars": max((len(m) for m in messages), default=0),
+        "peak_rss_mib": round(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024),
+        "error": out.stderr.strip().splitlines()[-1] if out.returncode else None,
+    }
 
 
 def main() -> None:
@@ -76,14 +94,17 @@ def main() -> None:
             tmp = Path(tmp)
             names = write_universe(tmp / "snap", n, str(warm_up), opts.end)
             cfg = tmp / "monitor.toml"
-            cfg.write_text(f'[watchlist]\ntickers = {json.dumps(names)}\n[history]\nstart = "{warm_up}"\n'
-                           "source_retries = 0\n")
+            cfg.write_text(
+                f'[watchlist]\ntickers = {json.dumps(names)}\n[history]\nstart = "{warm_up}"\nsource_retries = 0\n'
+            )
             env = {"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp / "mm.duckdb")}
             base = ["--source", "replay", "--replay-dir", str(tmp / "snap")]
             history = run([*base, "--start", str(days[0]), "--end", str(days[-2])], env)
             nightly = run([*base, "--end", str(days[-1])], env)
-            print(json.dumps({"names": n, "sessions": len(days) - 1, "two_years": history,
-                              "one_more_session": nightly}), flush=True)
+            print(
+                json.dumps({"names": n, "sessions": len(days) - 1, "two_years": history, "one_more_session": nightly}),
+                flush=True,
+            )
             failed |= bool(history["exit"] or nightly["exit"])
     if failed:  # figures of a failed run are no figures: say so with the exit code
         sys.exit("a benchmarked run failed (its error is in the JSON line above)")

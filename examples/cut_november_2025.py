@@ -34,18 +34,25 @@ def cut(source: Path, out: Path) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
     for name in [*NAMES, BENCHMARK_FILE.removesuffix(".csv")]:
-        counts[f"{name}.csv"] = _cut(source / f"{name}.csv", out / f"{name}.csv",
-                                     lambda r: FIRST <= r["date"] <= LAST)
-    counts["shares.csv"] = _cut(source / "shares.csv", out / "shares.csv",
-                                lambda r: r["ticker"] in NAMES and r["date"] <= LAST)
-    counts["eps.csv"] = _cut(source / "eps.csv", out / "eps.csv",
-                             lambda r: r["ticker"] in NAMES and r["period_end"] <= LAST
-                             and (r["reported_date"] or r["period_end"]) <= LAST)
-    counts["shares_weighted.csv"] = _cut(source / "shares_weighted.csv", out / "shares_weighted.csv",
-                                         lambda r: r["ticker"] in NAMES and r["period_end"] <= LAST
-                                         and (r["reported_date"] or r["period_end"]) <= LAST)
-    counts["dividends.csv"] = _cut(source / "dividends.csv", out / "dividends.csv",
-                                   lambda r: r["ticker"] in NAMES and FIRST <= r["ex_date"] <= LAST)
+        counts[f"{name}.csv"] = _cut(source / f"{name}.csv", out / f"{name}.csv", lambda r: FIRST <= r["date"] <= LAST)
+    counts["shares.csv"] = _cut(
+        source / "shares.csv", out / "shares.csv", lambda r: r["ticker"] in NAMES and r["date"] <= LAST
+    )
+    counts["eps.csv"] = _cut(
+        source / "eps.csv",
+        out / "eps.csv",
+        lambda r: r["ticker"] in NAMES and r["period_end"] <= LAST and (r["reported_date"] or r["period_end"]) <= LAST,
+    )
+    counts["shares_weighted.csv"] = _cut(
+        source / "shares_weighted.csv",
+        out / "shares_weighted.csv",
+        lambda r: r["ticker"] in NAMES and r["period_end"] <= LAST and (r["reported_date"] or r["period_end"]) <= LAST,
+    )
+    counts["dividends.csv"] = _cut(
+        source / "dividends.csv",
+        out / "dividends.csv",
+        lambda r: r["ticker"] in NAMES and FIRST <= r["ex_date"] <= LAST,
+    )
     return counts
 
 

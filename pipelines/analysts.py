@@ -36,8 +36,10 @@ def refusal(exc: duckdb.Error) -> str | None:
     """Why DuckDB refused a statement at the door, or None when the query simply failed."""
     text = str(exc)
     if isinstance(exc, duckdb.PermissionException) or "disabled by configuration" in text:
-        return ("refused: the analysts' door reads only the analysts' copy (ATTACH, COPY ... TO, EXPORT, INSTALL "
-                "and reading or writing other files are disabled)")
+        return (
+            "refused: the analysts' door reads only the analysts' copy (ATTACH, COPY ... TO, EXPORT, INSTALL "
+            "and reading or writing other files are disabled)"
+        )
     if "read-only mode" in text:
         return "refused: the analysts' copy is read-only (no INSERT, UPDATE, DELETE, CREATE or DROP)"
     if "configuration has been locked" in text:

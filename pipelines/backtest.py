@@ -22,10 +22,20 @@ def run_backtest(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> dict:
         report["rules"][rule.name] = {
             "episodes": len(mine),
             "sessions_held": sum(len(e.findings) for e in mine),
-            "list": [{"subject": e.subject, "first": str(e.first), "last": str(e.last),
-                      "sessions_held": len(e.findings), "resolved_on": str(e.resolved_on) if e.resolved_on else None,
-                      "severity": e.severity, "peak_session": str(e.peak.as_of), "peak": e.peak.metrics,
-                      "message": e.peak.message} for e in mine],
+            "list": [
+                {
+                    "subject": e.subject,
+                    "first": str(e.first),
+                    "last": str(e.last),
+                    "sessions_held": len(e.findings),
+                    "resolved_on": str(e.resolved_on) if e.resolved_on else None,
+                    "severity": e.severity,
+                    "peak_session": str(e.peak.as_of),
+                    "peak": e.peak.metrics,
+                    "message": e.peak.message,
+                }
+                for e in mine
+            ],
         }
     return report
 
@@ -36,6 +46,8 @@ def format_text(report: dict) -> str:
         lines.append(f"\n{rule}: {data['episodes']} episode(s), {data['sessions_held']} session(s) held")
         for e in data["list"]:
             span = e["first"] if e["first"] == e["last"] else f"{e['first']} .. {e['last']}"
-            lines.append(f"  {span} {e['subject']} ({e['sessions_held']} held, {e['severity']}); "
-                         f"peak {e['peak_session']}: {e['message']}")
+            lines.append(
+                f"  {span} {e['subject']} ({e['sessions_held']} held, {e['severity']}); "
+                f"peak {e['peak_session']}: {e['message']}"
+            )
     return "\n".join(lines)

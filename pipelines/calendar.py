@@ -53,7 +53,7 @@ def sessions(start: dt.date | str, end: dt.date | str) -> list[dt.date]:
     days = _session_list()
     if first < days[0] or last > days[-1]:  # beyond the calendar: the library says so
         return [d.date() for d in nyse().sessions_in_range(_ts(start), _ts(end))]
-    return list(days[bisect_left(days, first):bisect_right(days, last)])
+    return list(days[bisect_left(days, first) : bisect_right(days, last)])
 
 
 def all_sessions() -> list[dt.date]:

@@ -68,8 +68,15 @@ def _key(*parts) -> str:
     return digest.hexdigest()
 
 
-def _draw(start: dt.date, end: dt.date, benchmark: str, thresholds: tuple[float, float, float],
-          watch: pd.DataFrame, names: pd.DataFrame, alerts: pd.DataFrame) -> bytes:
+def _draw(
+    start: dt.date,
+    end: dt.date,
+    benchmark: str,
+    thresholds: tuple[float, float, float],
+    watch: pd.DataFrame,
+    names: pd.DataFrame,
+    alerts: pd.DataFrame,
+) -> bytes:
     cap_threshold, benchmark_threshold, name_threshold = (t * 100 for t in thresholds)
     final = names[names["date"] == names["date"].max()].sort_values("return_5d")
     drawn = list(final["ticker"][:NAMES_DRAWN])
@@ -79,14 +86,19 @@ def _draw(start: dt.date, end: dt.date, benchmark: str, thresholds: tuple[float,
     top.plot(watch["date"], watch["benchmark_return_5d"] * 100, label=benchmark, color="tab:blue")
     top.axhline(cap_threshold, color="red", ls="--", lw=1, label="sell-off threshold")
     top.axhline(benchmark_threshold, color="tab:blue", ls=":", lw=1, label="benchmark threshold")
-    top.set_ylim(*_limits(list(watch["cap_return_5d"] * 100) + list(watch["benchmark_return_5d"] * 100),
-                          [cap_threshold, benchmark_threshold]))
+    top.set_ylim(
+        *_limits(
+            list(watch["cap_return_5d"] * 100) + list(watch["benchmark_return_5d"] * 100),
+            [cap_threshold, benchmark_threshold],
+        )
+    )
     for ticker in drawn:
         frame = names[names["ticker"] == ticker]
         bottom.plot(frame["date"], frame["return_5d"] * 100, label=ticker, lw=1.2)
     bottom.axhline(name_threshold, color="red", ls="--", lw=1, label="stock drop threshold")
-    bottom.set_ylim(*_limits(list(names.loc[names["ticker"].isin(drawn), "return_5d"] * 100),
-                             [name_threshold], trim=0.01))
+    bottom.set_ylim(
+        *_limits(list(names.loc[names["ticker"].isin(drawn), "return_5d"] * 100), [name_threshold], trim=0.01)
+    )
     banded = sector_selloff.NAME
     for day in sorted(set(alerts.loc[alerts["rule"] == banded, "as_of"])):
         for ax in (top, bottom):
@@ -100,8 +112,11 @@ def _draw(start: dt.date, end: dt.date, benchmark: str, thresholds: tuple[float,
     more = len(final) - len(drawn)
     which = f"the {len(drawn)} that fell most; {more} more in the table" if more else f"all {len(drawn)}"
     bottom.set_title(f"names, 5 sessions ({which})", fontsize=10, loc="left")
-    top.set_title(f"market-monitor {start} .. {end}: watchlist and benchmark, 5 sessions "
-                  f"(red bands: {banded} sessions)", fontsize=10, loc="left")
+    top.set_title(
+        f"market-monitor {start} .. {end}: watchlist and benchmark, 5 sessions (red bands: {banded} sessions)",
+        fontsize=10,
+        loc="left",
+    )
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     bottom.set_xticks(sorted({*bottom.get_xticks()[:-1], mdates.date2num(watch["date"].iloc[-1])}))
     fig.autofmt_xdate(rotation=30)
@@ -120,10 +135,14 @@ def as_markdown_image(png: bytes | None, alt: str = "chart") -> str:
 def names_markdown(con, cfg: MonitorConfig, day: dt.date) -> str:
     rows = con.execute(sql("charts/names_table"), {"day": day, "symbols": cfg.symbols}).fetchall()
 
-    lines = ["| name | close | 5 sessions | 5-session $ | from 52w high | P/E | shares as of |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| name | close | 5 sessions | 5-session $ | from 52w high | P/E | shares as of |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for t, close, r5, cap5, dd, pe, sh in rows:
         cap = "n/a" if cap5 is None else f"{cap5 / 1e9:+,.1f}B"
-        lines.append(f"| {t} | {close:,.2f} | {pct(r5)} | {cap} | {pct(dd)} | "
-                     f"{'n/m' if pe is None else f'{pe:,.0f}'} | {sh or 'none'} |")
+        lines.append(
+            f"| {t} | {close:,.2f} | {pct(r5)} | {cap} | {pct(dd)} | "
+            f"{'n/m' if pe is None else f'{pe:,.0f}'} | {sh or 'none'} |"
+        )
     return "\n".join(lines)

@@ -43,8 +43,12 @@ def settings_env(args: argparse.Namespace) -> dict[str, str]:
     """The environment with the flags laid over it: what Runtime and the config path are read from. The process
     environment itself is left alone (the flags reach the graph through the Runtime handed to it)."""
     env = dict(os.environ)
-    for flag, name in (("config", "MARKET_MONITOR_CONFIG"), ("db", "MARKET_MONITOR_DB"),
-                       ("source", "MARKET_MONITOR_SOURCE"), ("replay_dir", "MARKET_MONITOR_REPLAY_DIR")):
+    for flag, name in (
+        ("config", "MARKET_MONITOR_CONFIG"),
+        ("db", "MARKET_MONITOR_DB"),
+        ("source", "MARKET_MONITOR_SOURCE"),
+        ("replay_dir", "MARKET_MONITOR_REPLAY_DIR"),
+    ):
         value = getattr(args, flag, None)
         if value:
             env[name] = str(value)
@@ -53,61 +57,86 @@ def settings_env(args: argparse.Namespace) -> dict[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="market-monitor", description="Watch AI-sector stocks for a November-2025-style sell-off.",
-        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="market-monitor",
+        description="Watch AI-sector stocks for a November-2025-style sell-off.",
+        epilog=ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser(
-        "run", help="materialize the asset graph for a range of sessions",
+        "run",
+        help="materialize the asset graph for a range of sessions",
         description="Materialize the Dagster asset graph (the same one the UI and the schedule run) for the "
-                    "trading sessions from --start to --end. Default: the latest completed session (replay: the "
-                    "last session in the snapshot).",
-        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "trading sessions from --start to --end. Default: the latest completed session (replay: the "
+        "last session in the snapshot).",
+        epilog=ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("--start", type=_date, help="first session (default: --end)")
     run.add_argument("--end", type=_date, help="last session")
-    run.add_argument("--retries", type=int, metavar="N",
-                     help="retries of a failed source step, overriding history.source_retries (0: fail at once)")
-    run.add_argument("--notify-history", action="store_true",
-                     help="notify the transitions of every session in range, not only tonight's (to test a channel)")
+    run.add_argument(
+        "--retries",
+        type=int,
+        metavar="N",
+        help="retries of a failed source step, overriding history.source_retries (0: fail at once)",
+    )
+    run.add_argument(
+        "--notify-history",
+        action="store_true",
+        help="notify the transitions of every session in range, not only tonight's (to test a channel)",
+    )
     _common(run)
 
     snap = sub.add_parser(
-        "snapshot", help="write a replay snapshot from yfinance",
+        "snapshot",
+        help="write a replay snapshot from yfinance",
         description="Fetch prices, shares and EPS from yfinance and write them in the replay format, so a live "
-                    "pull can be replayed offline (MARKET_MONITOR_SOURCE=replay).",
-        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "pull can be replayed offline (MARKET_MONITOR_SOURCE=replay).",
+        epilog=ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     snap.add_argument("--start", type=_date, required=True)
     snap.add_argument("--end", type=_date, required=True)
     snap.add_argument("--out", required=True, help="folder to write")
     snap.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
     bt = sub.add_parser(
-        "backtest", help="evaluate the rules over stored history and list the episodes",
+        "backtest",
+        help="evaluate the rules over stored history and list the episodes",
         description="Evaluate every rule over the metrics stored for the range (run `market-monitor run` for it "
-                    "first) and print, per rule, each episode: its first and last session and the deciding figures "
-                    "at its peak. Reads the analysts' copy (refreshed at the end of every run); writes nothing.",
-        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "first) and print, per rule, each episode: its first and last session and the deciding figures "
+        "at its peak. Reads the analysts' copy (refreshed at the end of every run); writes nothing.",
+        epilog=ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     bt.add_argument("--start", type=_date, required=True)
     bt.add_argument("--end", type=_date, required=True)
     bt.add_argument("--json", action="store_true", help="print the report as JSON")
     bt.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
     bt.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB)")
     q = sub.add_parser(
-        "sql", help="run a read-only SQL query on the analysts' copy",
+        "sql",
+        help="run a read-only SQL query on the analysts' copy",
         description="Run a read-only query on the analysts' copy of the database (<db>.analytics.duckdb, refreshed "
-                    "at the end of every run) and print the result. Never touches the live file, so it can run "
-                    "while the pipeline writes. Tables and views: see the README's schema section.",
-        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    q.add_argument("query", help='e.g. "SELECT * FROM weekly_drawdowns WHERE ticker = \'NVDA\' ORDER BY week_end"')
+        "at the end of every run) and print the result. Never touches the live file, so it can run "
+        "while the pipeline writes. Tables and views: see the README's schema section.",
+        epilog=ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    q.add_argument("query", help="e.g. \"SELECT * FROM weekly_drawdowns WHERE ticker = 'NVDA' ORDER BY week_end\"")
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     q.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB); its analytics copy is read")
 
     si = sub.add_parser(
-        "silence", help="quiet a rule (or one subject of it) up to a session, as Alertmanager's silences",
+        "silence",
+        help="quiet a rule (or one subject of it) up to a session, as Alertmanager's silences",
         description="A silence covers the sessions up to and including --until, matched against the session being "
-                    "notified (replay and live alike). Its transitions are still recorded in alert_events "
-                    "(silenced_by) and not sent; digests say what is silenced; an episode still holding when the "
-                    "silence ends is announced as firing since its first session.",
-        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "notified (replay and live alike). Its transitions are still recorded in alert_events "
+        "(silenced_by) and not sent; digests say what is silenced; an episode still holding when the "
+        "silence ends is announced as firing since its first session.",
+        epilog=ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     verbs = si.add_subparsers(dest="verb", required=True)
     add = verbs.add_parser("add", help="add a silence")
     from pipelines.rules import BY_NAME
@@ -168,13 +197,17 @@ def cmd_backtest(args) -> int:
 def cmd_run(args) -> int:
     from pipelines.config import Runtime, config_path, load_config
     from pipelines.execution import materialize_sessions, resolve_range
+
     env = settings_env(args)
     runtime = Runtime.from_env(env)
     cfg = load_config(config_path(env))  # parsed once; the run gets the object
     end = args.end or runtime.source_client(cfg).latest_session(cfg.watchlist.benchmark)
     sessions = resolve_range(cfg, args.start, end)
-    print(f"market-monitor: {len(sessions)} session(s) {sessions[0]} .. {sessions[-1]} from {runtime.source} "
-          f"into {runtime.db_path}", flush=True)
+    print(
+        f"market-monitor: {len(sessions)} session(s) {sessions[0]} .. {sessions[-1]} from {runtime.source} "
+        f"into {runtime.db_path}",
+        flush=True,
+    )
     tags = {"market_monitor/notify_history": "true"} if args.notify_history else {}
     if args.retries is not None and args.retries < 0:
         raise ValueError(f"--retries: must not be negative, got {args.retries}")
@@ -236,8 +269,15 @@ def cmd_snapshot(args) -> int:
     cfg = load_config(config_path(env))
     runtime = Runtime.from_env({**env, "MARKET_MONITOR_SOURCE": YFinanceSource.name})
     source = YFinanceSource.from_settings(None, runtime.cache_dir, cfg.history.fetch_timeout_seconds)
-    batch, _fundamentals, _written = take_snapshot(source, cfg.symbols, cfg.watchlist.tickers, args.start,
-                                                   args.end, Path(args.out), say=lambda line: print(line, flush=True))
+    batch, _fundamentals, _written = take_snapshot(
+        source,
+        cfg.symbols,
+        cfg.watchlist.tickers,
+        args.start,
+        args.end,
+        Path(args.out),
+        say=lambda line: print(line, flush=True),
+    )
     return 1 if batch.missing else 0
 
 
@@ -265,10 +305,20 @@ def cmd_silence(args) -> int:
         if args.verb == "add":
             cfg = load_config(config_path(env))
             with store.transaction(con):
-                new = silences.add(con, args.rule, args.subject, args.until, args.reason, who, now,
-                                   [*cfg.watchlist.tickers, cfg.watchlist.benchmark, WATCHLIST])
-            print(f"silence {new}: {args.rule} {args.subject or '(all subjects)'} until {args.until} "
-                  f"(sessions up to and including it)")
+                new = silences.add(
+                    con,
+                    args.rule,
+                    args.subject,
+                    args.until,
+                    args.reason,
+                    who,
+                    now,
+                    [*cfg.watchlist.tickers, cfg.watchlist.benchmark, WATCHLIST],
+                )
+            print(
+                f"silence {new}: {args.rule} {args.subject or '(all subjects)'} until {args.until} "
+                f"(sessions up to and including it)"
+            )
         elif args.verb == "expire":
             with store.transaction(con):
                 silences.expire(con, args.id, who, now)
@@ -279,15 +329,16 @@ def cmd_silence(args) -> int:
                 print("(no silences)")
             for sid, rule, subject, until, reason, by, created, expired, expired_by in rows:
                 state = f"expired {expired:%Y-%m-%d %H:%M} by {expired_by}" if expired else f"until {until}"
-                print(f"{sid:>4}  {rule} {subject or '(all subjects)'}  {state}  — {reason} "
-                      f"({by}, {created:%Y-%m-%d %H:%M} UTC)")
+                print(
+                    f"{sid:>4}  {rule} {subject or '(all subjects)'}  {state}  — {reason} "
+                    f"({by}, {created:%Y-%m-%d %H:%M} UTC)"
+                )
     finally:
         con.close()
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot, "backtest": cmd_backtest, "sql": cmd_sql,
-            "silence": cmd_silence}
+COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot, "backtest": cmd_backtest, "sql": cmd_sql, "silence": cmd_silence}
 
 
 def main(argv: list[str] | None = None) -> int:

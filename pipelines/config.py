@@ -55,7 +55,8 @@ class Fundamentals:
 
 # One [rules.<name>] table per rule that has settings, each the rule's own Settings class (pipelines/rules/).
 Rules = dataclasses.make_dataclass(
-    "Rules", [(r.name, r.settings, field(default_factory=r.settings)) for r in RULES if r.settings], frozen=True)
+    "Rules", [(r.name, r.settings, field(default_factory=r.settings)) for r in RULES if r.settings], frozen=True
+)
 
 
 @dataclass(frozen=True)
@@ -171,15 +172,18 @@ def _check_symbols(cfg: MonitorConfig) -> None:
     for key in ("cron", "fresh_by_cron"):
         value = getattr(cfg.schedule, key)
         if not is_valid_cron_string(value):
-            raise ConfigError(f"schedule.{key}: {value!r} is not a valid 5-field cron expression "
-                              "(minute hour day-of-month month day-of-week, e.g. '30 18 * * 1-5')")
+            raise ConfigError(
+                f"schedule.{key}: {value!r} is not a valid 5-field cron expression "
+                "(minute hour day-of-month month day-of-week, e.g. '30 18 * * 1-5')"
+            )
     try:
         ZoneInfo(cfg.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"schedule.timezone: {cfg.schedule.timezone!r} is not a time zone") from None
     if cfg.alerts.notify_min_severity not in SEVERITIES:
-        raise ConfigError(f"alerts.notify_min_severity: {cfg.alerts.notify_min_severity!r} is not one of "
-                          f"{', '.join(SEVERITIES)}")
+        raise ConfigError(
+            f"alerts.notify_min_severity: {cfg.alerts.notify_min_severity!r} is not one of {', '.join(SEVERITIES)}"
+        )
     for key in ("repeat_interval_sessions", "resolve_after_sessions"):
         if getattr(cfg.alerts, key) < 1:
             raise ConfigError(f"alerts.{key}: must be at least 1")
@@ -242,8 +246,7 @@ class Runtime:
         replay = env.get("MARKET_MONITOR_REPLAY_DIR")
         if SOURCES[source].needs_folder and not replay:
             raise ConfigError(f"MARKET_MONITOR_REPLAY_DIR: required when MARKET_MONITOR_SOURCE={source}")
-        return cls(db_path=db_path_from_env(env), source=source,
-                   replay_dir=Path(replay).resolve() if replay else None)
+        return cls(db_path=db_path_from_env(env), source=source, replay_dir=Path(replay).resolve() if replay else None)
 
 
 def db_path_from_env(env: dict | None = None) -> Path:

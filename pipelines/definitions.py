@@ -17,14 +17,19 @@ def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = Non
     cfg = load_config(cfg_path or config_path())  # parsed once per code-location load
     runtime = runtime or Runtime.from_env()
     checks = build_freshness_checks(cfg)
-    job, schedule = build_nightly(cfg, session_partitions(cfg.history.start), exclude_checks=checks,
-                                  source=runtime.source)
+    job, schedule = build_nightly(
+        cfg, session_partitions(cfg.history.start), exclude_checks=checks, source=runtime.source
+    )
     fresh_job, fresh_schedule = build_freshness_schedule(cfg, checks)
     slack = slack_from_env()  # one notification resource: the alert assets and the ops sensors share it
-    return dg.Definitions(assets=build_assets(cfg), asset_checks=checks,
-                          resources=build_resources(runtime, cfg, slack), jobs=[job, fresh_job],
-                          schedules=[schedule, fresh_schedule],
-                          sensors=[build_run_failure_sensor(slack), build_failed_checks_sensor(slack)])
+    return dg.Definitions(
+        assets=build_assets(cfg),
+        asset_checks=checks,
+        resources=build_resources(runtime, cfg, slack),
+        jobs=[job, fresh_job],
+        schedules=[schedule, fresh_schedule],
+        sensors=[build_run_failure_sensor(slack), build_failed_checks_sensor(slack)],
+    )
 
 
 defs = build_definitions()

@@ -37,8 +37,9 @@ class Episode:
         return min(self.findings, key=lambda f: BY_NAME[f.rule].magnitude(f.metrics))
 
 
-def build_episodes(findings: list[Finding], evaluated_until: dt.date, resolve_after: int,
-                   since: dt.date | None = None) -> list[Episode]:
+def build_episodes(
+    findings: list[Finding], evaluated_until: dt.date, resolve_after: int, since: dt.date | None = None
+) -> list[Episode]:
     """Group findings into episodes; an episode resolves `resolve_after` sessions after it last held,
     if that session is on or before `evaluated_until`."""
     if not findings:

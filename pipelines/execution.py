@@ -82,24 +82,35 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str | None, str, 
     return None, "the run failed (see the Dagster run log)", False
 
 
-def materialize_sessions(runtime: Runtime, config: MonitorConfig | str, sessions: list[dt.date],
-                         instance: dg.DagsterInstance | None = None, tags: dict | None = None,
-                         retries: int | None = None) -> RunReport:
+def materialize_sessions(
+    runtime: Runtime,
+    config: MonitorConfig | str,
+    sessions: list[dt.date],
+    instance: dg.DagsterInstance | None = None,
+    tags: dict | None = None,
+    retries: int | None = None,
+) -> RunReport:
     """config: the parsed config (or its file). retries: overrides history.source_retries (0: fail at once), for
     interactive runs."""
     cfg = config if isinstance(config, MonitorConfig) else load_config(config)
     if retries is not None:
         cfg = replace(cfg, history=replace(cfg.history, source_retries=retries))
-    run_tags = {"dagster/asset_partition_range_start": sessions[0].isoformat(),
-                "dagster/asset_partition_range_end": sessions[-1].isoformat(),
-                **run_labels(runtime.source, "cli", sessions),
-                # The code location's label: the UI lists a job's runs by it, so CLI runs show under `nightly`
-                # beside scheduled and UI runs (an in-process run has no code-location origin of its own).
-                ".dagster/repository": f"__repository__@{LOCATION_NAME}",
-                **(tags or {})}
+    run_tags = {
+        "dagster/asset_partition_range_start": sessions[0].isoformat(),
+        "dagster/asset_partition_range_end": sessions[-1].isoformat(),
+        **run_labels(runtime.source, "cli", sessions),
+        # The code location's label: the UI lists a job's runs by it, so CLI runs show under `nightly`
+        # beside scheduled and UI runs (an in-process run has no code-location origin of its own).
+        ".dagster/repository": f"__repository__@{LOCATION_NAME}",
+        **(tags or {}),
+    }
     # The graph the UI and the schedule run, under the schedule's job name, so all runs share one history.
-    defs = dg.Definitions(assets=build_assets(cfg), resources=build_resources(runtime, cfg),
-                          jobs=[dg.define_asset_job(JOB_NAME)], loggers={"progress": progress_logger})
+    defs = dg.Definitions(
+        assets=build_assets(cfg),
+        resources=build_resources(runtime, cfg),
+        jobs=[dg.define_asset_job(JOB_NAME)],
+        loggers={"progress": progress_logger},
+    )
     owned = instance is None  # made here: disposed here, so its event log's connections close (and its WAL folds in)
     instance = instance or instance_for_cli()
     try:

@@ -58,24 +58,37 @@ def recompute_from(con, cfg: MonitorConfig, start: dt.date) -> dt.date:
     return first
 
 
-def load_prices(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date,
-                now: dt.datetime | None = None) -> LoadSummary:
+def load_prices(
+    con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date, now: dt.datetime | None = None
+) -> LoadSummary:
     now = now or utcnow()
     fetch_start, fetch_end = fetch_window(con, cfg, start, end)
     batch = source.fetch_prices(cfg.symbols, fetch_start, fetch_end)
     stored = store.store_prices(con, batch, source.name, now)
     answered = sorted(set(batch.prices["ticker"]))  # only symbols that answered count as covered
     con.execute(sql("loads/record_coverage"), {"tickers": answered, "covered_from": fetch_start}).fetchall()
-    empty = [d for (d,) in con.execute(sql("loads/sessions_without_bars"),
-                                       {"start": start, "end": end, "symbols": cfg.symbols}).fetchall()]
+    empty = [
+        d
+        for (d,) in con.execute(
+            sql("loads/sessions_without_bars"), {"start": start, "end": end, "symbols": cfg.symbols}
+        ).fetchall()
+    ]
     if empty:  # what was fetched is kept; the partition fails, naming the session
         raise source.no_bars(empty)
-    return LoadSummary(fetch_start, fetch_end, stored["rows"], missing=batch.missing,
-                       splits_applied=stored["splits_applied"], problems=batch.problems, rejected=stored["rejected"])
+    return LoadSummary(
+        fetch_start,
+        fetch_end,
+        stored["rows"],
+        missing=batch.missing,
+        splits_applied=stored["splits_applied"],
+        problems=batch.problems,
+        rejected=stored["rejected"],
+    )
 
 
-def load_fundamentals(con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date,
-                      now: dt.datetime | None = None) -> LoadSummary:
+def load_fundamentals(
+    con, source: Source, cfg: MonitorConfig, start: dt.date, end: dt.date, now: dt.datetime | None = None
+) -> LoadSummary:
     """Shares and EPS for the tickers whose stored copy is older than the source's policy allows."""
     now = now or utcnow()
     due = store.fundamentals_due(con, cfg.watchlist.tickers, source.name, source.fundamentals_max_age(cfg), now)
@@ -84,7 +97,21 @@ def load_fundamentals(con, source: Source, cfg: MonitorConfig, start: dt.date, e
     data = source.fetch_fundamentals(due, start, end)
     # Only tickers that answered count as refreshed: the others are asked again next run.
     answered = sorted(set(data.shares["ticker"]) | set(data.earnings["ticker"]) | set(data.average_shares["ticker"]))
-    stored = store.store_fundamentals(con, data.shares, data.earnings, answered, source.name, now,
-                                      cfg.fundamentals.max_share_change, data.average_shares)
-    return LoadSummary(start, end, stored["shares_rows"], stored["earnings_rows"],
-                       problems=data.problems + stored["rejected"], rejected=stored["rejected"])
+    stored = store.store_fundamentals(
+        con,
+        data.shares,
+        data.earnings,
+        answered,
+        source.name,
+        now,
+        cfg.fundamentals.max_share_change,
+        data.average_shares,
+    )
+    return LoadSummary(
+        start,
+        end,
+        stored["shares_rows"],
+        stored["earnings_rows"],
+        problems=data.problems + stored["rejected"],
+        rejected=stored["rejected"],
+    )

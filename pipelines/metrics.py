@@ -14,15 +14,27 @@ LOOKBACK_SESSIONS = SESSIONS_52W + 5  # the 52-week high of the oldest session, 
 def compute_metrics(con, start: dt.date, end: dt.date, eps_lag_days: int) -> int:
     """Recompute metrics_daily for [start, end] (sessions); returns the rows written."""
     first = calendar.sessions(start, end)[0]
-    execute_script(con, "models/metrics_daily", {"start": start, "end": end, "eps_lag": eps_lag_days,
-                                                 "sessions_52w": SESSIONS_52W,
-                                                 "lookback": calendar.sessions_back(first, LOOKBACK_SESSIONS)})
+    execute_script(
+        con,
+        "models/metrics_daily",
+        {
+            "start": start,
+            "end": end,
+            "eps_lag": eps_lag_days,
+            "sessions_52w": SESSIONS_52W,
+            "lookback": calendar.sessions_back(first, LOOKBACK_SESSIONS),
+        },
+    )
     return con.execute(sql("models/metrics_rows"), {"start": start, "end": end}).fetchone()[0]
 
 
-def compute_watchlist(con, start: dt.date, end: dt.date, tickers: list[str], benchmark: str,
-                      name_return_5d: float = -0.05) -> int:
+def compute_watchlist(
+    con, start: dt.date, end: dt.date, tickers: list[str], benchmark: str, name_return_5d: float = -0.05
+) -> int:
     """name_return_5d: the sell-off rule's per-name threshold, which n_names_down counts against."""
-    execute_script(con, "models/watchlist_daily", {"start": start, "end": end, "tickers": tickers,
-                                                   "benchmark": benchmark, "name_return_5d": name_return_5d})
+    execute_script(
+        con,
+        "models/watchlist_daily",
+        {"start": start, "end": end, "tickers": tickers, "benchmark": benchmark, "name_return_5d": name_return_5d},
+    )
     return con.execute(sql("models/watchlist_rows"), {"start": start, "end": end}).fetchone()[0]

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import math
 
-MAX_PRICE = 10_000_000.0          # USD per share; the dearest share ever traded (BRK.A) is under $1M
-MAX_SHARES = 1e12                 # the largest share counts are a few 1e11
-MAX_MARKET_CAP = 100e12           # USD; no company has come within a factor of 10
-MAX_EPS = 100_000.0               # USD per share per quarter
-MAX_VOLUME = 1e15                 # shares in one session
-SPLIT_RATIO_MIN, SPLIT_RATIO_MAX = 1 / 1000, 1000.0   # 1:1000 reverse split .. 1000:1 split
+MAX_PRICE = 10_000_000.0  # USD per share; the dearest share ever traded (BRK.A) is under $1M
+MAX_SHARES = 1e12  # the largest share counts are a few 1e11
+MAX_MARKET_CAP = 100e12  # USD; no company has come within a factor of 10
+MAX_EPS = 100_000.0  # USD per share per quarter
+MAX_VOLUME = 1e15  # shares in one session
+SPLIT_RATIO_MIN, SPLIT_RATIO_MAX = 1 / 1000, 1000.0  # 1:1000 reverse split .. 1000:1 split
 
-DOOR_LIMITS = {"max_price": MAX_PRICE, "max_shares": MAX_SHARES, "max_market_cap": MAX_MARKET_CAP,
-               "max_eps": MAX_EPS}
+DOOR_LIMITS = {"max_price": MAX_PRICE, "max_shares": MAX_SHARES, "max_market_cap": MAX_MARKET_CAP, "max_eps": MAX_EPS}
 
 
 def split_ratio_problem(ratio: float) -> str | None:

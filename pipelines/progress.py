@@ -52,8 +52,10 @@ def _cause(error) -> str:
     return (error.message or "").strip().splitlines()[0] if (error.message or "").strip() else error.cls_name or ""
 
 
-@dg.logger(config_schema={"retries": dg.Field(int, is_required=False)},
-           description="One line per step on stderr: what runs now, how long it took, what went wrong.")
+@dg.logger(
+    config_schema={"retries": dg.Field(int, is_required=False)},
+    description="One line per step on stderr: what runs now, how long it took, what went wrong.",
+)
 def progress_logger(init_context) -> logging.Logger:
     logger = logging.Logger("market_monitor.progress", level=logging.DEBUG)
     logger.addHandler(StepProgress(retries=(init_context.logger_config or {}).get("retries")))

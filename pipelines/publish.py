@@ -65,8 +65,13 @@ def publish(live: Path | str, analytics: Path | str) -> dict:
     _wal(analytics).unlink(missing_ok=True)
     os.replace(tmp, analytics)  # atomic: readers see the old file or the new one, never half of one
     _wal(analytics).unlink(missing_ok=True)
-    return {"path": str(analytics), "tables": tables, "views": views, "bytes": analytics.stat().st_size,
-            "leftovers_removed": len(removed)}
+    return {
+        "path": str(analytics),
+        "tables": tables,
+        "views": views,
+        "bytes": analytics.stat().st_size,
+        "leftovers_removed": len(removed),
+    }
 
 
 def _copy_file(live: Path, tmp: Path) -> bool:

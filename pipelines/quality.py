@@ -29,11 +29,21 @@ def check_bars_present(con, symbols, start, end) -> CheckOutcome:
     by_symbol: dict[str, list[str]] = {}
     for ticker, day in gaps:
         by_symbol.setdefault(ticker, []).append(day.isoformat())
-    desc = "every symbol has a bar for every session" if not gaps else "missing bars: " + "; ".join(
-        f"{t} ({len(d)} session(s), last {d[-1]})" for t, d in by_symbol.items())
-    return CheckOutcome("bars_present", not gaps, desc,
-                        {"missing_bars": len(gaps), "symbols_missing": sorted(by_symbol),
-                         "sessions_checked": len(calendar.sessions(start, end))})
+    desc = (
+        "every symbol has a bar for every session"
+        if not gaps
+        else "missing bars: " + "; ".join(f"{t} ({len(d)} session(s), last {d[-1]})" for t, d in by_symbol.items())
+    )
+    return CheckOutcome(
+        "bars_present",
+        not gaps,
+        desc,
+        {
+            "missing_bars": len(gaps),
+            "symbols_missing": sorted(by_symbol),
+            "sessions_checked": len(calendar.sessions(start, end)),
+        },
+    )
 
 
 def check_prices_valid(con, symbols, start, end) -> CheckOutcome:
@@ -41,24 +51,50 @@ def check_prices_valid(con, symbols, start, end) -> CheckOutcome:
     named, so a bar that cannot be true is never silent, though it never reaches prices_daily."""
     bad = con.execute(sql("checks/bad_prices"), {"symbols": symbols, "start": start, "end": end}).fetchall()
     lines = [f"{t} {d}: {reason}" for t, d, reason in bad]
-    desc = f"every bar of {start} .. {end} usable" if not bad else (
-        f"{len(bad)} bar(s) refused and kept aside (rejected_facts): " + "; ".join(lines[:5])
-        + (f"; and {len(bad) - 5} more" if len(bad) > 5 else ""))
+    desc = (
+        f"every bar of {start} .. {end} usable"
+        if not bad
+        else (
+            f"{len(bad)} bar(s) refused and kept aside (rejected_facts): "
+            + "; ".join(lines[:5])
+            + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
+        )
+    )
     return CheckOutcome("prices_valid", not bad, desc, {"bad_bars": len(bad), "refused": lines[:50]})
 
 
 def check_moves_plausible(con, symbols, start, end, max_move: float = MAX_ONE_SESSION_MOVE) -> CheckOutcome:
-    rows = con.execute(sql("checks/implausible_moves"), {
-        "symbols": symbols, "start": start, "end": end, "lookback": calendar.previous_session(start),
-        "max_move": max_move}).fetchall()
+    rows = con.execute(
+        sql("checks/implausible_moves"),
+        {
+            "symbols": symbols,
+            "start": start,
+            "end": end,
+            "lookback": calendar.previous_session(start),
+            "max_move": max_move,
+        },
+    ).fetchall()
     moves = [f"{t} {d} {m:+.1%}" for t, d, _p, _c, m in rows]
-    desc = f"no one-session move beyond ±{max_move:.0%} without a split" if not rows else (
-        "unexplained moves: " + ", ".join(moves[:10]))
+    desc = (
+        f"no one-session move beyond ±{max_move:.0%} without a split"
+        if not rows
+        else ("unexplained moves: " + ", ".join(moves[:10]))
+    )
     return CheckOutcome("moves_plausible", not rows, desc, {"implausible_moves": moves[:50]})
 
 
-def _freshness(con, name: str, column: int, tickers, as_of: dt.date, max_age_days: int, eps_lag: int,
-               none_text: str, old_text: str, ok_text: str) -> CheckOutcome:
+def _freshness(
+    con,
+    name: str,
+    column: int,
+    tickers,
+    as_of: dt.date,
+    max_age_days: int,
+    eps_lag: int,
+    none_text: str,
+    old_text: str,
+    ok_text: str,
+) -> CheckOutcome:
     rows = con.execute(sql("checks/fundamentals_age"), {"symbols": tickers, "as_of": as_of, "eps_lag": eps_lag})
     problems = []
     for row in rows.fetchall():
@@ -72,15 +108,33 @@ def _freshness(con, name: str, column: int, tickers, as_of: dt.date, max_age_day
 
 
 def check_shares_fresh(con, tickers, as_of: dt.date, max_age_days: int, eps_lag: int) -> CheckOutcome:
-    return _freshness(con, "shares_fresh", 1, tickers, as_of, max_age_days, eps_lag,
-                      "no share count (no market cap)", "count as of {date} ({days} days old)",
-                      "every ticker has a share count at most {days} days old")
+    return _freshness(
+        con,
+        "shares_fresh",
+        1,
+        tickers,
+        as_of,
+        max_age_days,
+        eps_lag,
+        "no share count (no market cap)",
+        "count as of {date} ({days} days old)",
+        "every ticker has a share count at most {days} days old",
+    )
 
 
 def check_eps_fresh(con, tickers, as_of: dt.date, max_age_days: int, eps_lag: int) -> CheckOutcome:
-    return _freshness(con, "eps_fresh", 2, tickers, as_of, max_age_days, eps_lag,
-                      "no EPS known (no P/E)", "latest EPS known since {date}",
-                      "every ticker has EPS announced within {days} days")
+    return _freshness(
+        con,
+        "eps_fresh",
+        2,
+        tickers,
+        as_of,
+        max_age_days,
+        eps_lag,
+        "no EPS known (no P/E)",
+        "latest EPS known since {date}",
+        "every ticker has EPS announced within {days} days",
+    )
 
 
 def check_shares_confirmed(con, tickers) -> CheckOutcome:
@@ -108,7 +162,8 @@ def also_newest(check, con, symbols, start: dt.date, end: dt.date) -> CheckOutco
     latest = check(con, symbols, newest, newest)
     outcome.metadata["sessions_checked"] += f" and the newest, {newest}"
     outcome.metadata["newest_session_passed"] = latest.passed
-    outcome.description = (f"newest session {newest}: {latest.description}; "
-                           f"this run's {start} .. {end}: {outcome.description}")
+    outcome.description = (
+        f"newest session {newest}: {latest.description}; this run's {start} .. {end}: {outcome.description}"
+    )
     outcome.passed = outcome.passed and latest.passed
     return outcome

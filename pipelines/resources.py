@@ -36,8 +36,9 @@ class SourceResource(dg.ConfigurableResource):
     timeout_seconds: float
 
     def client(self) -> Source:
-        return build_source(self.name, Path(self.folder) if self.folder else None, Path(self.cache_dir),
-                            self.timeout_seconds)
+        return build_source(
+            self.name, Path(self.folder) if self.folder else None, Path(self.cache_dir), self.timeout_seconds
+        )
 
 
 class MonitorDuckDB(DuckDBResource):
@@ -63,15 +64,20 @@ class SlackResource(dg.ConfigurableResource):
     webhook_url: str | None = None
     api_url: str = DEFAULT_API_URL
     ops_channel: str | None = None  # run failures and failed checks; default: channel
-    ui_url: str | None = None       # the Dagster UI, for links to the run (DAGSTER_UI_URL)
+    ui_url: str | None = None  # the Dagster UI, for links to the run (DAGSTER_UI_URL)
 
     @property
     def configured(self) -> bool:
         return bool((self.bot_token and self.channel) or self.webhook_url)
 
     def settings(self) -> SlackSettings:
-        return SlackSettings(bot_token=self.bot_token, channel=self.channel, webhook_url=self.webhook_url,
-                             api_url=self.api_url, ops_channel=self.ops_channel)
+        return SlackSettings(
+            bot_token=self.bot_token,
+            channel=self.channel,
+            webhook_url=self.webhook_url,
+            api_url=self.api_url,
+            ops_channel=self.ops_channel,
+        )
 
     def run_url(self, run_id: str) -> str | None:
         return f"{self.ui_url.rstrip('/')}/runs/{run_id}" if self.ui_url else None
@@ -81,19 +87,25 @@ def slack_from_env() -> SlackResource:
     def secret(name: str):
         return dg.EnvVar(name) if os.environ.get(name) else None
 
-    return SlackResource(bot_token=secret("SLACK_BOT_TOKEN"), channel=os.environ.get("SLACK_CHANNEL") or None,
-                         webhook_url=secret("SLACK_WEBHOOK_URL"),
-                         api_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
-                         ops_channel=os.environ.get("SLACK_OPS_CHANNEL") or None,
-                         ui_url=os.environ.get("DAGSTER_UI_URL") or None)
+    return SlackResource(
+        bot_token=secret("SLACK_BOT_TOKEN"),
+        channel=os.environ.get("SLACK_CHANNEL") or None,
+        webhook_url=secret("SLACK_WEBHOOK_URL"),
+        api_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
+        ops_channel=os.environ.get("SLACK_OPS_CHANNEL") or None,
+        ui_url=os.environ.get("DAGSTER_UI_URL") or None,
+    )
 
 
 def build_resources(runtime: Runtime, cfg: MonitorConfig, slack: SlackResource | None = None) -> dict:
     return {
         "monitor": MonitorResource(db_path=str(runtime.db_path)),
-        "source": SourceResource(name=runtime.source, folder=str(runtime.replay_dir) if runtime.replay_dir else None,
-                                 cache_dir=str(runtime.cache_dir),
-                                 timeout_seconds=cfg.history.fetch_timeout_seconds),
+        "source": SourceResource(
+            name=runtime.source,
+            folder=str(runtime.replay_dir) if runtime.replay_dir else None,
+            cache_dir=str(runtime.cache_dir),
+            timeout_seconds=cfg.history.fetch_timeout_seconds,
+        ),
         # DuckDB admits one writing process; the resource retries while another holds the lock.
         "duckdb": MonitorDuckDB(database=str(runtime.db_path)),
         "slack": slack or slack_from_env(),

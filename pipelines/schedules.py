@@ -14,17 +14,22 @@ def build_nightly(cfg: MonitorConfig, partitions: dg.PartitionsDefinition, exclu
     if exclude_checks:
         selection = selection - dg.AssetSelection.checks(*exclude_checks)
     nightly_job = dg.define_asset_job(
-        "nightly", selection=selection, partitions_def=partitions,
+        "nightly",
+        selection=selection,
+        partitions_def=partitions,
         # runs launched from the UI carry these; the schedule and the CLI say who they are
         tags={"market_monitor/source": source, "market_monitor/trigger": "ui"},
         # One process for the whole run, as the CLI: the steps run one after another anyway (one DuckDB writer),
         # and the multiprocess executor paid 4-5 s per step to start a process for under a second of work.
         executor_def=dg.in_process_executor,
         description="Tonight's session through the whole graph: prices, fundamentals, metrics, rules, Slack, "
-                    "the analysts' copy.")
+        "the analysts' copy.",
+    )
 
     @dg.schedule(
-        cron_schedule=cfg.schedule.cron, execution_timezone=cfg.schedule.timezone, job=nightly_job,
+        cron_schedule=cfg.schedule.cron,
+        execution_timezone=cfg.schedule.timezone,
+        job=nightly_job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Runs the session's partition on NYSE trading days; skips holidays and weekends with a reason.",
     )
@@ -34,7 +39,10 @@ def build_nightly(cfg: MonitorConfig, partitions: dg.PartitionsDefinition, exclu
         if not calendar.is_session(day):
             return dg.SkipReason(f"{day} ({when:%A}) is not an NYSE trading session")
         key = day.isoformat()
-        return dg.RunRequest(run_key=key, partition_key=key,
-                             tags={"market_monitor/trigger": "schedule", "market_monitor/sessions": f"{key} .. {key}"})
+        return dg.RunRequest(
+            run_key=key,
+            partition_key=key,
+            tags={"market_monitor/trigger": "schedule", "market_monitor/sessions": f"{key} .. {key}"},
+        )
 
     return nightly_job, nightly_schedule

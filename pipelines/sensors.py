@@ -30,7 +30,7 @@ def build_run_failure_sensor(slack: SlackResource | None = None) -> dg.RunFailur
     @dg.run_failure_sensor(
         name="slack_on_run_failure",
         description="Posts failed runs to Slack (skips runs Dagster will retry). Running by default when Slack is "
-                    "configured (SLACK_BOT_TOKEN + SLACK_CHANNEL, or SLACK_WEBHOOK_URL).",
+        "configured (SLACK_BOT_TOKEN + SLACK_CHANNEL, or SLACK_WEBHOOK_URL).",
         default_status=dg.DefaultSensorStatus.RUNNING if configured else dg.DefaultSensorStatus.STOPPED,
     )
     def slack_on_run_failure(context: dg.RunFailureSensorContext, slack: SlackResource):
@@ -42,8 +42,12 @@ def build_run_failure_sensor(slack: SlackResource | None = None) -> dg.RunFailur
             return dg.SkipReason("no Slack settings")
         error = context.failure_event.message if context.failure_event else None
         text = failure_text(run.run_id, run.job_name, error, slack.ui_url)
-        sender.post(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}], None,
-                    f"run-failure:{run.run_id}")
+        sender.post(
+            text,
+            [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+            None,
+            f"run-failure:{run.run_id}",
+        )
         return None
 
     return slack_on_run_failure
@@ -51,8 +55,9 @@ def build_run_failure_sensor(slack: SlackResource | None = None) -> dg.RunFailur
 
 def failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     """'asset.check: description' for every ERROR-severity check that failed in the run."""
-    records = instance.get_records_for_run(run_id=run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
-                                           limit=1000).records
+    records = instance.get_records_for_run(
+        run_id=run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=1000
+    ).records
     out = []
     for record in records:
         ev = record.event_log_entry.dagster_event.event_specific_data
@@ -67,10 +72,11 @@ def build_failed_checks_sensor(slack: SlackResource | None = None) -> dg.RunStat
     configured = (slack or slack_from_env()).configured
 
     @dg.run_status_sensor(
-        run_status=dg.DagsterRunStatus.SUCCESS, name="slack_on_failed_checks",
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        name="slack_on_failed_checks",
         description="A failed check does not fail the run, so run-failure alerts never see it: this posts the "
-                    "ERROR-severity checks that failed in a successful run (missing bars, unusable prices, "
-                    "undelivered messages). WARN checks (stale fundamentals) stay in the UI.",
+        "ERROR-severity checks that failed in a successful run (missing bars, unusable prices, "
+        "undelivered messages). WARN checks (stale fundamentals) stay in the UI.",
         default_status=dg.DefaultSensorStatus.RUNNING if configured else dg.DefaultSensorStatus.STOPPED,
     )
     def slack_on_failed_checks(context: dg.RunStatusSensorContext, slack: SlackResource):
@@ -81,12 +87,17 @@ def build_failed_checks_sensor(slack: SlackResource | None = None) -> dg.RunStat
         sender = build_sender(slack.settings().for_ops())
         if sender is None:
             return dg.SkipReason("no Slack settings")
-        text = f":warning: market-monitor data checks failed in run {run.run_id[:8]} ({run.job_name}):\n" + \
-            "\n".join(f"- {line[:400]}" for line in failed[:10])
+        text = f":warning: market-monitor data checks failed in run {run.run_id[:8]} ({run.job_name}):\n" + "\n".join(
+            f"- {line[:400]}" for line in failed[:10]
+        )
         if slack.ui_url:
             text += f"\n<{slack.run_url(run.run_id)}|Open the run in Dagster>"
-        sender.post(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}], None,
-                    f"failed-checks:{run.run_id}")
+        sender.post(
+            text,
+            [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+            None,
+            f"failed-checks:{run.run_id}",
+        )
         return None
 
     return slack_on_failed_checks

@@ -21,7 +21,7 @@ ONE_OFF_COLUMNS = ["ticker", "date", "value", "reason"]
 @dataclass
 class Confirmation:
     accepted: pd.DataFrame  # ticker, date, shares: to store
-    held: pd.DataFrame      # HELD_COLUMNS: waiting for a later count
+    held: pd.DataFrame  # HELD_COLUMNS: waiting for a later count
     one_offs: pd.DataFrame  # ONE_OFF_COLUMNS: held counts a later one did not confirm
 
 
@@ -29,13 +29,15 @@ def _near(a: float, b: float, max_change: float) -> bool:
     return abs(a / b - 1) <= max_change
 
 
-def confirm(incoming: pd.DataFrame, baseline: dict[str, tuple[dt.date, float]], held: pd.DataFrame,
-            max_change: float) -> Confirmation:
+def confirm(
+    incoming: pd.DataFrame, baseline: dict[str, tuple[dt.date, float]], held: pd.DataFrame, max_change: float
+) -> Confirmation:
     """`incoming`: ticker, date, shares. `baseline`: per ticker the last stored count before its first incoming date.
     `held`: the counts held by earlier loads (they take part as if sent again)."""
     earlier = held[~held.set_index(["ticker", "date"]).index.isin(incoming.set_index(["ticker", "date"]).index)]
-    counts = pd.concat([incoming[["ticker", "date", "shares"]], earlier[["ticker", "date", "shares"]]],
-                       ignore_index=True).sort_values(["ticker", "date"])
+    counts = pd.concat(
+        [incoming[["ticker", "date", "shares"]], earlier[["ticker", "date", "shares"]]], ignore_index=True
+    ).sort_values(["ticker", "date"])
     accepted, still_held, one_offs = [], [], []
     for ticker, group in counts.groupby("ticker", sort=True):
         previous = baseline.get(ticker)
@@ -57,18 +59,26 @@ def confirm(incoming: pd.DataFrame, baseline: dict[str, tuple[dt.date, float]], 
         if candidate is not None:
             day, shares, before = candidate
             still_held.append((ticker, day, shares, before[0], before[1]))
-    return Confirmation(pd.DataFrame(accepted, columns=["ticker", "date", "shares"]),
-                        pd.DataFrame(still_held, columns=HELD_COLUMNS),
-                        pd.DataFrame(one_offs, columns=ONE_OFF_COLUMNS))
+    return Confirmation(
+        pd.DataFrame(accepted, columns=["ticker", "date", "shares"]),
+        pd.DataFrame(still_held, columns=HELD_COLUMNS),
+        pd.DataFrame(one_offs, columns=ONE_OFF_COLUMNS),
+    )
 
 
 def _one_off(ticker: str, candidate: tuple, why: str) -> tuple:
     day, shares, (before_day, before) = candidate
-    return (ticker, day, f"shares={shares:.0f}",
-            f"{shares / before - 1:+.1%} against {before:.4g} on {before_day}, never confirmed: {why}")
+    return (
+        ticker,
+        day,
+        f"shares={shares:.0f}",
+        f"{shares / before - 1:+.1%} against {before:.4g} on {before_day}, never confirmed: {why}",
+    )
 
 
 def describe(ticker: str, day: dt.date, shares: float, previous_date: dt.date, previous_shares: float) -> str:
-    return (f"{ticker} {day}: {shares:.4g} shares held ({shares / previous_shares - 1:+.1%} against "
-            f"{previous_shares:.4g} on {previous_date}, no split explains it); market caps use the earlier count "
-            "until a later count confirms it")
+    return (
+        f"{ticker} {day}: {shares:.4g} shares held ({shares / previous_shares - 1:+.1%} against "
+        f"{previous_shares:.4g} on {previous_date}, no split explains it); market caps use the earlier count "
+        "until a later count confirms it"
+    )

@@ -28,8 +28,9 @@ def is_lock_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and ("Could not set lock" in str(exc) or "Conflicting lock" in str(exc))
 
 
-def open_writer(path: Path | str, config: dict | None = None, lock_wait_seconds: float = 120.0,
-                sleep=time.sleep) -> duckdb.DuckDBPyConnection:
+def open_writer(
+    path: Path | str, config: dict | None = None, lock_wait_seconds: float = 120.0, sleep=time.sleep
+) -> duckdb.DuckDBPyConnection:
     """A read-write connection. Waits (with backoff, bounded) while another writer holds the lock; any other
     problem (not a DuckDB file, an unwritable directory) fails at once with the cause: no retry can fix it."""
     path = Path(path)
@@ -113,8 +114,9 @@ def _upsert(con, statement: str, frame: pd.DataFrame, source: str, fetched_at: d
     return len(frame)
 
 
-def _record_rejects(con, kind: str, rejected: pd.DataFrame, accepted: pd.DataFrame, source: str,
-                    fetched_at: dt.datetime) -> None:
+def _record_rejects(
+    con, kind: str, rejected: pd.DataFrame, accepted: pd.DataFrame, source: str, fetched_at: dt.datetime
+) -> None:
     """Keep `rejected` (ticker, date, value, reason) aside in rejected_facts; clear earlier rejects `accepted`
     (ticker, date) now replaces."""
     con.register("rejected", rejected)
@@ -124,8 +126,9 @@ def _record_rejects(con, kind: str, rejected: pd.DataFrame, accepted: pd.DataFra
     con.unregister("accepted")
 
 
-def _door(con, kind: str, frame: pd.DataFrame, keys: list[str], source: str, fetched_at: dt.datetime
-          ) -> tuple[pd.DataFrame, list[str]]:
+def _door(
+    con, kind: str, frame: pd.DataFrame, keys: list[str], source: str, fetched_at: dt.datetime
+) -> tuple[pd.DataFrame, list[str]]:
     """Split incoming facts into the usable ones and the ones that cannot be true; the latter are kept aside in
     rejected_facts with their reason (and earlier rejects that now have a usable value are cleared).
     Returns the usable rows and one line per rejected fact."""
@@ -138,10 +141,13 @@ def _door(con, kind: str, frame: pd.DataFrame, keys: list[str], source: str, fet
     con.unregister("incoming")
     bad = verdicts[verdicts["reason"].notna()].sort_values("_row")
     usable = frame.drop(index=bad["_row"].to_list())
-    _record_rejects(con, kind, bad.drop(columns="_row"), usable[keys].set_axis(["ticker", "date"], axis=1), source,
-                    fetched_at)
-    return usable, [f"{t} {d}: {kind} refused ({reason})" for t, d, reason in
-                    bad[["ticker", "date", "reason"]].itertuples(index=False)]
+    _record_rejects(
+        con, kind, bad.drop(columns="_row"), usable[keys].set_axis(["ticker", "date"], axis=1), source, fetched_at
+    )
+    return usable, [
+        f"{t} {d}: {kind} refused ({reason})"
+        for t, d, reason in bad[["ticker", "date", "reason"]].itertuples(index=False)
+    ]
 
 
 def _check_split_ratios(splits: pd.DataFrame) -> None:
@@ -155,8 +161,9 @@ def _check_split_ratios(splits: pd.DataFrame) -> None:
 MAX_SPLIT_MOVE_SESSIONS = 3
 
 
-def _moved_splits(con, contradicted: list, new: list, source: str, fetched_at: dt.datetime, changes: list[str]
-                  ) -> tuple[list, list]:
+def _moved_splits(
+    con, contradicted: list, new: list, source: str, fetched_at: dt.datetime, changes: list[str]
+) -> tuple[list, list]:
     """Pair a stored split the source no longer reports with a new one of the same ticker and ratio at most
     MAX_SPLIT_MOVE_SESSIONS sessions away, and move it: the history before both dates is on the new basis already
     and the bars between them are in the span the source just sent (upserted right after), so nothing is restated
@@ -173,8 +180,17 @@ def _moved_splits(con, contradicted: list, new: list, source: str, fetched_at: d
             low, high = sorted((day, candidate[1]))
             if len(calendar.sessions(low, high)) - 1 <= MAX_SPLIT_MOVE_SESSIONS:
                 execute_script(con, "splits/move", {"ticker": ticker, "date": day})
-                execute_script(con, "splits/record", {"ticker": ticker, "date": candidate[1], "ratio": ratio,
-                                                      "source": source, "fetched_at": fetched_at})
+                execute_script(
+                    con,
+                    "splits/record",
+                    {
+                        "ticker": ticker,
+                        "date": candidate[1],
+                        "ratio": ratio,
+                        "source": source,
+                        "fetched_at": fetched_at,
+                    },
+                )
                 changes.append(f"{ticker} {day} {ratio:g}:1 moved to {candidate[1]}")
                 moved |= {old_split, candidate}
                 break
@@ -197,35 +213,63 @@ def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) 
     for ticker, day, old, revised in contradicted:
         factor = (revised / old) if revised is not None else 1 / old
         # Every row before a stored split is on its basis (restated by us, or by the source): all move.
-        execute_script(con, "splits/restate_before", {"ticker": ticker, "date": day, "factor": factor,
-                                                      "effective": dt.datetime.max, "withdrawn": dt.datetime.max,
-                                                      "fetched_at": fetched_at})
+        execute_script(
+            con,
+            "splits/restate_before",
+            {
+                "ticker": ticker,
+                "date": day,
+                "factor": factor,
+                "effective": dt.datetime.max,
+                "withdrawn": dt.datetime.max,
+                "fetched_at": fetched_at,
+            },
+        )
         if revised is None:
             execute_script(con, "splits/forget", {"ticker": ticker, "date": day, "fetched_at": fetched_at})
             changes.append(f"{ticker} {day} {old:g}:1 withdrawn (history restored)")
         else:
-            execute_script(con, "splits/record", {"ticker": ticker, "date": day, "ratio": revised,
-                                                  "source": source, "fetched_at": fetched_at})
+            execute_script(
+                con,
+                "splits/record",
+                {"ticker": ticker, "date": day, "ratio": revised, "source": source, "fetched_at": fetched_at},
+            )
             changes.append(f"{ticker} {day} {old:g}:1 revised to {revised:g}:1")
     for ticker, day, ratio, withdrawn in new:
         # On the old basis: rows fetched before the split took effect (later ones came restated by the source),
         # and rows fetched since the source last withdrew it (those came without it).
-        execute_script(con, "splits/restate_before", {"ticker": ticker, "date": day, "factor": ratio,
-                                                      "effective": dt.datetime.combine(day, dt.time()),
-                                                      "withdrawn": withdrawn or dt.datetime.max,
-                                                      "fetched_at": fetched_at})
-        execute_script(con, "splits/record", {"ticker": ticker, "date": day, "ratio": ratio, "source": source,
-                                              "fetched_at": fetched_at})
+        execute_script(
+            con,
+            "splits/restate_before",
+            {
+                "ticker": ticker,
+                "date": day,
+                "factor": ratio,
+                "effective": dt.datetime.combine(day, dt.time()),
+                "withdrawn": withdrawn or dt.datetime.max,
+                "fetched_at": fetched_at,
+            },
+        )
+        execute_script(
+            con,
+            "splits/record",
+            {"ticker": ticker, "date": day, "ratio": ratio, "source": source, "fetched_at": fetched_at},
+        )
         changes.append(f"{ticker} {day} {ratio:g}:1")
     # The basis fetched_at implies is checked against the data: bars the source sent on the old basis after the
     # split took effect (it reported the split before restating) show as a steady ratio in the overlap.
     mismatched = con.execute(sql("splits/basis_mismatch")).fetchall()
     con.unregister("incoming_prices")
     for ticker, load, day, ratio, n in mismatched:
-        execute_script(con, "splits/restate_load", {"ticker": ticker, "load": load, "date": day, "factor": ratio,
-                                                    "fetched_at": fetched_at})
-        changes.append(f"{ticker}: bars fetched {load:%Y-%m-%d %H:%M} before {day} were still on the basis before its "
-                       f"{ratio:g}:1 split ({n} overlapping bars said so): restated")
+        execute_script(
+            con,
+            "splits/restate_load",
+            {"ticker": ticker, "load": load, "date": day, "factor": ratio, "fetched_at": fetched_at},
+        )
+        changes.append(
+            f"{ticker}: bars fetched {load:%Y-%m-%d %H:%M} before {day} were still on the basis before its "
+            f"{ratio:g}:1 split ({n} overlapping bars said so): restated"
+        )
     return changes
 
 
@@ -243,13 +287,21 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
         usable, rejected = _door(con, "price", batch.prices, ["ticker", "date"], source, fetched_at)
         rows = _upsert(con, "loads/upsert_prices", usable, source, fetched_at)
         _upsert(con, "loads/upsert_dividends", batch.dividends, source, fetched_at)
-        con.execute(sql("loads/record_fetch"), {"kind": "prices", "tickers": sorted(set(batch.prices["ticker"])),
-                                                "source": source, "fetched_at": fetched_at}).fetchall()
+        con.execute(
+            sql("loads/record_fetch"),
+            {
+                "kind": "prices",
+                "tickers": sorted(set(batch.prices["ticker"])),
+                "source": source,
+                "fetched_at": fetched_at,
+            },
+        ).fetchall()
     return {"rows": rows, "splits_applied": splits_applied, "rejected": rejected}
 
 
-def _hold_unconfirmed(con, shares: pd.DataFrame, tickers: list[str], source: str, fetched_at: dt.datetime,
-                      max_change: float) -> tuple[pd.DataFrame, list[str]]:
+def _hold_unconfirmed(
+    con, shares: pd.DataFrame, tickers: list[str], source: str, fetched_at: dt.datetime, max_change: float
+) -> tuple[pd.DataFrame, list[str]]:
     """The counts to store now; the others wait in shares_held for a later count (pipelines/share_counts.py).
     Returns the counts to store and one line per count held or found to be a one-off."""
     held = con.execute(sql("shares/held_for"), {"tickers": list(tickers)}).df()
@@ -281,9 +333,16 @@ def _averages_needed(con, averages: pd.DataFrame, counts: pd.DataFrame) -> pd.Da
     return needed
 
 
-def store_fundamentals(con, shares: pd.DataFrame, earnings: pd.DataFrame, tickers: list[str], source: str,
-                       fetched_at: dt.datetime, max_share_change: float | None = None,
-                       average_shares: pd.DataFrame | None = None) -> dict:
+def store_fundamentals(
+    con,
+    shares: pd.DataFrame,
+    earnings: pd.DataFrame,
+    tickers: list[str],
+    source: str,
+    fetched_at: dt.datetime,
+    max_share_change: float | None = None,
+    average_shares: pd.DataFrame | None = None,
+) -> dict:
     """Upsert share counts and EPS in one transaction. With `max_share_change`, a count that far from the previous
     one waits in shares_held until a later count confirms it (None: every usable count is stored).
     `average_shares` (quarter averages) fill the dates before each ticker's first count, marked as such."""
@@ -297,14 +356,21 @@ def store_fundamentals(con, shares: pd.DataFrame, earnings: pd.DataFrame, ticker
             averages = _averages_needed(con, average_shares, shares)
             averages, bad_averages = _door(con, "shares", averages, ["ticker", "date"], source, fetched_at)
             bad_shares = bad_shares + bad_averages
-        shares = pd.concat([shares.assign(measure="outstanding"), averages.assign(measure="basic_average")],
-                           ignore_index=True) if len(averages) else shares.assign(measure="outstanding")
+        shares = (
+            pd.concat(
+                [shares.assign(measure="outstanding"), averages.assign(measure="basic_average")], ignore_index=True
+            )
+            if len(averages)
+            else shares.assign(measure="outstanding")
+        )
         earnings, bad_eps = _door(con, "eps", earnings, ["ticker", "period_end"], source, fetched_at)
         n_shares = _upsert(con, "loads/upsert_shares", shares, source, fetched_at)
         execute_script(con, "shares/drop_superseded_averages", {})
         n_eps = _upsert(con, "loads/upsert_earnings", earnings, source, fetched_at)
-        con.execute(sql("loads/record_fetch"), {"kind": "fundamentals", "tickers": list(tickers), "source": source,
-                                                "fetched_at": fetched_at}).fetchall()
+        con.execute(
+            sql("loads/record_fetch"),
+            {"kind": "fundamentals", "tickers": list(tickers), "source": source, "fetched_at": fetched_at},
+        ).fetchall()
     return {"shares_rows": n_shares, "earnings_rows": n_eps, "rejected": bad_shares + bad_eps}
 
 
@@ -319,5 +385,5 @@ def fundamentals_due(con, tickers: list[str], source: str, max_age_days: int, no
     if max_age_days > 0:
         share = -(-len(names) // max_age_days)
         early = sorted((t for t in names if t not in due), key=lambda t: (rows[t], t))
-        due |= set(early[:max(0, share - len(due))])
+        due |= set(early[: max(0, share - len(due))])
     return [t for t in names if t in due]

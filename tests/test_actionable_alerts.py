@@ -35,8 +35,9 @@ def _analysts(tmp_path, query: str, params=()) -> list[tuple]:
 
 def test_the_november_digest_carries_its_history_and_its_chart(tmp_path, shared_market):
     with FakeSlack() as slack:
-        result = cli("run", "--source", "replay", "--replay-dir", str(shared_market), *REAL_RANGE,
-                     env=_env(tmp_path, slack))
+        result = cli(
+            "run", "--source", "replay", "--replay-dir", str(shared_market), *REAL_RANGE, env=_env(tmp_path, slack)
+        )
         assert result.returncode == 0, result.stderr
         [digest] = [p for p in slack.posts() if not p.get("thread_ts")]
         files = list(slack.files)
@@ -45,51 +46,81 @@ def test_the_november_digest_carries_its_history_and_its_chart(tmp_path, shared_
     # The chart: one PNG, in the digest's thread, named after the message; the text was posted once.
     [chart] = files
     assert chart["thread_ts"] == digest["ts"] and chart["bytes"].startswith(PNG) and len(chart["bytes"]) > 20_000
-    assert chart["name"] == "market-monitor-" + digest["metadata"]["event_payload"]["notification_id"] \
-        .replace(":", "-") + ".png"
+    assert (
+        chart["name"]
+        == "market-monitor-" + digest["metadata"]["event_payload"]["notification_id"].replace(":", "-") + ".png"
+    )
     # Every figure of the history section, recomputed from the analysts' views.
     [(r5, rank, n, first, share)] = _analysts(
-        tmp_path, "SELECT cap_return_5d, loss_rank, sessions_to_date, first_stored, worse_than_share "
-                  "FROM basket_history WHERE date = DATE '2025-11-07'")
+        tmp_path,
+        "SELECT cap_return_5d, loss_rank, sessions_to_date, first_stored, worse_than_share "
+        "FROM basket_history WHERE date = DATE '2025-11-07'",
+    )
     [(since,)] = _analysts(  # the last as bad whose window ends before the episode's first window (from 11-06)
-        tmp_path, "SELECT max(b.date) FROM basket_history b JOIN trading_sessions s ON s.date = b.date WHERE "
-                  "s.session_idx <= (SELECT session_idx - 5 FROM trading_sessions WHERE date = DATE '2025-11-06') "
-                  "AND b.cap_return_5d <= ?", [r5])
-    assert f"{r5 * 100:+.1f}% over 5 sessions is the {ordinal(rank)} worst of {n} sessions stored since {first} " \
-           f"(worse than {share:.0%} of them); the worst since {since} " in text
-    previous = _analysts(tmp_path, "SELECT opened_on, last_session, return_after_5, return_after_20 "
-                                   "FROM episode_history WHERE rule = 'sector_selloff' AND opened_on < "
-                                   "DATE '2025-11-06' ORDER BY opened_on DESC")
+        tmp_path,
+        "SELECT max(b.date) FROM basket_history b JOIN trading_sessions s ON s.date = b.date WHERE "
+        "s.session_idx <= (SELECT session_idx - 5 FROM trading_sessions WHERE date = DATE '2025-11-06') "
+        "AND b.cap_return_5d <= ?",
+        [r5],
+    )
+    assert (
+        f"{r5 * 100:+.1f}% over 5 sessions is the {ordinal(rank)} worst of {n} sessions stored since {first} "
+        f"(worse than {share:.0%} of them); the worst since {since} " in text
+    )
+    previous = _analysts(
+        tmp_path,
+        "SELECT opened_on, last_session, return_after_5, return_after_20 "
+        "FROM episode_history WHERE rule = 'sector_selloff' AND opened_on < "
+        "DATE '2025-11-06' ORDER BY opened_on DESC",
+    )
     assert len(previous) >= 3 and f"Previous episodes ({len(previous)}):" in text
     april = [p for p in previous if p[0].year == 2025 and p[0].month == 4]
     assert april and f"{april[0][0]}..{april[0][1]}: peak" in text  # the April 2025 sell-off, by its dates
     for horizon, column in ((5, 2), (20, 3)):
         values = [p[column] for p in previous if p[column] is not None]
-        assert f"{horizon} sessions after the peak: median {statistics.median(values) * 100:+.1f}%, worst " \
-               f"{min(values) * 100:+.1f}% ({len(values)} episodes)" in text
+        assert (
+            f"{horizon} sessions after the peak: median {statistics.median(values) * 100:+.1f}%, worst "
+            f"{min(values) * 100:+.1f}% ({len(values)} episodes)" in text
+        )
     assert any("How unusual" in b["text"]["text"] for b in digest["blocks"] if b["type"] == "section")
 
 
 def test_a_silence_on_the_sector_rule_keeps_its_digest_and_records_the_transition(tmp_path, shared_market):
     env = _env(tmp_path)
-    added = cli("silence", "add", "sector_selloff", "--until", "2025-11-10", "--reason", "known: the November "
-                "sell-off", "--by", "ops-anna", env=env)
+    added = cli(
+        "silence",
+        "add",
+        "sector_selloff",
+        "--until",
+        "2025-11-10",
+        "--reason",
+        "known: the November sell-off",
+        "--by",
+        "ops-anna",
+        env=env,
+    )
     assert added.returncode == 0, added.stderr
     assert "silence 1: sector_selloff (all subjects) until 2025-11-10" in added.stdout
     listed = cli("silence", "list", env=env)
     assert "sector_selloff (all subjects)  until 2025-11-10  — known: the November sell-off (ops-anna" in listed.stdout
     with FakeSlack() as slack:
-        result = cli("run", "--source", "replay", "--replay-dir", str(shared_market), *REAL_RANGE,
-                     env=_env(tmp_path, slack))
+        result = cli(
+            "run", "--source", "replay", "--replay-dir", str(shared_market), *REAL_RANGE, env=_env(tmp_path, slack)
+        )
         assert result.returncode == 0, result.stderr
         posts = [p for p in slack.posts() if not p.get("thread_ts")]
     assert not [p for p in posts if "AI sector sell-off" in p["text"] or "critical sector_selloff" in p["text"]]
     # The other rules of the night still go out, saying what is silenced until when.
     [digest] = posts
-    assert "Silenced (recorded, not sent): sector_selloff (all subjects) until 2025-11-10 (#1, ops-anna: known: " \
-           "the November sell-off)" in digest["text"]
-    rows = _analysts(tmp_path, "SELECT session, transition, notify, silenced_by FROM alert_events "
-                               "WHERE rule = 'sector_selloff' AND session = DATE '2025-11-07'")
+    assert (
+        "Silenced (recorded, not sent): sector_selloff (all subjects) until 2025-11-10 (#1, ops-anna: known: "
+        "the November sell-off)" in digest["text"]
+    )
+    rows = _analysts(
+        tmp_path,
+        "SELECT session, transition, notify, silenced_by FROM alert_events "
+        "WHERE rule = 'sector_selloff' AND session = DATE '2025-11-07'",
+    )
     assert rows == [(pd.Timestamp("2025-11-07").date(), "firing", False, 1)]
 
 
@@ -110,32 +141,54 @@ def test_an_episode_that_outlasts_its_silence_is_announced_as_firing_since(tmp_p
     snap = _falling_snapshot(tmp_path / "snap")
     config = write_config(tmp_path / "monitor.toml")
     env = _env(tmp_path, config=config)
-    assert cli("silence", "add", "sector_selloff", "WATCHLIST", "--until", "2024-08-22", "--reason", "expected",
-               env=env).returncode == 0
+    assert (
+        cli(
+            "silence", "add", "sector_selloff", "WATCHLIST", "--until", "2024-08-22", "--reason", "expected", env=env
+        ).returncode
+        == 0
+    )
     with FakeSlack() as slack:
         sent = {}
         for night in ("2024-08-21", "2024-08-22", "2024-08-23"):
             before = len(slack.posts())
-            result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", night,
-                         env=_env(tmp_path, slack, config))
+            result = cli(
+                "run",
+                "--source",
+                "replay",
+                "--replay-dir",
+                str(snap),
+                "--end",
+                night,
+                env=_env(tmp_path, slack, config),
+            )
             assert result.returncode == 0, result.stderr
             sent[night] = [p["text"] for p in slack.posts()[before:] if not p.get("thread_ts")]
     assert not any("AI sector sell-off" in t for t in sent["2024-08-21"] + sent["2024-08-22"])
     [opening] = [t for t in sent["2024-08-23"] if "sector_selloff" in t]
     assert "critical sector_selloff WATCHLIST (firing since 2024-08-21)" in opening
     assert "Silenced" not in opening  # the silence no longer covers this session
-    rows = _analysts(tmp_path, "SELECT CAST(session AS VARCHAR), transition, notify, silenced_by FROM alert_events "
-                               "WHERE rule = 'sector_selloff' ORDER BY session")
-    assert rows == [("2024-08-21", "open", False, 1), ("2024-08-22", "firing", False, 1),
-                    ("2024-08-23", "firing", True, None)]
+    rows = _analysts(
+        tmp_path,
+        "SELECT CAST(session AS VARCHAR), transition, notify, silenced_by FROM alert_events "
+        "WHERE rule = 'sector_selloff' ORDER BY session",
+    )
+    assert rows == [
+        ("2024-08-21", "open", False, 1),
+        ("2024-08-22", "firing", False, 1),
+        ("2024-08-23", "firing", True, None),
+    ]
 
 
 def test_bad_silences_get_a_clear_error_and_change_nothing(tmp_path):
     env = _env(tmp_path)
     wrong = cli("silence", "list", "--db", str(tmp_path / "typo.duckdb"), env=env)
     assert wrong.returncode == 2 and "no database at" in wrong.stderr and not (tmp_path / "typo.duckdb").exists()
-    assert cli("silence", "add", "stock_drop_5d", "NVDA", "--until", "2025-11-10", "--reason", "earnings",
-               env=env).returncode == 0
+    assert (
+        cli(
+            "silence", "add", "stock_drop_5d", "NVDA", "--until", "2025-11-10", "--reason", "earnings", env=env
+        ).returncode
+        == 0
+    )
     for args, said in [
         (("add", "no_such_rule", "--until", "2025-11-10", "--reason", "x"), "invalid choice: 'no_such_rule'"),
         (("add", "stock_drop_5d", "NVDAA", "--until", "2025-11-10", "--reason", "x"), "unknown subject 'NVDAA'"),

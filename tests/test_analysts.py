@@ -34,8 +34,9 @@ def test_an_open_analyst_connection_neither_blocks_nor_sees_a_half_written_run(t
     base = ["run", "--source", "replay", "--replay-dir", str(snap)]
     assert cli(*base, "--end", "2024-08-23", env=env).returncode == 0
     analytics = db.with_name("mm.analytics.duckdb")
-    analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(analytics)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", ANALYST, str(analytics)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         before = analyst.stdout.readline().split()
         assert before[1] == "2024-08-23"
@@ -56,15 +57,21 @@ def test_an_open_analyst_connection_neither_blocks_nor_sees_a_half_written_run(t
 
 def test_sql_command_reads_the_copy_and_refuses_writes(tmp_path):
     snap = basic_snapshot(tmp_path / "snap")
-    env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    env = {
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+    }
     missing = cli("sql", "SELECT 1", env=env)
     assert missing.returncode == 2 and "written at the end of `market-monitor run`" in missing.stderr
     assert cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env).returncode == 0
     table = cli("sql", "SELECT ticker, close FROM latest_session WHERE ticker = 'NVDA'", env=env)
     assert table.returncode == 0 and "NVDA" in table.stdout and "100.0" in table.stdout
-    csv = cli("sql", "SELECT ticker, weekly_return FROM weekly_drawdowns WHERE ticker = 'AMD' "
-                     "AND week_end = '2024-08-30'", "--csv", env=env)
+    csv = cli(
+        "sql",
+        "SELECT ticker, weekly_return FROM weekly_drawdowns WHERE ticker = 'AMD' AND week_end = '2024-08-30'",
+        "--csv",
+        env=env,
+    )
     assert csv.stdout.splitlines() == ["ticker,weekly_return", "AMD,0.0"]
     write = cli("sql", "DELETE FROM alerts", env=env)
     assert write.returncode == 2 and "read-only" in write.stderr
@@ -75,8 +82,10 @@ def published(tmp_path_factory):
     """A small run whose live database and analysts' copy the door tests attack."""
     tmp = tmp_path_factory.mktemp("door")
     snap = basic_snapshot(tmp / "snap")
-    env = {"MARKET_MONITOR_DB": str(tmp / "data" / "mm.duckdb"),
-           "MARKET_MONITOR_CONFIG": str(write_config(tmp / "monitor.toml"))}
+    env = {
+        "MARKET_MONITOR_DB": str(tmp / "data" / "mm.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp / "monitor.toml")),
+    }
     assert cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env).returncode == 0
     return tmp, env
 
@@ -84,24 +93,29 @@ def published(tmp_path_factory):
 def _live_state(db: Path) -> tuple:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        counts = tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                       for t in ("prices_daily", "outbox", "alerts", "metrics_daily"))
+        counts = tuple(
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("prices_daily", "outbox", "alerts", "metrics_daily")
+        )
     finally:
         con.close()
     return counts, hashlib.sha256(db.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("statement", [
-    "ATTACH '{live}' AS l (READ_WRITE); DELETE FROM l.prices_daily",
-    "ATTACH '{live}' AS l; DROP TABLE l.outbox",
-    "COPY (SELECT 'x') TO '{live}'",
-    "COPY prices_daily TO '{dir}/leak.csv'",
-    "EXPORT DATABASE '{dir}/export'",
-    "SELECT * FROM read_csv('{dir}/monitor.toml')",
-    "SET enable_external_access = true",
-    "INSTALL httpfs",
-    "DELETE FROM prices_daily",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ATTACH '{live}' AS l (READ_WRITE); DELETE FROM l.prices_daily",
+        "ATTACH '{live}' AS l; DROP TABLE l.outbox",
+        "COPY (SELECT 'x') TO '{live}'",
+        "COPY prices_daily TO '{dir}/leak.csv'",
+        "EXPORT DATABASE '{dir}/export'",
+        "SELECT * FROM read_csv('{dir}/monitor.toml')",
+        "SET enable_external_access = true",
+        "INSTALL httpfs",
+        "DELETE FROM prices_daily",
+    ],
+)
 def test_the_analysts_door_refuses_every_write_with_a_one_line_reason(published, statement):
     tmp, env = published
     live = tmp / "data" / "mm.duckdb"
@@ -131,9 +145,17 @@ def test_the_analysts_door_still_answers_queries_and_backtests(published):
 def test_backtest_runs_while_a_writer_holds_the_live_database(published):
     """A running pipeline holds the live file's lock; the backtest reads the analysts' copy instead."""
     tmp, env = published
-    writer = subprocess.Popen([sys.executable, "-c", "import sys, duckdb\ncon = duckdb.connect(sys.argv[1])\n"
-                               "print('locked', flush=True)\nsys.stdin.readline()", str(tmp / "data" / "mm.duckdb")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, duckdb\ncon = duckdb.connect(sys.argv[1])\nprint('locked', flush=True)\nsys.stdin.readline()",
+            str(tmp / "data" / "mm.duckdb"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert writer.stdout.readline().strip() == "locked"
         report = cli("backtest", "--start", "2024-08-26", "--end", "2024-08-30", env=env)
@@ -179,8 +201,9 @@ def test_a_publish_that_fails_for_lack_of_space_cleans_up_and_keeps_the_old_copy
     live, analytics = tmp / "data" / "mm.duckdb", tmp / "data" / "mm.analytics.duckdb"
     publish.publish(live, analytics)
     before = analytics.read_bytes()
-    failed = subprocess.run([sys.executable, "-c", FULL_DISK_PUBLISH, str(live), str(analytics)], cwd=ROOT,
-                            capture_output=True, text=True)
+    failed = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_PUBLISH, str(live), str(analytics)], cwd=ROOT, capture_output=True, text=True
+    )
     assert failed.returncode != 0
     assert sorted(p.name for p in analytics.parent.iterdir() if p.name.startswith(".")) == []
     assert analytics.read_bytes() == before

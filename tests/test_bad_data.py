@@ -48,13 +48,19 @@ def test_a_refused_bar_is_never_read_by_a_later_run(tmp_path):
 
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT close FROM prices_daily WHERE ticker = 'AMD' AND date = '2024-08-27'").fetchone() == (
-        85.0,)
+        85.0,
+    )
     assert con.execute("SELECT count(*) FROM prices_daily WHERE close > 1e6").fetchone()[0] == 0
-    moves = con.execute("SELECT min(return_1d), max(return_1d) FROM metrics_daily WHERE ticker = 'AMD' "
-                        "AND date >= '2024-08-27'").fetchone()
+    moves = con.execute(
+        "SELECT min(return_1d), max(return_1d) FROM metrics_daily WHERE ticker = 'AMD' AND date >= '2024-08-27'"
+    ).fetchone()
     assert moves == (0.0, 0.0)
-    drops = [r[0] for r in con.execute("SELECT as_of FROM alerts WHERE rule = 'stock_drop_5d' AND subject = 'AMD' "
-                                       "ORDER BY as_of").fetchall()]
+    drops = [
+        r[0]
+        for r in con.execute(
+            "SELECT as_of FROM alerts WHERE rule = 'stock_drop_5d' AND subject = 'AMD' ORDER BY as_of"
+        ).fetchall()
+    ]
     assert drops == [D(2024, 8, 26), D(2024, 8, 27), D(2024, 8, 28), D(2024, 8, 29)]
     assert con.execute("SELECT count(*) FROM alerts WHERE message LIKE '%inf%'").fetchone()[0] == 0
     gap = con.execute("SELECT message FROM alerts WHERE rule = 'data_incomplete' AND as_of = '2024-08-29'").fetchone()
@@ -70,12 +76,14 @@ def test_a_backfill_never_shows_green_over_tonight_s_gap(tmp_path):
     snap = basic_snapshot(tmp_path / "snap")
     frame = pd.read_csv(snap / "NVDA.csv")
     write_prices(snap, "NVDA", frame[frame["date"] != "2024-08-30"])
-    env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    env = {
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+    }
     base = ["run", "--source", "replay", "--replay-dir", str(snap)]
     tonight = cli(*base, "--end", "2024-08-30", env=env)
     assert "ERROR daily_prices.bars_present: 2024-08-30 .. 2024-08-30: missing bars: NVDA" in tonight.stdout
     backfill = cli(*base, "--start", "2024-07-01", "--end", "2024-07-05", env=env)
     assert backfill.returncode == 0, backfill.stderr
-    assert ("ERROR daily_prices.bars_present: newest session 2024-08-30: missing bars: NVDA" in backfill.stdout)
+    assert "ERROR daily_prices.bars_present: newest session 2024-08-30: missing bars: NVDA" in backfill.stdout
     assert "ERROR alerts.data_complete: Incomplete data for 2024-08-30: no bar for NVDA" in backfill.stdout

@@ -17,8 +17,16 @@ def _one_line_error(result) -> str:
 def test_a_nan_threshold_in_the_config_is_refused_through_the_cli(tmp_path):
     cfg = tmp_path / "monitor.toml"
     cfg.write_text("[rules.sector_selloff]\ncap_return_5d = nan\n")
-    result = cli("run", "--source", "replay", "--replay-dir", str(tmp_path), "--end", "2024-08-30",
-                 env={"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")})
+    result = cli(
+        "run",
+        "--source",
+        "replay",
+        "--replay-dir",
+        str(tmp_path),
+        "--end",
+        "2024-08-30",
+        env={"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")},
+    )
     assert "rules.sector_selloff.cap_return_5d: expected a finite number, got nan" in _one_line_error(result)
     assert not (tmp_path / "mm.duckdb").exists()
 
@@ -26,39 +34,66 @@ def test_a_nan_threshold_in_the_config_is_refused_through_the_cli(tmp_path):
 def test_an_impossible_cron_is_refused_before_the_schedule_loads(tmp_path):
     cfg = tmp_path / "monitor.toml"
     cfg.write_text('[schedule]\ncron = "99 99 * * *"\n')
-    result = cli("backtest", "--start", "2024-08-01", "--end", "2024-08-30",
-                 env={"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")})
+    result = cli(
+        "backtest",
+        "--start",
+        "2024-08-01",
+        "--end",
+        "2024-08-30",
+        env={"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")},
+    )
     assert "schedule.cron: '99 99 * * *' is not a valid 5-field cron expression" in _one_line_error(result)
 
 
-@pytest.mark.parametrize("name, content, says", [
-    ("AMD.csv", "", "AMD.csv: the file is empty"),
-    ("AMD.csv", "date,open,high,low,close,adj_close,volume\n2024-08-26,100,100,100,100,,1e30\n",
-     "AMD.csv line 2: volume 1e+30 is not between 0 and 1e+15"),
-    ("eps.csv", "ticker,period_end,reported_date,eps_diluted\nNVDA,2024-06-30,2024-05-01,0.6\n",
-     "eps.csv line 2: reported_date 2024-05-01 is before its quarter ended (2024-06-30)"),
-    ("splits.csv", "ticker,date,ratio\nNVDA,2024-08-26,1e-300\n", "splits.csv line 2: split ratio 1e-300 is outside"),
-])
+@pytest.mark.parametrize(
+    "name, content, says",
+    [
+        ("AMD.csv", "", "AMD.csv: the file is empty"),
+        (
+            "AMD.csv",
+            "date,open,high,low,close,adj_close,volume\n2024-08-26,100,100,100,100,,1e30\n",
+            "AMD.csv line 2: volume 1e+30 is not between 0 and 1e+15",
+        ),
+        (
+            "eps.csv",
+            "ticker,period_end,reported_date,eps_diluted\nNVDA,2024-06-30,2024-05-01,0.6\n",
+            "eps.csv line 2: reported_date 2024-05-01 is before its quarter ended (2024-06-30)",
+        ),
+        (
+            "splits.csv",
+            "ticker,date,ratio\nNVDA,2024-08-26,1e-300\n",
+            "splits.csv line 2: split ratio 1e-300 is outside",
+        ),
+    ],
+)
 def test_a_malformed_snapshot_file_is_one_line_naming_file_and_line(tmp_path, name, content, says):
     snap = basic_snapshot(tmp_path / "snap")
     (snap / name).write_text(content)
-    env = {"MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
-           "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")}
+    env = {
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+    }
     result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env)
     assert says in _one_line_error(result)
 
 
-@pytest.mark.parametrize("home, says", [
-    ("relative/home", "DAGSTER_HOME: 'relative/home' must be an absolute path to an existing directory"),
-    ("{tmp}/missing", "must be an absolute path to an existing directory"),
-    ("{tmp}/broken", "dagster.yaml"),
-])
+@pytest.mark.parametrize(
+    "home, says",
+    [
+        ("relative/home", "DAGSTER_HOME: 'relative/home' must be an absolute path to an existing directory"),
+        ("{tmp}/missing", "must be an absolute path to an existing directory"),
+        ("{tmp}/broken", "dagster.yaml"),
+    ],
+)
 def test_a_bad_dagster_home_is_one_line(tmp_path, home, says):
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "dagster.yaml").write_text("run_storage:\n  module: nowhere\n  klass: Nothing\n  bogus: 1\n")
     snap = basic_snapshot(tmp_path / "snap")
-    env = {"MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
-           "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"), "DAGSTER_HOME": home.format(tmp=tmp_path)}
+    env = {
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "DAGSTER_HOME": home.format(tmp=tmp_path),
+    }
     result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env)
     assert says in _one_line_error(result)
 
@@ -67,4 +102,5 @@ def test_sql_and_backtest_without_a_database_are_one_line(tmp_path):
     env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")}
     assert "is written at the end of `market-monitor run`" in _one_line_error(cli("sql", "SELECT 1", env=env))
     assert "is written at the end of `market-monitor run`" in _one_line_error(
-        cli("backtest", "--start", "2024-08-01", "--end", "2024-08-30", env=env))
+        cli("backtest", "--start", "2024-08-01", "--end", "2024-08-30", env=env)
+    )

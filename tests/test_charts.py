@@ -45,8 +45,7 @@ def test_a_large_watchlist_draws_its_ten_worst_names(tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_the_data_or_a_threshold_changes(tmp_path,
-                                                                                                monkeypatch):
+def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_the_data_or_a_threshold_changes(tmp_path, monkeypatch):
     m = Market(tmp_path / "mm.duckdb", ["AAA", "BBB"])
     days = []
     for name in ["AAA", "BBB"]:
@@ -63,6 +62,7 @@ def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_the_data_or_a_th
     stored = charts.watchlist_chart(m.con, m.cfg, days[-1])
     assert len(drawn) == 2
     rules_cfg = m.cfg.rules
-    moved = replace(m.cfg, rules=replace(rules_cfg, sector_selloff=replace(rules_cfg.sector_selloff,
-                                                                          cap_return_5d=-0.09)))
+    moved = replace(
+        m.cfg, rules=replace(rules_cfg, sector_selloff=replace(rules_cfg.sector_selloff, cap_return_5d=-0.09))
+    )
     assert charts.watchlist_chart(m.con, moved, days[-1]) != stored and len(drawn) == 3  # the threshold line moved

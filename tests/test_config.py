@@ -26,8 +26,10 @@ def test_shipped_config_loads_with_the_watchlist():
         ({"rules": {"sector_selloff": {"min_names_down": True}}}, "rules.sector_selloff.min_names_down: expected"),
         ({"rules": {"sector_selloff": {"min_names_down": 9}}}, "min_names_down: 9 exceeds the 6 watchlist"),
         ({"watchlist": "NVDA"}, "watchlist: expected a table"),
-        ({"rules": {"sector_selloff": {"cap_return_5d": float("nan")}}},
-         "rules.sector_selloff.cap_return_5d: expected a finite number, got nan"),
+        (
+            {"rules": {"sector_selloff": {"cap_return_5d": float("nan")}}},
+            "rules.sector_selloff.cap_return_5d: expected a finite number, got nan",
+        ),
         ({"rules": {"stock_cap_loss_1d": {"cap_change_1d": float("-inf")}}}, "expected a finite number, got -inf"),
         ({"schedule": {"cron": "99 99 * * *"}}, "schedule.cron: '99 99 * * *' is not a valid 5-field cron"),
         ({"schedule": {"fresh_by_cron": "0 21 31 2 *"}}, "schedule.fresh_by_cron: '0 21 31 2 *' is not a valid"),

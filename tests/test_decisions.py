@@ -26,12 +26,24 @@ def _finding(day, severity, value=-0.1):
 
 
 def test_a_rising_severity_escalates_at_once_and_a_steady_one_waits_for_the_repeat_interval():
-    findings = [_finding(DAYS[0], "info"), _finding(DAYS[1], "info"), _finding(DAYS[2], "warning"),
-                _finding(DAYS[3], "warning"), _finding(DAYS[4], "critical"), _finding(DAYS[5], "warning")]
-    kinds = [(t.session, t.transition, t.severity)
-             for t in derive_transitions(findings, DAYS[-1], resolve_after=2, repeat_every=3)]
-    assert kinds == [(DAYS[0], "open", "info"), (DAYS[2], "escalate", "warning"),
-                     (DAYS[4], "escalate", "critical"), (DAYS[7], "resolve", "critical")]
+    findings = [
+        _finding(DAYS[0], "info"),
+        _finding(DAYS[1], "info"),
+        _finding(DAYS[2], "warning"),
+        _finding(DAYS[3], "warning"),
+        _finding(DAYS[4], "critical"),
+        _finding(DAYS[5], "warning"),
+    ]
+    kinds = [
+        (t.session, t.transition, t.severity)
+        for t in derive_transitions(findings, DAYS[-1], resolve_after=2, repeat_every=3)
+    ]
+    assert kinds == [
+        (DAYS[0], "open", "info"),
+        (DAYS[2], "escalate", "warning"),
+        (DAYS[4], "escalate", "critical"),
+        (DAYS[7], "resolve", "critical"),
+    ]
 
 
 def test_live_nights_notify_only_the_latest_completed_session():
@@ -53,8 +65,10 @@ def test_fundamentals_are_fetched_again_only_when_missing_or_older_than_the_limi
     store.prepare(con)
     now = dt.datetime(2025, 11, 14, 22, 0)
     for ticker, age in (("OLD", 8), ("NEW", 6), ("EDGE", 7)):
-        con.execute("INSERT INTO source_fetches (kind, ticker, source, fetched_at) VALUES ('fundamentals', ?, "
-                    "'yfinance', ?)", [ticker, now - dt.timedelta(days=age)])
+        con.execute(
+            "INSERT INTO source_fetches (kind, ticker, source, fetched_at) VALUES ('fundamentals', ?, 'yfinance', ?)",
+            [ticker, now - dt.timedelta(days=age)],
+        )
     due = fundamentals_due(con, ["OLD", "NEW", "EDGE", "NEVER", "^IXIC"], "yfinance", 7, now)
     assert due == ["OLD", "NEVER"]  # an index has no fundamentals; exactly 7 days old is not yet due
     assert fundamentals_due(con, ["NEW"], "replay", 7, now) == ["NEW"]  # per source
@@ -66,16 +80,37 @@ def test_fundamentals_are_fetched_again_only_when_missing_or_older_than_the_limi
 
 
 def test_the_backtest_text_names_each_rule_its_episodes_and_peaks():
-    report = {"start": "2025-11-03", "end": "2025-11-14", "sessions": 10, "rules": {
-        "sector_selloff": {"episodes": 1, "sessions_held": 2, "list": [
-            {"subject": "WATCHLIST", "first": "2025-11-06", "last": "2025-11-07", "sessions_held": 2,
-             "severity": "critical", "peak_session": "2025-11-06", "message": "AI sell-off: lost $573B"}]},
-        "benchmark_drop": {"episodes": 0, "sessions_held": 0, "list": []}}}
+    report = {
+        "start": "2025-11-03",
+        "end": "2025-11-14",
+        "sessions": 10,
+        "rules": {
+            "sector_selloff": {
+                "episodes": 1,
+                "sessions_held": 2,
+                "list": [
+                    {
+                        "subject": "WATCHLIST",
+                        "first": "2025-11-06",
+                        "last": "2025-11-07",
+                        "sessions_held": 2,
+                        "severity": "critical",
+                        "peak_session": "2025-11-06",
+                        "message": "AI sell-off: lost $573B",
+                    }
+                ],
+            },
+            "benchmark_drop": {"episodes": 0, "sessions_held": 0, "list": []},
+        },
+    }
     assert format_text(report).splitlines() == [
-        "Backtest 2025-11-03 .. 2025-11-14 (10 sessions)", "",
+        "Backtest 2025-11-03 .. 2025-11-14 (10 sessions)",
+        "",
         "sector_selloff: 1 episode(s), 2 session(s) held",
-        "  2025-11-06 .. 2025-11-07 WATCHLIST (2 held, critical); peak 2025-11-06: AI sell-off: lost $573B", "",
-        "benchmark_drop: 0 episode(s), 0 session(s) held"]
+        "  2025-11-06 .. 2025-11-07 WATCHLIST (2 held, critical); peak 2025-11-06: AI sell-off: lost $573B",
+        "",
+        "benchmark_drop: 0 episode(s), 0 session(s) held",
+    ]
 
 
 def test_fundamentals_refreshes_spread_over_the_nights_of_the_period(tmp_path):
@@ -92,8 +127,10 @@ def test_fundamentals_refreshes_spread_over_the_nights_of_the_period(tmp_path):
     for night in range(1, 22):
         now = first + dt.timedelta(days=night)
         con.execute("DELETE FROM source_fetches")
-        con.executemany("INSERT INTO source_fetches (kind, ticker, source, fetched_at) VALUES ('fundamentals', ?, "
-                        "'yfinance', ?)", list(fetched.items()))
+        con.executemany(
+            "INSERT INTO source_fetches (kind, ticker, source, fetched_at) VALUES ('fundamentals', ?, 'yfinance', ?)",
+            list(fetched.items()),
+        )
         due = fundamentals_due(con, [*names, "^IXIC"], "yfinance", 7, now)
         per_night.append(len(due))
         fetched.update(dict.fromkeys(due, now))

@@ -14,8 +14,13 @@ from pipelines.config import Runtime
 from pipelines.definitions import build_definitions
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
-ENV = {"DAGSTER_PG_HOST": "pg.internal", "DAGSTER_PG_USER": "dagster", "DAGSTER_PG_PASSWORD": "x",
-       "DAGSTER_PG_DB": "dagster", "MARKET_MONITOR_IMAGE": "registry.example/market-monitor:1"}
+ENV = {
+    "DAGSTER_PG_HOST": "pg.internal",
+    "DAGSTER_PG_USER": "dagster",
+    "DAGSTER_PG_PASSWORD": "x",
+    "DAGSTER_PG_DB": "dagster",
+    "MARKET_MONITOR_IMAGE": "registry.example/market-monitor:1",
+}
 
 
 def test_instance_config_validates_with_its_classes(monkeypatch):
@@ -25,8 +30,11 @@ def test_instance_config_validates_with_its_classes(monkeypatch):
     assert custom_class is None
     assert config["concurrency"]["pools"]["default_limit"] == 1
     raw = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())
-    sections = [{**raw["run_coordinator"], "config": {}}, raw["run_launcher"],
-                {"module": "dagster_postgres", "class": "DagsterPostgresStorage", "config": raw["storage"]["postgres"]}]
+    sections = [
+        {**raw["run_coordinator"], "config": {}},
+        raw["run_launcher"],
+        {"module": "dagster_postgres", "class": "DagsterPostgresStorage", "config": raw["storage"]["postgres"]},
+    ]
     for section in sections:
         cls = class_from_code_pointer(section["module"], section["class"])
         assert issubclass(cls, ConfigurableClass)

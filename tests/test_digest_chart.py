@@ -53,7 +53,8 @@ def test_an_upload_whose_answer_was_lost_is_found_not_uploaded_again(crash, slac
     second = nightly(crash, night, sender_for(slack))
     assert second.delivery.files_delivered and len(slack.files) == 1  # found in the thread, not re-uploaded
     assert crash.con.execute("SELECT status, attempts, file_id FROM outbox_files").fetchall() == [
-        ("delivered", 1, slack.files[0]["id"])]
+        ("delivered", 1, slack.files[0]["id"])
+    ]
 
 
 def test_a_missing_files_scope_abandons_the_chart_at_once_and_says_why(crash, slack):  # noqa: F811

@@ -36,9 +36,18 @@ def test_episodes_count_sessions_not_days_across_a_weekend_and_holiday():
 
 def test_subjects_and_rules_are_separate_and_severity_is_the_highest():
     day = D(2025, 11, 7)
-    eps = build_episodes([finding(day), finding(day, subject="AMD"),
-                          finding(day, rule="sector_selloff", subject="WATCHLIST", severity="critical")],
-                         day, resolve_after=2)
-    assert {(e.rule, e.subject) for e in eps} == {("stock_drop_5d", "NVDA"), ("stock_drop_5d", "AMD"),
-                                                  ("sector_selloff", "WATCHLIST")}
+    eps = build_episodes(
+        [
+            finding(day),
+            finding(day, subject="AMD"),
+            finding(day, rule="sector_selloff", subject="WATCHLIST", severity="critical"),
+        ],
+        day,
+        resolve_after=2,
+    )
+    assert {(e.rule, e.subject) for e in eps} == {
+        ("stock_drop_5d", "NVDA"),
+        ("stock_drop_5d", "AMD"),
+        ("sector_selloff", "WATCHLIST"),
+    }
     assert {e.severity for e in eps if e.rule == "sector_selloff"} == {"critical"}

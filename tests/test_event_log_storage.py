@@ -24,14 +24,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = dg.DailyPartitionsDefinition("2025-01-01", end_date="2025-01-11")
 
 
-@dg.asset(partitions_def=SESSIONS, backfill_policy=dg.BackfillPolicy.single_run(),
-          check_specs=[dg.AssetCheckSpec("rows_present", asset="prices")])
+@dg.asset(
+    partitions_def=SESSIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[dg.AssetCheckSpec("rows_present", asset="prices")],
+)
 def prices(context: dg.AssetExecutionContext):
     if context.run.tags.get("fail") == "yes":
         raise RuntimeError("no prices tonight")
     last = context.partition_key_range.end
-    return dg.MaterializeResult(metadata={"newest": last},
-                                check_results=[dg.AssetCheckResult(passed=True, metadata={"newest": last})])
+    return dg.MaterializeResult(
+        metadata={"newest": last}, check_results=[dg.AssetCheckResult(passed=True, metadata={"newest": last})]
+    )
 
 
 def project_home(tmp_path: Path) -> Path:
@@ -43,12 +47,16 @@ def project_home(tmp_path: Path) -> Path:
 
 def run_range(instance, first: str, last: str, **tags) -> bool:
     job = dg.Definitions(assets=[prices]).resolve_implicit_global_asset_job_def()
-    return job.execute_in_process(instance=instance, raise_on_error=False, tags={
-        "dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last, **tags}).success
+    return job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last, **tags},
+    ).success
 
 
 def test_the_shipped_instance_uses_it_and_a_range_run_reads_back_through_dagsters_default_storage(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     home = project_home(tmp_path)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.DagsterInstance.get() as kept:
@@ -67,11 +75,15 @@ def test_the_shipped_instance_uses_it_and_a_range_run_reads_back_through_dagster
         failed = default.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
         assert [r.dagster_run.tags["dagster/asset_partition_range_start"] for r in failed] == ["2025-01-08"]
         history = default.event_log_storage.get_asset_check_execution_history(
-            dg.AssetCheckKey(key, "rows_present"), limit=10)
+            dg.AssetCheckKey(key, "rows_present"), limit=10
+        )
         succeeded = [r for r in history if r.status.value == "SUCCEEDED"]
         assert len(succeeded) == 1 and succeeded[0].run_id != failed[0].dagster_run.run_id
         assert sorted(r.partition for r in history if r.run_id == failed[0].dagster_run.run_id) == [
-            "2025-01-08", "2025-01-09", "2025-01-10"]  # planned by the failed run, never evaluated
+            "2025-01-08",
+            "2025-01-09",
+            "2025-01-10",
+        ]  # planned by the failed run, never evaluated
         # and the other way: the default storage writes, the kept one reads it
         assert run_range(default, "2025-01-08", "2025-01-10")
 
@@ -116,8 +128,10 @@ def test_processes_writing_the_same_index_at_once_lose_nothing(tmp_path):
                              {{"r": sys.argv[1]}})
     """)
     KeptConnectionSqliteEventLogStorage(str(tmp_path)).dispose()  # the index exists before they race
-    procs = [subprocess.Popen([sys.executable, "-c", writer, f"writer-{i}"], cwd=ROOT, stderr=subprocess.PIPE,
-                              text=True) for i in range(3)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", writer, f"writer-{i}"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        for i in range(3)
+    ]
     for proc in procs:
         assert proc.wait(timeout=120) == 0, proc.stderr.read()
     storage = KeptConnectionSqliteEventLogStorage(str(tmp_path))

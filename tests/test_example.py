@@ -13,8 +13,9 @@ EXAMPLE = f"{ROOT}/examples/november-2025"
 
 
 def test_the_readme_offline_command_prints_the_november_alert(tmp_path):
-    result = cli("run", "--source", "replay", "--replay-dir", EXAMPLE,
-                 env={"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")})
+    result = cli(
+        "run", "--source", "replay", "--replay-dir", EXAMPLE, env={"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")}
+    )
     assert result.returncode == 0, result.stderr
     assert "1 session(s) 2025-11-07 .. 2025-11-07" in result.stdout
     dry_run = result.stdout.split("--- dry run (no Slack settings): this message would be sent ---")[1]

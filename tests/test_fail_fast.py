@@ -20,8 +20,16 @@ def _run(tmp_path, db, snap=None):
     cfg = tmp_path / "monitor.toml"
     cfg.write_text(write_config(tmp_path / "base.toml").read_text().split("[history]")[0] + RETRYING)
     # "At once" is judged by what the run says (no retry announced), not by a clock: a busy machine is slow.
-    return cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30",
-               env={"MARKET_MONITOR_DB": str(db), "MARKET_MONITOR_CONFIG": str(cfg)})
+    return cli(
+        "run",
+        "--source",
+        "replay",
+        "--replay-dir",
+        str(snap),
+        "--end",
+        "2024-08-30",
+        env={"MARKET_MONITOR_DB": str(db), "MARKET_MONITOR_CONFIG": str(cfg)},
+    )
 
 
 def test_a_file_that_is_not_a_database_fails_at_once(tmp_path):
@@ -73,8 +81,12 @@ def test_the_live_source_without_network_fails_at_once_naming_the_cause(tmp_path
     --retries 0 fails within seconds naming the cause; with retries each wait is announced with it."""
     cfg = tmp_path / "monitor.toml"
     cfg.write_text("[history]\nsource_retries = 3\nretry_delay_seconds = 1\n")
-    env = {"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-           "https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    env = {
+        "MARKET_MONITOR_CONFIG": str(cfg),
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "https_proxy": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+    }
     fast = cli("run", "--end", "2025-11-07", "--retries", "0", env=env)
     assert fast.returncode == 1 and "retry" not in fast.stderr.lower()
     assert "run failed: daily_prices: Yahoo returned no prices for any of NVDA" in fast.stderr
@@ -86,9 +98,12 @@ def test_the_live_source_without_network_fails_at_once_naming_the_cause(tmp_path
 
 def test_a_replay_session_beyond_the_snapshot_fails_naming_it(tmp_path):
     snap = basic_snapshot(tmp_path / "snap")
-    env = {"MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
-           "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")}
-    result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-29", "--end",
-                 "2024-09-04", env=env)
+    env = {
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+    }
+    result = cli(
+        "run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-29", "--end", "2024-09-04", env=env
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].endswith("has no bars at all for 2024-09-03, 2024-09-04")

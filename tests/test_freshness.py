@@ -20,13 +20,16 @@ NY = calendar.NEW_YORK
 D = dt.date
 
 
-@pytest.mark.parametrize("now, due", [
-    (dt.datetime(2025, 11, 7, 20, 59, tzinfo=NY), D(2025, 11, 6)),   # Friday before the 21:00 deadline
-    (dt.datetime(2025, 11, 7, 21, 0, tzinfo=NY), D(2025, 11, 7)),
-    (dt.datetime(2025, 11, 9, 12, 0, tzinfo=NY), D(2025, 11, 7)),    # a Sunday is not stale
-    (dt.datetime(2025, 11, 27, 22, 0, tzinfo=NY), D(2025, 11, 26)),  # Thanksgiving is not a session
-    (dt.datetime(2025, 11, 28, 21, 0, tzinfo=NY), D(2025, 11, 28)),  # the half day counts
-])
+@pytest.mark.parametrize(
+    "now, due",
+    [
+        (dt.datetime(2025, 11, 7, 20, 59, tzinfo=NY), D(2025, 11, 6)),  # Friday before the 21:00 deadline
+        (dt.datetime(2025, 11, 7, 21, 0, tzinfo=NY), D(2025, 11, 7)),
+        (dt.datetime(2025, 11, 9, 12, 0, tzinfo=NY), D(2025, 11, 7)),  # a Sunday is not stale
+        (dt.datetime(2025, 11, 27, 22, 0, tzinfo=NY), D(2025, 11, 26)),  # Thanksgiving is not a session
+        (dt.datetime(2025, 11, 28, 21, 0, tzinfo=NY), D(2025, 11, 28)),  # the half day counts
+    ],
+)
 def test_the_session_due(now, due):
     assert freshness.due_session(now, "0 21 * * 1-5", "America/New_York") == due
 
@@ -48,20 +51,32 @@ def test_stale_when_tonight_is_missing_even_after_a_backfill_and_fresh_when_it_i
 
     monkeypatch.setattr(freshness, "now", lambda: dt.datetime(2024, 8, 30, 21, 30, tzinfo=NY))
     stale = _checks(defs, instance)
-    assert set(stale) == {"daily_prices", "shares_outstanding", "earnings", "metrics_daily", "watchlist_daily",
-                          "alerts"}
+    assert set(stale) == {
+        "daily_prices",
+        "shares_outstanding",
+        "earnings",
+        "metrics_daily",
+        "watchlist_daily",
+        "alerts",
+    }
     assert all(not ok for ok, _ in stale.values())
-    assert stale["daily_prices"][1] == ("stale: 2024-08-30, the latest session due, is not materialized "
-                                        "(newest session in: 2024-08-29)")
+    assert stale["daily_prices"][1] == (
+        "stale: 2024-08-30, the latest session due, is not materialized (newest session in: 2024-08-29)"
+    )
     with FakeSlack() as slack:  # a stale asset reaches the ops channel like any failed ERROR check
         for k, v in {**slack.env(), "SLACK_OPS_CHANNEL": "#ops"}.items():
             monkeypatch.setenv(k, v)
         run = _checks.last_run
         success = next(e for e in run.all_events if e.event_type_value == "PIPELINE_SUCCESS")
-        build_failed_checks_sensor()(dg.build_run_status_sensor_context(
-            sensor_name="slack_on_failed_checks", dagster_instance=instance,
-            dagster_run=instance.get_run_by_id(run.run_id), dagster_event=success,
-            resources={"slack": slack_from_env()}))
+        build_failed_checks_sensor()(
+            dg.build_run_status_sensor_context(
+                sensor_name="slack_on_failed_checks",
+                dagster_instance=instance,
+                dagster_run=instance.get_run_by_id(run.run_id),
+                dagster_event=success,
+                resources={"slack": slack_from_env()},
+            )
+        )
         [post] = slack.posts()
         assert post["channel"] == "#ops" and "daily_prices.session_fresh: stale: 2024-08-30" in post["text"]
 

@@ -32,8 +32,7 @@ def _describe(defs) -> dict:
         "assets": assets,
         "jobs": sorted(j.name for j in repo.get_all_jobs() if not j.name.startswith("__")),
         "nightly_executor": repo.get_job("nightly").executor_def.name,
-        "schedules": {s.name: [s.cron_schedule, s.execution_timezone, s.job_name]
-                      for s in repo.schedule_defs},
+        "schedules": {s.name: [s.cron_schedule, s.execution_timezone, s.job_name] for s in repo.schedule_defs},
         "sensors": sorted(s.name for s in repo.sensor_defs),
     }
 

@@ -8,9 +8,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The Dagster-facing modules of pipelines/: code location, job runner, resources, schedules, sensors, CLI, and
 # the instance's event log storage.
-WIRING = {"pipelines.definitions", "pipelines.execution", "pipelines.resources", "pipelines.schedules",
-          "pipelines.sensors", "pipelines.partitions", "pipelines.progress", "pipelines.cli",
-          "pipelines.event_log_storage"}
+WIRING = {
+    "pipelines.definitions",
+    "pipelines.execution",
+    "pipelines.resources",
+    "pipelines.schedules",
+    "pipelines.sensors",
+    "pipelines.partitions",
+    "pipelines.progress",
+    "pipelines.cli",
+    "pipelines.event_log_storage",
+}
 LAZY_DAGSTER = {("pipelines.config", "dagster._utils.schedules"), ("pipelines.freshness", "dagster._utils.schedules")}
 
 

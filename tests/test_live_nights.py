@@ -44,9 +44,12 @@ class Night:
         self.configure(names)
 
     def configure(self, names):
-        self.cfg = write_config(self.tmp / "monitor.toml", tickers=names,
-                                extra=f"[rules.sector_selloff]\nmin_names_down = {min(2, len(names))}\n"
-                                      f"min_names_with_cap = {min(2, len(names))}\n")
+        self.cfg = write_config(
+            self.tmp / "monitor.toml",
+            tickers=names,
+            extra=f"[rules.sector_selloff]\nmin_names_down = {min(2, len(names))}\n"
+            f"min_names_with_cap = {min(2, len(names))}\n",
+        )
 
     def run(self, world: YahooWorld, session: dt.date):
         world.tonight = session
@@ -68,8 +71,10 @@ def test_the_first_night_leaves_a_year_of_metrics_for_every_name(tmp_path):
     sessions = dict(night.sql("SELECT ticker, count(*) FROM metrics_daily GROUP BY ticker"))
     assert all(sessions[t] >= 252 for t in [*NAMES, "^IXIC"]), sessions
     # every evaluated session had a whole 5-session window: none is recorded as calm on unknown figures
-    unknown = night.sql("SELECT count(*) FROM watchlist_daily w JOIN alerts a ON a.as_of = w.date "
-                        "WHERE w.cap_return_5d IS NULL AND a.rule = 'sector_selloff'")
+    unknown = night.sql(
+        "SELECT count(*) FROM watchlist_daily w JOIN alerts a ON a.as_of = w.date "
+        "WHERE w.cap_return_5d IS NULL AND a.rule = 'sector_selloff'"
+    )
     assert unknown == [(0,)]
 
 
@@ -105,8 +110,10 @@ def test_a_symbol_still_failing_is_reported_with_its_cause(tmp_path):
     market.faults["META"] = "404"
     report = Night(tmp_path).run(market, TONIGHT)
     assert report.success and report.metadata["daily_prices"]["symbols_missing"] == ["META"]
-    assert "META: no bars from Yahoo (not found (unknown or delisted symbol))" in \
-        report.metadata["daily_prices"]["source_problems"]
+    assert (
+        "META: no bars from Yahoo (not found (unknown or delisted symbol))"
+        in report.metadata["daily_prices"]["source_problems"]
+    )
     failed = {(a, c): desc for a, c, ok, _s, desc in report.checks if not ok}
     assert "META" in failed[("daily_prices", "bars_present")]
 
@@ -160,14 +167,19 @@ def test_a_split_is_applied_once_across_nights_even_when_yahoo_moves_its_date(tm
     monkeypatch.setattr(ingest, "utcnow", lambda: dt.datetime.combine(evening["of"], dt.time(23, 30)))
     assert night.run(market, D(2025, 6, 6)).success  # the first night: a year before the split
     market.splits["NVDA"] = {split_day: 10}
-    for tonight, reported in [(D(2025, 6, 10), split_day), (D(2025, 6, 11), D(2025, 6, 11)),
-                              (D(2025, 6, 12), split_day), (D(2025, 6, 13), split_day)]:
+    for tonight, reported in [
+        (D(2025, 6, 10), split_day),
+        (D(2025, 6, 11), D(2025, 6, 11)),
+        (D(2025, 6, 12), split_day),
+        (D(2025, 6, 13), split_day),
+    ]:
         market.splits["NVDA"] = {reported: 10}
         evening["of"] = tonight
         report = night.run(market, tonight)
         assert report.success, report.error
-        stored = dict(night.sql("SELECT date, close FROM prices_daily WHERE ticker = 'NVDA' AND date < ?",
-                                [D(2025, 6, 2)]))
+        stored = dict(
+            night.sql("SELECT date, close FROM prices_daily WHERE ticker = 'NVDA' AND date < ?", [D(2025, 6, 2)])
+        )
         assert len(stored) >= 240
         assert all(abs(close - market.closes["NVDA"][d] / 10) < 1e-9 for d, close in stored.items()), tonight
         assert night.sql("SELECT date, ratio FROM splits") == [(reported, 10.0)]
@@ -182,8 +194,11 @@ def test_a_noisy_share_count_is_held_until_confirmed_and_never_becomes_a_false_l
     confirms it; a later one back at the old level would have made it a one-off."""
     market = world()
     market.closes["NVDA"] = {d: 190.0 for d in market.closes["NVDA"]}
-    market.shares = {"NVDA": {D(2025, 10, 26): 24.305e9}, "AMD": {D(2025, 10, 24): 1.62e9},
-                     "META": {D(2025, 10, 24): 2.52e9}}
+    market.shares = {
+        "NVDA": {D(2025, 10, 26): 24.305e9},
+        "AMD": {D(2025, 10, 24): 1.62e9},
+        "META": {D(2025, 10, 24): 2.52e9},
+    }
     night = Night(tmp_path)
     night.cfg.write_text(night.cfg.read_text() + "\n[fundamentals]\nrefresh_after_days = 0\n")
     evening = {"of": D(2025, 11, 5)}
@@ -194,8 +209,9 @@ def test_a_noisy_share_count_is_held_until_confirmed_and_never_becomes_a_false_l
     evening["of"] = D(2025, 11, 6)
     report = night.run(market, D(2025, 11, 6))
     assert report.success, report.error
-    assert night.sql("SELECT market_cap FROM metrics_daily WHERE ticker = 'NVDA' AND date = '2025-11-06'") == \
-        [(190.0 * 24.305e9,)]
+    assert night.sql("SELECT market_cap FROM metrics_daily WHERE ticker = 'NVDA' AND date = '2025-11-06'") == [
+        (190.0 * 24.305e9,)
+    ]
     assert night.sql("SELECT count(*) FROM alerts WHERE rule = 'stock_cap_loss_1d'") == [(0,)]
     checks = {(a, c): (ok, desc) for a, c, ok, _s, desc in report.checks}
     ok, desc = checks[("shares_outstanding", "shares_confirmed")]
@@ -205,8 +221,11 @@ def test_a_noisy_share_count_is_held_until_confirmed_and_never_becomes_a_false_l
     evening["of"] = TONIGHT
     report = night.run(market, TONIGHT)
     assert report.success, report.error
-    assert night.sql("SELECT date FROM shares_outstanding WHERE ticker = 'NVDA' ORDER BY date") == \
-        [(D(2025, 10, 26),), (D(2025, 11, 6),), (D(2025, 11, 7),)]
+    assert night.sql("SELECT date FROM shares_outstanding WHERE ticker = 'NVDA' ORDER BY date") == [
+        (D(2025, 10, 26),),
+        (D(2025, 11, 6),),
+        (D(2025, 11, 7),),
+    ]
     checks = {(a, c): ok for a, c, ok, _s, _d in report.checks}
     assert checks[("shares_outstanding", "shares_confirmed")]
 
@@ -216,15 +235,18 @@ def test_a_name_without_share_counts_gets_its_caps_from_the_quarter_averages(tmp
     statement's basic average shares, stored as such (`measure`), instead of no cap at all."""
     market = world()
     market.shares = {"NVDA": {D(2025, 4, 27): 24.388e9, D(2025, 10, 26): 24.305e9}, "META": {D(2025, 10, 24): 2.52e9}}
-    market.statements = {"AMD": {D(2025, 3, 29): (0.44, 1.621e9), D(2025, 6, 28): (0.54, 1.622e9),
-                                 D(2025, 9, 27): (0.75, 1.623e9)},
-                         "NVDA": {D(2025, 7, 27): (1.08, 24.39e9)}}
+    market.statements = {
+        "AMD": {D(2025, 3, 29): (0.44, 1.621e9), D(2025, 6, 28): (0.54, 1.622e9), D(2025, 9, 27): (0.75, 1.623e9)},
+        "NVDA": {D(2025, 7, 27): (1.08, 24.39e9)},
+    }
     night = Night(tmp_path)
     report = night.run(market, TONIGHT)
     assert report.success, report.error
     assert night.sql("SELECT date, shares, measure FROM shares_outstanding WHERE ticker = 'AMD' ORDER BY date") == [
-        (D(2025, 3, 29), 1.621e9, "basic_average"), (D(2025, 6, 28), 1.622e9, "basic_average"),
-        (D(2025, 9, 27), 1.623e9, "basic_average")]
+        (D(2025, 3, 29), 1.621e9, "basic_average"),
+        (D(2025, 6, 28), 1.622e9, "basic_average"),
+        (D(2025, 9, 27), 1.623e9, "basic_average"),
+    ]
     cap = night.sql("SELECT market_cap, close FROM metrics_daily WHERE ticker = 'AMD' AND date = ?", [TONIGHT])[0]
     assert cap[0] == pytest.approx(cap[1] * 1.623e9)
     # NVDA has counts: its quarter average (dated after its first count) is not stored
@@ -264,8 +286,9 @@ def test_a_sell_off_on_a_night_yahoo_left_a_name_out_is_sent_late_when_it_arrive
         assert second.success, second.error
         late = [p for p in slack.posts() if "AI sector sell-off" in p["text"]]
         assert len(late) == 1
-        assert late[0]["text"].startswith(f"[CRITICAL] AI sector sell-off — {plunge}\nLate: held on {plunge}; "
-                                          f"data arrived {TONIGHT}.")
+        assert late[0]["text"].startswith(
+            f"[CRITICAL] AI sector sell-off — {plunge}\nLate: held on {plunge}; data arrived {TONIGHT}."
+        )
         assert night.run(market, TONIGHT).success  # a re-run of the night sends nothing more
         assert len([p for p in slack.posts() if "AI sector sell-off" in p["text"]]) == 1
 
@@ -288,8 +311,9 @@ def test_a_split_yahoo_reports_before_restating_its_history_is_applied_once_the_
     evening["of"] = D(2025, 6, 11)
     report = night.run(market, D(2025, 6, 11))
     assert report.success, report.error
-    assert any("were still on the basis before its 10:1 split" in s
-               for s in report.metadata["daily_prices"]["splits_applied"])
+    assert any(
+        "were still on the basis before its 10:1 split" in s for s in report.metadata["daily_prices"]["splits_applied"]
+    )
     stored = dict(night.sql("SELECT date, close FROM prices_daily WHERE ticker = 'NVDA' AND date < ?", [split_day]))
     assert len(stored) >= 240
     assert all(abs(close - market.closes["NVDA"][d] / 10) < 1e-9 for d, close in stored.items())

@@ -40,8 +40,9 @@ def test_returns_count_sessions_across_a_holiday(market):
     market.prices("AAA", {d: 100.0 + i for i, d in enumerate(days)})
     market.compute(days[0], days[-1])
     close = dict(zip(days, [100.0 + i for i in range(len(days))]))
-    assert market.metric("AAA", D(2024, 7, 10), "return_5d") == pytest.approx(close[D(2024, 7, 10)] /
-                                                                             close[D(2024, 7, 2)] - 1)
+    assert market.metric("AAA", D(2024, 7, 10), "return_5d") == pytest.approx(
+        close[D(2024, 7, 10)] / close[D(2024, 7, 2)] - 1
+    )
 
 
 def test_missing_bar_gives_null_not_a_six_session_return(market):
@@ -73,9 +74,16 @@ def test_cap_uses_the_latest_count_on_or_before_the_date(market):
 
 def test_eps_ttm_point_in_time_and_lag_for_unknown_dates(market):
     days = market.series("AAA", "2024-04-01", [100.0] * 40)
-    market.eps("AAA", [("2023-06-30", "2023-07-30", 1.0), ("2023-09-30", "2023-10-30", 1.0),
-                       ("2023-12-31", "2024-01-30", 1.0), ("2024-03-31", "2024-04-25", 2.0),
-                       ("2023-03-31", "2023-04-30", 0.5)])
+    market.eps(
+        "AAA",
+        [
+            ("2023-06-30", "2023-07-30", 1.0),
+            ("2023-09-30", "2023-10-30", 1.0),
+            ("2023-12-31", "2024-01-30", 1.0),
+            ("2024-03-31", "2024-04-25", 2.0),
+            ("2023-03-31", "2023-04-30", 0.5),
+        ],
+    )
     market.compute(days[0], days[-1])
     assert market.metric("AAA", D(2024, 4, 24), "eps_ttm") == pytest.approx(3.5)  # Q2'23..Q1'24 not yet known
     assert market.metric("AAA", D(2024, 4, 25), "eps_ttm") == pytest.approx(5.0)
@@ -84,8 +92,10 @@ def test_eps_ttm_point_in_time_and_lag_for_unknown_dates(market):
 
 def test_eps_unknown_announcement_counts_after_the_lag(market):
     days = market.series("AAA", "2024-04-01", [100.0] * 60)
-    market.eps("AAA", [("2023-06-30", None, 1.0), ("2023-09-30", None, 1.0), ("2023-12-31", None, 1.0),
-                       ("2024-03-31", None, 1.0)])
+    market.eps(
+        "AAA",
+        [("2023-06-30", None, 1.0), ("2023-09-30", None, 1.0), ("2023-12-31", None, 1.0), ("2024-03-31", None, 1.0)],
+    )
     market.compute(days[0], days[-1])
     assert market.metric("AAA", D(2024, 5, 29), "eps_ttm") is None  # 2024-03-31 + 60 days = 2024-05-30
     assert market.metric("AAA", D(2024, 5, 30), "eps_ttm") == pytest.approx(4.0)
@@ -94,8 +104,15 @@ def test_eps_unknown_announcement_counts_after_the_lag(market):
 def test_negative_or_partial_eps_gives_no_pe(market):
     days = market.series("AAA", "2024-06-03", [50.0] * 3)
     market.series("BBB", "2024-06-03", [50.0] * 3)
-    market.eps("AAA", [("2023-06-30", "2023-07-30", -1.0), ("2023-09-30", "2023-10-30", 0.2),
-                       ("2023-12-31", "2024-01-30", 0.2), ("2024-03-31", "2024-04-25", 0.2)])
+    market.eps(
+        "AAA",
+        [
+            ("2023-06-30", "2023-07-30", -1.0),
+            ("2023-09-30", "2023-10-30", 0.2),
+            ("2023-12-31", "2024-01-30", 0.2),
+            ("2024-03-31", "2024-04-25", 0.2),
+        ],
+    )
     market.eps("BBB", [("2023-12-31", "2024-01-30", 1.0), ("2024-03-31", "2024-04-25", 1.0)])
     market.compute(days[0], days[-1])
     assert market.metric("AAA", days[0], "eps_ttm") == pytest.approx(-0.4)
@@ -135,20 +152,28 @@ def test_sql_matches_an_independent_pandas_computation(tmp_path):
             m.shares(ticker, d.isoformat(), s)
         shares = shares.ffill()
         cap = close * shares
-        frame = pd.DataFrame({
-            "ticker": ticker, "date": days, "close": close,
-            "return_1d": close / close.shift(1) - 1, "return_5d": close / close.shift(5) - 1,
-            "cap_change_5d": cap - cap.shift(5),
-            "drawdown_52w": close / close.rolling(252, min_periods=1).max() - 1,
-            "max_drawdown_5d": [
-                (lambda w: (w / w.cummax() - 1).min())(close.iloc[max(0, j - 5): j + 1].dropna())
-                for j in range(len(days))],
-        })
+        frame = pd.DataFrame(
+            {
+                "ticker": ticker,
+                "date": days,
+                "close": close,
+                "return_1d": close / close.shift(1) - 1,
+                "return_5d": close / close.shift(5) - 1,
+                "cap_change_5d": cap - cap.shift(5),
+                "drawdown_52w": close / close.rolling(252, min_periods=1).max() - 1,
+                "max_drawdown_5d": [
+                    (lambda w: (w / w.cummax() - 1).min())(close.iloc[max(0, j - 5) : j + 1].dropna())
+                    for j in range(len(days))
+                ],
+            }
+        )
         expected.append(frame.dropna(subset=["close"]))
     expected = pd.concat(expected).sort_values(["ticker", "date"]).reset_index(drop=True)
     m.compute(days[0], days[-1])
-    got = m.con.execute("SELECT ticker, date, close, return_1d, return_5d, cap_change_5d, drawdown_52w, "
-                        "max_drawdown_5d FROM metrics_daily ORDER BY ticker, date").df()
+    got = m.con.execute(
+        "SELECT ticker, date, close, return_1d, return_5d, cap_change_5d, drawdown_52w, "
+        "max_drawdown_5d FROM metrics_daily ORDER BY ticker, date"
+    ).df()
     got["date"] = pd.to_datetime(got["date"]).dt.date
     assert len(got) == len(expected) > 1000
     pd.testing.assert_frame_equal(got, expected[got.columns], check_dtype=False, rtol=1e-9)

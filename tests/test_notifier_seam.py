@@ -62,10 +62,20 @@ def test_a_permanent_failure_of_any_channel_keeps_the_message_queued(crash):  # 
 
 def test_a_digest_is_built_from_rows_without_a_database():
     figures = message.SessionFigures(
-        watch=None, names=[("AAA", 92.0, -0.08, -8e9, None), ("^IXIC", 975.0, -0.025, None, None)],
-        tickers=["AAA", "BBB"], benchmark="^IXIC")
-    event = {"rule": "stock_drop_5d", "subject": "AAA", "severity": "warning", "transition": "open",
-             "opened_on": dt.date(2025, 11, 3), "message": "AAA -8.0% over 5 sessions", "metrics": None}
+        watch=None,
+        names=[("AAA", 92.0, -0.08, -8e9, None), ("^IXIC", 975.0, -0.025, None, None)],
+        tickers=["AAA", "BBB"],
+        benchmark="^IXIC",
+    )
+    event = {
+        "rule": "stock_drop_5d",
+        "subject": "AAA",
+        "severity": "warning",
+        "transition": "open",
+        "opened_on": dt.date(2025, 11, 3),
+        "message": "AAA -8.0% over 5 sessions",
+        "metrics": None,
+    }
     text, blocks = message.digest(dt.date(2025, 11, 3), [event], figures, run_url=None)
     assert "5-session drop — 2025-11-03" in text and "AAA" in text and "no bar: BBB" in text
     assert blocks[0]["type"] == "header"

@@ -21,8 +21,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def cli(*args, env=None, timeout=300):
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
-                          env=full_env, cwd=ROOT, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=ROOT,
+        timeout=timeout,
+    )
 
 
 def test_definitions_load_with_every_asset(tmp_path):
@@ -41,18 +47,22 @@ def test_cli_run_over_a_small_snapshot_and_again(tmp_path):
     db = tmp_path / "out" / "mm.duckdb"
     cfg = write_config(tmp_path / "monitor.toml")
     env = {"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(db)}
-    first = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26",
-                "--end", "2024-08-30", env=env)
+    first = cli(
+        "run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26", "--end", "2024-08-30", env=env
+    )
     assert first.returncode == 0, first.stderr
     assert "5 session(s) 2024-08-26 .. 2024-08-30" in first.stdout
     assert "daily_prices: materialized" in first.stdout and "checks:" in first.stdout
     con = duckdb.connect(str(db), read_only=True)
-    tables = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-              for t in ("prices_daily", "shares_outstanding", "earnings")}
+    tables = {
+        t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        for t in ("prices_daily", "shares_outstanding", "earnings")
+    }
     con.close()
     assert len(tables["prices_daily"]) == 7 * 63  # 5 sessions asked, whole snapshot fetched as warm-up
-    again = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26",
-                "--end", "2024-08-30", env=env)
+    again = cli(
+        "run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26", "--end", "2024-08-30", env=env
+    )
     assert again.returncode == 0, again.stderr
     con = duckdb.connect(str(db), read_only=True)
     assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables} == tables
@@ -74,8 +84,16 @@ def test_cli_rejects_bad_config_before_writing(tmp_path):
     cfg = tmp_path / "monitor.toml"
     cfg.write_text('[watchlist]\ntickers = ["NVDA", "NVDA"]\n')
     db = tmp_path / "out" / "mm.duckdb"
-    result = cli("run", "--source", "replay", "--replay-dir", str(tmp_path), "--end", "2024-08-30",
-                 env={"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(db)})
+    result = cli(
+        "run",
+        "--source",
+        "replay",
+        "--replay-dir",
+        str(tmp_path),
+        "--end",
+        "2024-08-30",
+        env={"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(db)},
+    )
     assert result.returncode == 2
     assert "watchlist.tickers[1]: duplicate ticker 'NVDA'" in result.stderr
     assert not db.exists()
@@ -83,33 +101,64 @@ def test_cli_rejects_bad_config_before_writing(tmp_path):
 
 def test_replay_of_real_autumn_2025(tmp_path, shared_market):
     db = tmp_path / "mm.duckdb"
-    result = cli("run", "--source", "replay", "--replay-dir", str(shared_market), "--start", "2025-10-01",
-                 "--end", "2025-11-28", env={"MARKET_MONITOR_DB": str(db)})
+    result = cli(
+        "run",
+        "--source",
+        "replay",
+        "--replay-dir",
+        str(shared_market),
+        "--start",
+        "2025-10-01",
+        "--end",
+        "2025-11-28",
+        env={"MARKET_MONITOR_DB": str(db)},
+    )
     assert result.returncode == 0, result.stderr
     con = duckdb.connect(str(db), read_only=True)
-    close = con.execute("SELECT close FROM prices_daily WHERE ticker = 'NVDA' AND date = ?",
-                        [dt.date(2025, 11, 7)]).fetchone()[0]
+    close = con.execute(
+        "SELECT close FROM prices_daily WHERE ticker = 'NVDA' AND date = ?", [dt.date(2025, 11, 7)]
+    ).fetchone()[0]
     assert close == 188.15
-    counts = dict(con.execute("SELECT ticker, count(*) FROM prices_daily WHERE date BETWEEN '2025-10-01' "
-                              "AND '2025-11-28' GROUP BY ticker").fetchall())
+    counts = dict(
+        con.execute(
+            "SELECT ticker, count(*) FROM prices_daily WHERE date BETWEEN '2025-10-01' AND '2025-11-28' GROUP BY ticker"
+        ).fetchall()
+    )
     assert counts == {t: 42 for t in ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV", "^IXIC"]}
-    cap_change = con.execute("SELECT cap_change_5d FROM metrics_daily WHERE ticker = 'NVDA' AND date = ?",
-                             [dt.date(2025, 11, 7)]).fetchone()[0]
+    cap_change = con.execute(
+        "SELECT cap_change_5d FROM metrics_daily WHERE ticker = 'NVDA' AND date = ?", [dt.date(2025, 11, 7)]
+    ).fetchone()[0]
     assert cap_change == pytest.approx(-348.5e9, abs=1e9)
-    fired = [r[0] for r in con.execute("SELECT as_of FROM alerts WHERE rule = 'sector_selloff' "
-                                       "AND as_of BETWEEN '2025-11-04' AND '2025-11-07' ORDER BY 1").fetchall()]
+    fired = [
+        r[0]
+        for r in con.execute(
+            "SELECT as_of FROM alerts WHERE rule = 'sector_selloff' "
+            "AND as_of BETWEEN '2025-11-04' AND '2025-11-07' ORDER BY 1"
+        ).fetchall()
+    ]
     assert fired, "sector_selloff must fire in the week of 2025-11-03"
     tables = ("prices_daily", "metrics_daily", "watchlist_daily", "alerts")
     before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
     con.close()
-    again = cli("run", "--source", "replay", "--replay-dir", str(shared_market), "--start", "2025-10-01",
-                "--end", "2025-11-28", env={"MARKET_MONITOR_DB": str(db)})
+    again = cli(
+        "run",
+        "--source",
+        "replay",
+        "--replay-dir",
+        str(shared_market),
+        "--start",
+        "2025-10-01",
+        "--end",
+        "2025-11-28",
+        env={"MARKET_MONITOR_DB": str(db)},
+    )
     assert again.returncode == 0, again.stderr
     con = duckdb.connect(str(db), read_only=True)
     assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables} == before  # bit for bit
     con.close()
-    report = cli("backtest", "--start", "2025-10-01", "--end", "2025-11-28", "--json",
-                 env={"MARKET_MONITOR_DB": str(db)})
+    report = cli(
+        "backtest", "--start", "2025-10-01", "--end", "2025-11-28", "--json", env={"MARKET_MONITOR_DB": str(db)}
+    )
     assert report.returncode == 0, report.stderr
     episodes = json.loads(report.stdout)["rules"]["sector_selloff"]["list"]
     assert any(e["first"] <= "2025-11-07" and e["last"] >= "2025-11-04" for e in episodes)

@@ -12,11 +12,15 @@ def test_freshness_checks_name_missing_and_stale_fundamentals(tmp_path):
     as_of = dt.date(2024, 9, 30)
     shares = quality.check_shares_fresh(m.con, ["AAA", "BBB"], as_of, 200, 60)
     assert not shares.passed
-    assert shares.metadata["problems"] == ["AAA: count as of 2024-01-02 (272 days old)",
-                                           "BBB: no share count (no market cap)"]
+    assert shares.metadata["problems"] == [
+        "AAA: count as of 2024-01-02 (272 days old)",
+        "BBB: no share count (no market cap)",
+    ]
     eps = quality.check_eps_fresh(m.con, ["AAA", "BBB"], as_of, 130, 60)
-    assert eps.metadata["problems"] == ["AAA: latest EPS known since 2024-04-25",
-                                        "BBB: latest EPS known since 2023-05-30"]  # period end + 60 days
+    assert eps.metadata["problems"] == [
+        "AAA: latest EPS known since 2024-04-25",
+        "BBB: latest EPS known since 2023-05-30",
+    ]  # period end + 60 days
     assert quality.check_eps_fresh(m.con, ["AAA"], dt.date(2024, 5, 1), 130, 60).passed
 
 

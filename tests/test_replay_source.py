@@ -21,9 +21,11 @@ def test_round_trip_through_snapshot_writer(tmp_path):
     again = ReplaySource(tmp_path / "b")
     batch2 = again.fetch_prices(syms, D(2024, 6, 3), D(2024, 8, 30))
     fund2 = again.fetch_fundamentals(syms, D(2024, 6, 3), D(2024, 8, 30))
+
     def same(a, b, keys):
-        pd.testing.assert_frame_equal(a.sort_values(keys).reset_index(drop=True),
-                                      b.sort_values(keys).reset_index(drop=True))
+        pd.testing.assert_frame_equal(
+            a.sort_values(keys).reset_index(drop=True), b.sort_values(keys).reset_index(drop=True)
+        )
 
     same(batch.prices, batch2.prices, ["ticker", "date"])
     same(batch.dividends, batch2.dividends, ["ticker", "ex_date"])
@@ -53,12 +55,16 @@ def test_missing_symbol_is_reported_by_name(tmp_path):
     ("content", "message"),
     [
         ("date,open,high,low,volume\n2024-06-03,1,1,1,5\n", "NVDA.csv line 1: missing column(s) close"),
-        ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,1,,5\n06/04/2024,1,1,1,1,,5\n",
-         "NVDA.csv line 3: date '06/04/2024' is not a date"),
+        (
+            "date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,1,,5\n06/04/2024,1,1,1,1,,5\n",
+            "NVDA.csv line 3: date '06/04/2024' is not a date",
+        ),
         ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,-4,,5\n", "NVDA.csv line 2: close '-4' must be"),
         ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,abc,,5\n", "line 2: close 'abc' is not a number"),
-        ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,1,,5\n2024-06-03,1,1,1,2,,5\n",
-         "NVDA.csv line 3: duplicate date 2024-06-03"),
+        (
+            "date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,1,,5\n2024-06-03,1,1,1,2,,5\n",
+            "NVDA.csv line 3: duplicate date 2024-06-03",
+        ),
         ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,,,5\n", "NVDA.csv line 2: close is empty"),
         ("date,open,high,low,close,adj_close,volume\n2024-06-03,1,1,1,nan,,5\n", "close 'nan' is not finite"),
     ],
@@ -92,12 +98,27 @@ def test_a_snapshot_round_trips_bit_for_bit(tmp_path):
 
     days = [D(2024, 6, 3), D(2024, 6, 4), D(2024, 6, 5)]
     closes = [1 / 3, 188.15000000000001, 123456.78901234567]
-    prices = pd.DataFrame({"ticker": "NVDA", "date": days, "open": closes, "high": closes, "low": closes,
-                           "close": closes, "adj_close": [c * 0.99 for c in closes],
-                           "volume": pd.array([1, 2, 3], dtype="Int64")})
+    prices = pd.DataFrame(
+        {
+            "ticker": "NVDA",
+            "date": days,
+            "open": closes,
+            "high": closes,
+            "low": closes,
+            "close": closes,
+            "adj_close": [c * 0.99 for c in closes],
+            "volume": pd.array([1, 2, 3], dtype="Int64"),
+        }
+    )
     shares = pd.DataFrame({"ticker": ["NVDA"], "date": [D(2024, 6, 3)], "shares": [24305123457.0]})
-    eps = pd.DataFrame({"ticker": ["NVDA"], "period_end": [D(2024, 3, 31)], "reported_date": [D(2024, 5, 22)],
-                        "eps_diluted": [0.1234567890123456]})
+    eps = pd.DataFrame(
+        {
+            "ticker": ["NVDA"],
+            "period_end": [D(2024, 3, 31)],
+            "reported_date": [D(2024, 5, 22)],
+            "eps_diluted": [0.1234567890123456],
+        }
+    )
     write_snapshot(PriceBatch(prices), Fundamentals(shares, eps), tmp_path / "s")
     src = ReplaySource(tmp_path / "s")
     back = src.fetch_prices(["NVDA"], days[0], days[-1]).prices
@@ -112,8 +133,10 @@ def test_a_night_parses_only_its_window_yet_names_the_file_line_of_what_it_refus
     """A nightly replay reads one window of each file, not years: a bad value outside it is not tonight's
     business; inside it the error still names the file's own line, and an unreadable date is never skipped."""
     path = tmp_path / "AMD.csv"
-    path.write_text("date,open,high,low,close,adj_close,volume\n2024-01-02,10,11,9,10,10,100\n"
-                    "2024-01-03,10,11,9,-5,10,100\n2024-06-03,10,11,9,10.5,10.5,100\n")
+    path.write_text(
+        "date,open,high,low,close,adj_close,volume\n2024-01-02,10,11,9,10,10,100\n"
+        "2024-01-03,10,11,9,-5,10,100\n2024-06-03,10,11,9,10.5,10.5,100\n"
+    )
     june = read_prices(path, "AMD", dt.date(2024, 6, 1), dt.date(2024, 6, 30))
     assert list(june["close"]) == [10.5] and list(june["date"]) == [dt.date(2024, 6, 3)]
     with pytest.raises(SnapshotError, match=r"AMD.csv line 3: close '-5' must be positive"):
@@ -141,7 +164,8 @@ def test_quarter_average_shares_are_read_as_the_fallback(tmp_path):
     snap = basic_snapshot(tmp_path / "snap")
     (snap / "shares_weighted.csv").write_text(
         "ticker,period_end,reported_date,weighted_basic_shares,weighted_diluted_shares\n"
-        "NVDA,2023-10-29,2023-11-21,24640000000,24940000000\nZZZZ,2023-10-29,,1,1\n")
+        "NVDA,2023-10-29,2023-11-21,24640000000,24940000000\nZZZZ,2023-10-29,,1,1\n"
+    )
     fund = ReplaySource(snap).fetch_fundamentals(["NVDA"], dt.date(2024, 6, 3), dt.date(2024, 8, 30))
     assert fund.average_shares.values.tolist() == [["NVDA", dt.date(2023, 10, 29), 24.64e9]]
     (snap / "shares_weighted.csv").write_text("ticker,period_end,reported_date,weighted_basic_shares\nNVDA,x,,1\n")

@@ -22,11 +22,13 @@ def _strings(path: Path) -> list[str]:
 def test_each_rule_name_is_written_in_exactly_one_python_module():
     """Outside tests, a rule's name is a string (code, docstring or message) only in its own module; the rest
     refers to it through the registry, so a renamed or new rule cannot be missed somewhere."""
-    sources = {str(p.relative_to(ROOT)): _strings(p) for p in ROOT.glob("**/*.py")
-               if not {"tests", ".venv", "build", ".git"} & set(p.relative_to(ROOT).parts)}
+    sources = {
+        str(p.relative_to(ROOT)): _strings(p)
+        for p in ROOT.glob("**/*.py")
+        if not {"tests", ".venv", "build", ".git"} & set(p.relative_to(ROOT).parts)
+    }
     for rule in RULES:
-        holders = [path for path, strings in sources.items()
-                   if any(re.search(rf"\b{rule.name}\b", s) for s in strings)]
+        holders = [path for path, strings in sources.items() if any(re.search(rf"\b{rule.name}\b", s) for s in strings)]
         assert holders == [f"pipelines/rules/{rule.name}.py"], (rule.name, holders)
 
 
@@ -63,11 +65,23 @@ def test_every_rule_has_a_magnitude_for_what_it_finds(tmp_path):
     m, days = crash_market(tmp_path, {n: 80.0 for n in NAMES[:3]}, bench_final=900.0, shares=1e9)
     m.con.execute("DELETE FROM prices_daily WHERE ticker = 'DDD' AND date = ?", [days[2]])  # a gap, before the fall
     for name in NAMES:
-        m.eps(name, [(q, r, 0.25) for q, r in [("2023-06-30", "2023-07-30"), ("2023-09-30", "2023-10-30"),
-                                                ("2023-12-31", "2024-01-30"), ("2024-03-31", "2024-04-25")]])
-    m.with_rules(sector_selloff=m.cfg.rules.sector_selloff.__class__(min_names_down=3),
-                 stock_cap_loss_1d=m.cfg.rules.stock_cap_loss_1d.__class__(cap_change_1d=-1e9),
-                 valuation_extreme=m.cfg.rules.valuation_extreme.__class__(pe_ttm=90.0))
+        m.eps(
+            name,
+            [
+                (q, r, 0.25)
+                for q, r in [
+                    ("2023-06-30", "2023-07-30"),
+                    ("2023-09-30", "2023-10-30"),
+                    ("2023-12-31", "2024-01-30"),
+                    ("2024-03-31", "2024-04-25"),
+                ]
+            ],
+        )
+    m.with_rules(
+        sector_selloff=m.cfg.rules.sector_selloff.__class__(min_names_down=3),
+        stock_cap_loss_1d=m.cfg.rules.stock_cap_loss_1d.__class__(cap_change_1d=-1e9),
+        valuation_extreme=m.cfg.rules.valuation_extreme.__class__(pe_ttm=90.0),
+    )
     findings = m.compute(days[0], days[-1])
     assert {f.rule for f in findings} == {r.name for r in RULES}
     for ep in build_episodes(findings, days[-1], 2):

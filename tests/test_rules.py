@@ -21,11 +21,14 @@ def test_sector_selloff_fires_exactly_at_every_threshold(tmp_path):
     assert "lost $24B (-6.0%)" in f.message and "4 of 4 names fell 5% or more" in f.message
 
 
-@pytest.mark.parametrize(("finals", "bench"), [
-    ({n: 94.0 for n in NAMES}, 980.1),                            # benchmark just short of -2%
-    ({"AAA": 94.01, "BBB": 94.0, "CCC": 94.0, "DDD": 94.0}, 980.0),  # basket just short of -6%
-    ({"AAA": 88.0, "BBB": 94.0, "CCC": 94.0, "DDD": 96.0}, 980.0),   # deep, but only 3 names down 5%
-])
+@pytest.mark.parametrize(
+    ("finals", "bench"),
+    [
+        ({n: 94.0 for n in NAMES}, 980.1),  # benchmark just short of -2%
+        ({"AAA": 94.01, "BBB": 94.0, "CCC": 94.0, "DDD": 94.0}, 980.0),  # basket just short of -6%
+        ({"AAA": 88.0, "BBB": 94.0, "CCC": 94.0, "DDD": 96.0}, 980.0),  # deep, but only 3 names down 5%
+    ],
+)
 def test_sector_selloff_stays_quiet_just_short(tmp_path, finals, bench):
     m, days = crash_market(tmp_path, finals, bench_final=bench)
     assert fired(m.compute(days[0], days[-1]), "sector_selloff") == []
@@ -69,8 +72,18 @@ def test_valuation_extreme_threshold(tmp_path, close, fires):
     m = Market(tmp_path / "mm.duckdb", ["AAA"])
     days = m.series("AAA", "2024-06-03", [close])
     m.series("^IXIC", "2024-06-03", [1000.0])
-    m.eps("AAA", [(q, r, 0.25) for q, r in [("2023-06-30", "2023-07-30"), ("2023-09-30", "2023-10-30"),
-                                             ("2023-12-31", "2024-01-30"), ("2024-03-31", "2024-04-25")]])
+    m.eps(
+        "AAA",
+        [
+            (q, r, 0.25)
+            for q, r in [
+                ("2023-06-30", "2023-07-30"),
+                ("2023-09-30", "2023-10-30"),
+                ("2023-12-31", "2024-01-30"),
+                ("2024-03-31", "2024-04-25"),
+            ]
+        ],
+    )
     found = fired(m.compute(days[0], days[-1]), "valuation_extreme")
     assert len(found) == (1 if fires else 0)
     if fires:
@@ -101,8 +114,9 @@ def test_findings_are_stored_one_row_per_rule_subject_session(tmp_path):
     findings = m.compute(days[0], days[-1])
     rules.store_findings(m.con, findings, days[0], days[-1])
     rules.store_findings(m.con, findings, days[0], days[-1])  # re-run: same rows, no duplicates
-    rows = m.con.execute("SELECT rule, subject, severity, metrics->>'$.n_names_down' FROM alerts "
-                         "WHERE rule = 'sector_selloff'").fetchall()
+    rows = m.con.execute(
+        "SELECT rule, subject, severity, metrics->>'$.n_names_down' FROM alerts WHERE rule = 'sector_selloff'"
+    ).fetchall()
     assert rows == [("sector_selloff", "WATCHLIST", "critical", "4")]
     assert m.con.execute("SELECT count(*) FROM alerts").fetchone()[0] == len(findings)
 
@@ -116,8 +130,10 @@ def test_a_sell_off_whose_cap_change_covers_too_few_names_is_reported_undecided_
     [undecided] = fired(findings, "data_incomplete")
     assert (undecided.subject, undecided.as_of) == ("WATCHLIST", days[-1])
     assert undecided.metrics["n_cap_pairs"] == 3 and undecided.metrics["names_without_cap"] == ["DDD"]
-    assert ("covers only 3 name(s) (at least 4 needed; no market cap: DDD). The sector rule was not decided"
-            in undecided.message)
+    assert (
+        "covers only 3 name(s) (at least 4 needed; no market cap: DDD). The sector rule was not decided"
+        in undecided.message
+    )
     # with the condition relaxed to three names, the same session is a sector sell-off
     m.with_rules(sector_selloff=SectorSelloff(min_names_with_cap=3))
     assert [f.as_of for f in fired(m.compute(days[0], days[-1]), "sector_selloff")] == [days[-1]]

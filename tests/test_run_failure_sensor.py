@@ -23,9 +23,13 @@ def _failure_context(instance, tags=None):
     assert not result.success
     run = instance.get_run_by_id(result.run_id)
     failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
-    return dg.build_run_status_sensor_context(sensor_name="slack_on_run_failure", dagster_instance=instance,
-                                              dagster_run=run, dagster_event=failure,
-                                              resources={"slack": slack_from_env()}).for_run_failure()
+    return dg.build_run_status_sensor_context(
+        sensor_name="slack_on_run_failure",
+        dagster_instance=instance,
+        dagster_run=run,
+        dagster_event=failure,
+        resources={"slack": slack_from_env()},
+    ).for_run_failure()
 
 
 def test_failed_run_reaches_slack(monkeypatch):
@@ -53,12 +57,19 @@ def test_runs_that_will_be_retried_are_skipped_and_no_slack_means_stopped(monkey
 def test_failed_error_checks_of_a_successful_run_reach_the_ops_channel(monkeypatch):
     from pipelines.sensors import build_failed_checks_sensor
 
-    @dg.asset(check_specs=[dg.AssetCheckSpec("bars_present", asset="prices"),
-                           dg.AssetCheckSpec("moves_plausible", asset="prices")])
+    @dg.asset(
+        check_specs=[
+            dg.AssetCheckSpec("bars_present", asset="prices"),
+            dg.AssetCheckSpec("moves_plausible", asset="prices"),
+        ]
+    )
     def prices():
-        return dg.MaterializeResult(check_results=[
-            dg.AssetCheckResult(check_name="bars_present", passed=False, description="missing bars: NVDA"),
-            dg.AssetCheckResult(check_name="moves_plausible", passed=False, severity=dg.AssetCheckSeverity.WARN)])
+        return dg.MaterializeResult(
+            check_results=[
+                dg.AssetCheckResult(check_name="bars_present", passed=False, description="missing bars: NVDA"),
+                dg.AssetCheckResult(check_name="moves_plausible", passed=False, severity=dg.AssetCheckSeverity.WARN),
+            ]
+        )
 
     with FakeSlack() as slack, dg.instance_for_test() as instance:
         for k, v in {**slack.env(), "SLACK_OPS_CHANNEL": "#ops"}.items():
@@ -67,9 +78,13 @@ def test_failed_error_checks_of_a_successful_run_reach_the_ops_channel(monkeypat
         assert result.success  # a failed check does not fail the run
         run = instance.get_run_by_id(result.run_id)
         success = next(e for e in result.all_events if e.event_type_value == "PIPELINE_SUCCESS")
-        context = dg.build_run_status_sensor_context(sensor_name="slack_on_failed_checks", dagster_instance=instance,
-                                                     dagster_run=run, dagster_event=success,
-                                                     resources={"slack": slack_from_env()})
+        context = dg.build_run_status_sensor_context(
+            sensor_name="slack_on_failed_checks",
+            dagster_instance=instance,
+            dagster_run=run,
+            dagster_event=success,
+            resources={"slack": slack_from_env()},
+        )
         sensor = build_failed_checks_sensor()
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
         sensor(context)

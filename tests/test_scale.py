@@ -24,10 +24,23 @@ def test_a_500_name_watchlist_replays_with_readable_output_and_a_message_within_
     bench = pd.read_csv(snap / "IXIC.csv")
     bench.loc[bench.index[-1], ["open", "high", "low", "close"]] = 9_600.0
     write_prices(snap, BENCHMARK, bench[["date", "open", "high", "low", "close"]])
-    env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml", tickers=NAMES))}
-    result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26", "--end",
-                 "2024-08-30", env=env, timeout=600)
+    env = {
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml", tickers=NAMES)),
+    }
+    result = cli(
+        "run",
+        "--source",
+        "replay",
+        "--replay-dir",
+        str(snap),
+        "--start",
+        "2024-08-26",
+        "--end",
+        "2024-08-30",
+        env=env,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     long = [line[:120] for line in result.stdout.splitlines() if len(line) >= 700]
     assert long == []  # no 40,000-character check line

@@ -9,9 +9,17 @@ from tests.support.scenario import nightly
 
 def _episode(opened: str, r5: float | None, r20: float | None) -> dict:
     day = dt.date.fromisoformat(opened)
-    return {"opened_on": day, "last_session": day, "peak_session": day, "peak_cap_return_5d": -0.08,
-            "peak_cap_change_5d": -4e11, "peak_names_down": 5, "peak_constituents": 6,
-            "return_after_5": r5, "return_after_20": r20}
+    return {
+        "opened_on": day,
+        "last_session": day,
+        "peak_session": day,
+        "peak_cap_return_5d": -0.08,
+        "peak_cap_change_5d": -4e11,
+        "peak_names_down": 5,
+        "peak_constituents": 6,
+        "return_after_5": r5,
+        "return_after_20": r20,
+    }
 
 
 def _history(previous: list[dict]) -> SectorHistory:
@@ -28,15 +36,26 @@ def test_fewer_than_three_past_episodes_give_no_statistic():
 
 
 def test_three_past_episodes_give_median_and_worst_with_their_count():
-    text = "\n".join(lines(_history([_episode("2025-04-16", 0.12, 0.3), _episode("2025-03-31", -0.02, 0.1),
-                                     _episode("2025-01-14", 0.05, None)])))
+    text = "\n".join(
+        lines(
+            _history(
+                [
+                    _episode("2025-04-16", 0.12, 0.3),
+                    _episode("2025-03-31", -0.02, 0.1),
+                    _episode("2025-01-14", 0.05, None),
+                ]
+            )
+        )
+    )
     assert "5 sessions after the peak: median +5.0%, worst -2.0% (3 episodes)" in text
     assert "20 sessions after the peak: fewer than 3 past episodes with 20 sessions since (2), no statistic" in text
 
 
 def test_a_first_episode_says_there_is_none_before_it(crash):  # noqa: F811
     report = nightly(crash, crash.days[10], None)
-    [text] = [crash.con.execute("SELECT text FROM outbox WHERE notification_id = ?", [n]).fetchall()[0][0]
-              for n in report.queued]
+    [text] = [
+        crash.con.execute("SELECT text FROM outbox WHERE notification_id = ?", [n]).fetchall()[0][0]
+        for n in report.queued
+    ]
     assert "How unusual: -8.0% over 5 sessions is the worst stored of" in text
     assert "Previous episodes: none stored before this one." in text

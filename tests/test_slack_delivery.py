@@ -38,8 +38,9 @@ def test_quiet_while_holding_then_resolved_in_the_thread(crash, slack):
     opening, resolved = posts
     assert resolved["thread_ts"] == opening["ts"]
     assert "Resolved: sector_selloff for WATCHLIST no longer holds" in resolved["text"]
-    events = crash.con.execute("SELECT transition, session FROM alert_events WHERE rule = 'sector_selloff' "
-                               "ORDER BY session").fetchall()
+    events = crash.con.execute(
+        "SELECT transition, session FROM alert_events WHERE rule = 'sector_selloff' ORDER BY session"
+    ).fetchall()
     assert events == [("open", crash.days[10]), ("resolve", crash.days[16])]
 
 
@@ -53,8 +54,12 @@ def test_repeat_interval_notifies_again_while_it_keeps_holding(tmp_path, slack):
     rules.store_findings(m.con, m.compute(days[0], days[-1]), days[0], days[-1])
     for night in days[10:21]:
         nightly(m, night, sender_for(slack))
-    sector = [t for (t,) in m.con.execute("SELECT transition FROM alert_events WHERE rule = 'sector_selloff' "
-                                          "AND notify ORDER BY session").fetchall()]
+    sector = [
+        t
+        for (t,) in m.con.execute(
+            "SELECT transition FROM alert_events WHERE rule = 'sector_selloff' AND notify ORDER BY session"
+        ).fetchall()
+    ]
     assert sector == ["open", "repeat", "repeat"]  # sessions 10, 15, 20
     nights = m.con.execute("SELECT count(DISTINCT session) FROM alert_events WHERE notify").fetchone()[0]
     assert len(slack.posts()) == nights < 11  # one grouped message per night with a transition, quiet otherwise
@@ -93,8 +98,7 @@ def test_connection_dropped_after_posting_is_not_posted_twice(crash, slack):
 
 def test_refused_connection_is_retried_next_run(crash, slack):
     settings = SlackSettings(bot_token=TOKEN, channel="#x", api_url="http://127.0.0.1:9/api/")  # nothing listens
-    report = notify(crash.con, crash.cfg, crash.days[10], {crash.days[10]}, build_sender(settings, max_retries=1),
-                    None)
+    report = notify(crash.con, crash.cfg, crash.days[10], {crash.days[10]}, build_sender(settings, max_retries=1), None)
     assert report.delivery.still_pending == 1
     error = crash.con.execute("SELECT last_error FROM outbox").fetchone()[0]
     assert "Connection refused" in error and TOKEN not in error
@@ -135,8 +139,11 @@ def test_an_episode_under_way_is_announced_when_first_seen(crash, slack):
 def test_every_number_in_the_message_is_in_the_database(crash, slack):
     nightly(crash, crash.days[10], sender_for(slack))
     [post] = slack.posts()
-    metrics = json.loads(crash.con.execute("SELECT metrics FROM alerts WHERE rule = 'sector_selloff' AND as_of = ?",
-                                           [crash.days[10]]).fetchone()[0])
+    metrics = json.loads(
+        crash.con.execute(
+            "SELECT metrics FROM alerts WHERE rule = 'sector_selloff' AND as_of = ?", [crash.days[10]]
+        ).fetchone()[0]
+    )
     assert metrics["cap_change_5d"] == pytest.approx(-32e9)
     assert "lost $32B (-8.0%)" in post["text"]
 
@@ -209,8 +216,10 @@ def test_a_permanent_error_stops_the_run_s_deliveries_and_keeps_them_queued(cras
     assert report.delivery.cause == "token_revoked: the token was revoked (check SLACK_BOT_TOKEN)"
     assert sum(1 for r in slack.requests if r["path"].endswith("chat.postMessage")) == 2  # 1 earlier + 1 now
     assert report.delivery.still_pending == 2
-    assert any(v.startswith("not attempted: token_revoked") or v.startswith("waiting for")
-               for v in report.delivery.failed.values())
+    assert any(
+        v.startswith("not attempted: token_revoked") or v.startswith("waiting for")
+        for v in report.delivery.failed.values()
+    )
 
 
 def test_the_breadth_in_the_message_is_the_rule_s_breadth(tmp_path, slack):
@@ -285,7 +294,8 @@ def test_a_sell_off_on_a_night_with_missing_data_is_notified_late_when_the_data_
     nightly(m, next_night, sender_for(slack))
     late = [p for p in slack.posts() if "AI sector sell-off" in p["text"]]
     assert len(late) == 1
-    assert late[0]["text"].startswith(f"[CRITICAL] AI sector sell-off — {night}\nLate: held on {night}; data "
-                                      f"arrived {next_night}.")
+    assert late[0]["text"].startswith(
+        f"[CRITICAL] AI sector sell-off — {night}\nLate: held on {night}; data arrived {next_night}."
+    )
     nightly(m, next_night, sender_for(slack))  # a re-run sends nothing more
     assert len([p for p in slack.posts() if "AI sector sell-off" in p["text"]]) == 1

@@ -47,9 +47,13 @@ def test_run_sends_one_grouped_message_and_never_the_token(tmp_path):
     shutil.copy(os.path.join(ROOT, "dagster_home", "dagster.yaml"), home / "dagster.yaml")  # the instance ops run
     db = tmp_path / "data" / "mm.duckdb"
     with FakeSlack() as slack:
-        env = {**slack.env(token=TOKEN), "MARKET_MONITOR_DB": str(db), "DAGSTER_HOME": str(home),
-               "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
-               "DAGSTER_UI_URL": "http://dagster.internal:3000"}
+        env = {
+            **slack.env(token=TOKEN),
+            "MARKET_MONITOR_DB": str(db),
+            "DAGSTER_HOME": str(home),
+            "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+            "DAGSTER_UI_URL": "http://dagster.internal:3000",
+        }
         args = ["run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26", "--end", "2024-08-30"]
         first = cli(*args, env=env)
         assert first.returncode == 0, first.stderr
@@ -72,8 +76,10 @@ def test_run_sends_one_grouped_message_and_never_the_token(tmp_path):
 
 def test_run_without_slack_settings_says_nothing_was_sent(tmp_path):
     snap = crash_snapshot(tmp_path / "snap")
-    env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    env = {
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+    }
     result = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env)
     assert result.returncode == 0, result.stderr
     assert "nothing sent (no Slack settings): 1 message(s) recorded as dry run" in result.stdout
@@ -81,8 +87,10 @@ def test_run_without_slack_settings_says_nothing_was_sent(tmp_path):
 
 def _crash_env(tmp_path):
     snap = crash_snapshot(tmp_path / "snap")
-    env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    env = {
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+    }
     return ["run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30"], env
 
 
@@ -107,16 +115,22 @@ def test_an_outage_fails_the_run_with_its_own_exit_code_and_the_next_run_deliver
         assert up.returncode == 0 and "1 message(s) delivered" in up.stdout and len(slack.posts()) == 1
 
 
-@pytest.mark.parametrize("error, says", [("invalid_auth", "Slack refused the token (check SLACK_BOT_TOKEN)"),
-                                         ("channel_not_found", "no such channel (check SLACK_CHANNEL)")])
+@pytest.mark.parametrize(
+    "error, says",
+    [
+        ("invalid_auth", "Slack refused the token (check SLACK_BOT_TOKEN)"),
+        ("channel_not_found", "no such channel (check SLACK_CHANNEL)"),
+    ],
+)
 def test_a_permanent_slack_error_exits_3_at_once_naming_it_and_keeps_the_message(tmp_path, error, says):
     args, env = _crash_env(tmp_path)
     with FakeSlack() as slack:
         slack.script = [error]
         result = cli(*args, env={**env, **slack.env()})
         assert result.returncode == 3
-        assert result.stderr.strip().splitlines()[-1].startswith(f"market-monitor: alerts not delivered: {error}: "
-                                                                 f"{says}")
+        assert (
+            result.stderr.strip().splitlines()[-1].startswith(f"market-monitor: alerts not delivered: {error}: {says}")
+        )
         posts = [r for r in slack.requests if r["path"].endswith("chat.postMessage")]
         assert len(posts) == 1  # not retried like an outage
         assert _outbox(tmp_path) == [("pending", 1, f"{error}: {says}")]
@@ -130,8 +144,13 @@ def test_a_run_killed_while_slack_answers_never_sends_twice(tmp_path):
     args, env = _crash_env(tmp_path)
     with FakeSlack() as slack:
         slack.script = ["slow"]
-        run = subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], env={**os.environ, **env,
-                               **slack.env()}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", *args],
+            env={**os.environ, **env, **slack.env()},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             assert slack.slow_started.wait(120), "the run never reached Slack"
             run.send_signal(signal.SIGKILL)
@@ -151,8 +170,18 @@ def test_november_2025_replay(tmp_path, shared_market):
     env = {"MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")}
     with FakeSlack() as slack:
         env |= slack.env()
-        first = cli("run", "--source", "replay", "--replay-dir", str(shared_market), "--start", "2025-10-01",
-                    "--end", "2025-11-07", env=env)
+        first = cli(
+            "run",
+            "--source",
+            "replay",
+            "--replay-dir",
+            str(shared_market),
+            "--start",
+            "2025-10-01",
+            "--end",
+            "2025-11-07",
+            env=env,
+        )
         assert first.returncode == 0, first.stderr
         [opening] = slack.posts()
         assert opening["text"].startswith("[CRITICAL] AI sector sell-off — 2025-11-07")

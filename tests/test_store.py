@@ -24,8 +24,12 @@ def con(tmp_path):
 
 
 def bars(ticker, closes: dict):
-    return pd.DataFrame([{"ticker": ticker, "date": d, "open": c, "high": c, "low": c, "close": c, "adj_close": c,
-                          "volume": 100} for d, c in closes.items()])
+    return pd.DataFrame(
+        [
+            {"ticker": ticker, "date": d, "open": c, "high": c, "low": c, "close": c, "adj_close": c, "volume": 100}
+            for d, c in closes.items()
+        ]
+    )
 
 
 def dump(con, table):
@@ -65,8 +69,12 @@ def test_failed_step_leaves_previous_data_intact(con):
     before = dump(con, "prices_daily")
     impossible = pd.DataFrame([{"ticker": "NVDA", "date": D(2024, 6, 3), "ratio": 1e-300}])
     with pytest.raises(InvalidData, match="NVDA split on 2024-06-03: split ratio 1e-300 is outside"):
-        store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 50.0}), splits=impossible), "replay",
-                           NOW + dt.timedelta(days=1))
+        store.store_prices(
+            con,
+            PriceBatch(bars("NVDA", {D(2024, 6, 3): 50.0}), splits=impossible),
+            "replay",
+            NOW + dt.timedelta(days=1),
+        )
     assert dump(con, "prices_daily") == before
     assert dump(con, "splits") == []
 
@@ -78,10 +86,14 @@ def test_bars_that_cannot_be_true_are_kept_aside_and_the_stored_bar_kept(con):
     out = store.store_prices(con, PriceBatch(broken), "replay", later)
     assert out["rows"] == 1 and len(out["rejected"]) == 2
     assert dict(con.execute("SELECT date, close FROM prices_daily WHERE ticker = 'NVDA'").fetchall()) == {
-        D(2024, 6, 3): 100.0, D(2024, 6, 4): 102.0}  # the refused bar never replaced the stored one
+        D(2024, 6, 3): 100.0,
+        D(2024, 6, 4): 102.0,
+    }  # the refused bar never replaced the stored one
     refused = con.execute("SELECT ticker, date, reason FROM rejected_facts ORDER BY ticker").fetchall()
-    assert refused == [("AMD", D(2024, 6, 4), "close is not a positive finite number"),
-                       ("NVDA", D(2024, 6, 3), "a price above 10000000.0, beyond any real share price")]
+    assert refused == [
+        ("AMD", D(2024, 6, 4), "close is not a positive finite number"),
+        ("NVDA", D(2024, 6, 3), "a price above 10000000.0, beyond any real share price"),
+    ]
     # the source sends a usable bar again: the reject is cleared
     store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 100.5})), "replay", later)
     assert con.execute("SELECT ticker FROM rejected_facts").fetchall() == [("AMD",)]
@@ -107,8 +119,7 @@ def test_a_new_split_restates_stored_history_once(con):
     """Yahoo restates closes for every later split; history stored before the split must follow."""
     pre = {D(2024, 6, 5): 1200.0, D(2024, 6, 6): 1210.0, D(2024, 6, 7): 1208.9}
     store.store_prices(con, PriceBatch(bars("NVDA", pre)), "yfinance", BEFORE_SPLIT)
-    con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
-                [BEFORE_SPLIT])
+    con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)", [BEFORE_SPLIT])
     post = bars("NVDA", {D(2024, 6, 7): 120.89, D(2024, 6, 10): 121.79})  # re-fetch window, adjusted
     splits = pd.DataFrame([{"ticker": "NVDA", "date": D(2024, 6, 10), "ratio": 10.0}])
     out = store.store_prices(con, PriceBatch(post, splits=splits), "yfinance", NOW)
@@ -134,16 +145,14 @@ def test_a_split_the_source_revises_or_withdraws_is_revised_or_reversed(con):
     split by 1/old, so a wrong split never corrupts history for good."""
     old = {D(2024, 6, 3): 1200.0, D(2024, 6, 4): 1210.0}
     store.store_prices(con, PriceBatch(bars("NVDA", old)), "yfinance", BEFORE_SPLIT)
-    con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
-                [BEFORE_SPLIT])
+    con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)", [BEFORE_SPLIT])
     clean = (dump(con, "prices_daily"), dump(con, "shares_outstanding"))
     window = {D(2024, 6, 7): 121.0, D(2024, 6, 10): 122.0}  # the re-fetched span, which contains the split date
 
     store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
     assert _closes(con)[D(2024, 6, 3)] == pytest.approx(120.0)
 
-    out = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 4.0)), "yfinance",
-                             NOW)
+    out = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 4.0)), "yfinance", NOW)
     assert out["splits_applied"] == ["NVDA 2024-06-10 10:1 revised to 4:1"]
     assert _closes(con)[D(2024, 6, 3)] == pytest.approx(300.0)
     assert con.execute("SELECT shares FROM shares_outstanding").fetchone()[0] == pytest.approx(4 * 2.4598e9)
@@ -165,8 +174,9 @@ def test_a_split_the_source_revises_or_withdraws_is_revised_or_reversed(con):
 
 def test_a_split_outside_the_span_the_source_sent_is_left_alone(con):
     store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 3): 1200.0})), "yfinance", BEFORE_SPLIT)
-    store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 10): 120.0}), splits=_split(D(2024, 6, 10), 10.0)),
-                       "yfinance", NOW)
+    store.store_prices(
+        con, PriceBatch(bars("NVDA", {D(2024, 6, 10): 120.0}), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW
+    )
     out = store.store_prices(con, PriceBatch(bars("NVDA", {D(2024, 6, 20): 125.0})), "yfinance", NOW)
     assert out["splits_applied"] == [] and dump(con, "splits")[0][2] == 10.0
 
@@ -195,8 +205,7 @@ def test_a_split_date_the_source_moves_by_a_session_is_moved_not_applied_again(c
     history before it is on the new basis already; nothing may be restated again (NVDA 2024-01-02 16.2 -> 1.62)."""
     early = {D(2024, 1, 2): 481.7, D(2024, 6, 3): 1150.0, D(2024, 6, 4): 1160.0}
     store.store_prices(con, PriceBatch(bars("NVDA", early)), "yfinance", BEFORE_SPLIT)
-    con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)",
-                [BEFORE_SPLIT])
+    con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)", [BEFORE_SPLIT])
     window = {D(2024, 6, 6): 121.0, D(2024, 6, 7): 120.9, D(2024, 6, 10): 121.8, D(2024, 6, 11): 122.0}
     store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
     settled = (_closes(con), dump(con, "shares_outstanding"))
@@ -205,8 +214,9 @@ def test_a_split_date_the_source_moves_by_a_session_is_moved_not_applied_again(c
     prior = D(2024, 6, 10)
     for moved_to in (D(2024, 6, 11), D(2024, 6, 7), D(2024, 6, 10)):  # a session later, earlier, and back
         later = dt.datetime(2024, 9, 2 + moved_to.day % 5, 22, 0)
-        out = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(moved_to, 10.0)), "yfinance",
-                                 later)
+        out = store.store_prices(
+            con, PriceBatch(bars("NVDA", window), splits=_split(moved_to, 10.0)), "yfinance", later
+        )
         closes = _closes(con)
         assert closes[D(2024, 1, 2)] == pytest.approx(48.17), (moved_to, out["splits_applied"])
         assert {d: closes[d] for d in window} == pytest.approx(window)
@@ -221,20 +231,44 @@ def test_bars_yahoo_sent_before_restating_a_split_are_found_in_the_overlap_and_r
     restatement lagged): fetched after the split took effect, yet on the old basis. The next night's window,
     restated, overlaps them at a steady 10x: that load's bars are restated, once."""
     evening = dt.datetime(2024, 6, 10, 23, 0)
-    lagging = {D(2024, 5, 31): 1096.3, D(2024, 6, 3): 1150.0, D(2024, 6, 4): 1164.4, D(2024, 6, 5): 1224.4,
-               D(2024, 6, 6): 1209.9, D(2024, 6, 7): 1208.9, D(2024, 6, 10): 121.79}
-    out = store.store_prices(con, PriceBatch(bars("NVDA", lagging), splits=_split(D(2024, 6, 10), 10.0)), "yfinance",
-                             evening)
+    lagging = {
+        D(2024, 5, 31): 1096.3,
+        D(2024, 6, 3): 1150.0,
+        D(2024, 6, 4): 1164.4,
+        D(2024, 6, 5): 1224.4,
+        D(2024, 6, 6): 1209.9,
+        D(2024, 6, 7): 1208.9,
+        D(2024, 6, 10): 121.79,
+    }
+    out = store.store_prices(
+        con, PriceBatch(bars("NVDA", lagging), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", evening
+    )
     assert out["splits_applied"] == ["NVDA 2024-06-10 10:1"] and _closes(con)[D(2024, 5, 31)] == 1096.3  # as sent
-    window = {D(2024, 6, 4): 116.44, D(2024, 6, 5): 122.44, D(2024, 6, 6): 120.99, D(2024, 6, 7): 120.89,
-              D(2024, 6, 10): 121.79, D(2024, 6, 11): 120.91}
-    out = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance",
-                             evening + dt.timedelta(days=1))
-    assert out["splits_applied"] == ["NVDA: bars fetched 2024-06-10 23:00 before 2024-06-10 were still on the basis "
-                                     "before its 10:1 split (4 overlapping bars said so): restated"]
+    window = {
+        D(2024, 6, 4): 116.44,
+        D(2024, 6, 5): 122.44,
+        D(2024, 6, 6): 120.99,
+        D(2024, 6, 7): 120.89,
+        D(2024, 6, 10): 121.79,
+        D(2024, 6, 11): 120.91,
+    }
+    out = store.store_prices(
+        con,
+        PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)),
+        "yfinance",
+        evening + dt.timedelta(days=1),
+    )
+    assert out["splits_applied"] == [
+        "NVDA: bars fetched 2024-06-10 23:00 before 2024-06-10 were still on the basis "
+        "before its 10:1 split (4 overlapping bars said so): restated"
+    ]
     closes = _closes(con)
     assert closes[D(2024, 5, 31)] == pytest.approx(109.63) and closes[D(2024, 6, 3)] == pytest.approx(115.0)
     assert {d: closes[d] for d in window} == pytest.approx(window)
-    again = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)),
-                               "yfinance", evening + dt.timedelta(days=2))
+    again = store.store_prices(
+        con,
+        PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)),
+        "yfinance",
+        evening + dt.timedelta(days=2),
+    )
     assert again["splits_applied"] == [] and _closes(con) == closes

@@ -34,8 +34,11 @@ def free_port() -> int:
 
 
 def graphql(port: int, query: str) -> dict:
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())["data"]
 
@@ -54,13 +57,23 @@ def dagster_dev(tmp_path_factory):
     home.mkdir()
     shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-           "MARKET_MONITOR_SOURCE": "replay", "MARKET_MONITOR_REPLAY_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "MARKET_MONITOR_SOURCE": "replay",
+        "MARKET_MONITOR_REPLAY_DIR": str(tmp_path),
+    }
     dagster = Path(sys.executable).parent / "dagster"
     # its own process group: `dagster dev` may ignore SIGTERM, and its children must go with it
-    proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -86,18 +99,28 @@ def dagster_dev(tmp_path_factory):
 def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
     data = graphql(dagster_dev.port, QUERY)
     assets = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
-    assert set(assets) == {"daily_prices", "shares_outstanding", "earnings", "metrics_daily", "watchlist_daily",
-                           "alerts", "slack_notifications", "analytics_copy"}
+    assert set(assets) == {
+        "daily_prices",
+        "shares_outstanding",
+        "earnings",
+        "metrics_daily",
+        "watchlist_daily",
+        "alerts",
+        "slack_notifications",
+        "analytics_copy",
+    }
     checks = {k: {c["name"] for c in v["assetChecksOrError"]["checks"]} for k, v in assets.items()}
     assert checks["daily_prices"] == {"bars_present", "prices_valid", "moves_plausible", "session_fresh"}
     assert checks["alerts"] == {"data_complete", "session_fresh"}
     assert checks["slack_notifications"] == {"notifications_delivered"}
     [repo] = data["repositoriesOrError"]["nodes"]
     schedules = {s["name"]: s for s in repo["schedules"]}
-    assert {name: (s["cronSchedule"], s["executionTimezone"], s["scheduleState"]["status"])
-            for name, s in schedules.items()} == {
+    assert {
+        name: (s["cronSchedule"], s["executionTimezone"], s["scheduleState"]["status"]) for name, s in schedules.items()
+    } == {
         "nightly_schedule": ("30 18 * * 1-5", "America/New_York", "RUNNING"),
-        "freshness_schedule": ("0 21 * * 1-5", "America/New_York", "RUNNING")}
+        "freshness_schedule": ("0 21 * * 1-5", "America/New_York", "RUNNING"),
+    }
     assert {s["name"] for s in repo["sensors"]} == {"slack_on_run_failure", "slack_on_failed_checks"}
     assert {"nightly", "freshness"} <= {j["name"] for j in repo["jobs"]}
 
@@ -112,8 +135,11 @@ def test_cli_runs_are_listed_under_the_nightly_job_with_their_labels(dagster_dev
     from tests.support.synthetic import basic_snapshot, write_config
 
     snap = basic_snapshot(tmp_path / "snap")
-    env = {"DAGSTER_HOME": str(dagster_dev.home), "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
-           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    env = {
+        "DAGSTER_HOME": str(dagster_dev.home),
+        "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+    }
     run = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-16", env=env)
     assert run.returncode == 0, run.stderr
     runs = graphql(dagster_dev.port, RUNS)["pipelineOrError"]["runs"]
@@ -129,8 +155,12 @@ PARTITIONS = """{ assetNodes { assetKey { path } partitionStats { numMaterialize
 
 def partition_stats(port: int) -> dict[str, tuple[int, int]]:
     nodes = graphql(port, PARTITIONS)["assetNodes"]
-    return {"/".join(n["assetKey"]["path"]): (n["partitionStats"]["numMaterialized"], n["partitionStats"]["numFailed"])
-            for n in nodes}
+    return {
+        "/".join(n["assetKey"]["path"]): (n["partitionStats"]["numMaterialized"], n["partitionStats"]["numFailed"])
+        for n in nodes
+    }
+
+
 CHECKS = """{ assetNodes(assetKeys: [{path: ["daily_prices"]}]) { assetChecksOrError { ... on AssetChecks {
   checks { name executionForLatestMaterialization { status } } } } } }"""
 
@@ -141,25 +171,43 @@ def test_a_range_run_shows_each_session_materialized_and_a_failed_range_its_sess
     from tests.support.synthetic import basic_snapshot, write_config
 
     snap = basic_snapshot(tmp_path / "snap")
-    env = {"DAGSTER_HOME": str(dagster_dev.home), "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
-           "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    env = {
+        "DAGSTER_HOME": str(dagster_dev.home),
+        "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+    }
     before = partition_stats(dagster_dev.port)  # the module's other tests share the instance, not these sessions
-    ok = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-19", "--end", "2024-08-23",
-             env=env)
+    ok = cli(
+        "run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-19", "--end", "2024-08-23", env=env
+    )
     assert ok.returncode == 0, ok.stderr
     [prices] = graphql(dagster_dev.port, CHECKS)["assetNodes"]
-    checks = {c["name"]: (c["executionForLatestMaterialization"] or {}).get("status")
-              for c in prices["assetChecksOrError"]["checks"]}
-    assert checks == {"bars_present": "SUCCEEDED", "prices_valid": "SUCCEEDED", "moves_plausible": "SUCCEEDED",
-                      "session_fresh": None}  # session_fresh: the freshness job's, not run here
+    checks = {
+        c["name"]: (c["executionForLatestMaterialization"] or {}).get("status")
+        for c in prices["assetChecksOrError"]["checks"]
+    }
+    assert checks == {
+        "bars_present": "SUCCEEDED",
+        "prices_valid": "SUCCEEDED",
+        "moves_plausible": "SUCCEEDED",
+        "session_fresh": None,
+    }  # session_fresh: the freshness job's, not run here
     amd = snap / "AMD.csv"
     amd.write_text(amd.read_text().replace("2024-08-28,100.0,", "2024-08-28,oops,"))
-    bad = cli("run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26", "--end", "2024-08-30",
-              env=env)
+    bad = cli(
+        "run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-26", "--end", "2024-08-30", env=env
+    )
     assert bad.returncode == 2 and "AMD.csv line 62" in bad.stderr, bad.stderr  # bad input: exit 2
     after = partition_stats(dagster_dev.port)
     stats = {key: (done - before[key][0], failed - before[key][1]) for key, (done, failed) in after.items()}
     # the failed step's sessions and those of the steps it held back are failed; fundamentals ran: 10 sessions
-    assert stats == {"daily_prices": (5, 5), "shares_outstanding": (10, 0), "earnings": (10, 0),
-                     "metrics_daily": (5, 5), "watchlist_daily": (5, 5), "alerts": (5, 5),
-                     "slack_notifications": (5, 5), "analytics_copy": (5, 5)}
+    assert stats == {
+        "daily_prices": (5, 5),
+        "shares_outstanding": (10, 0),
+        "earnings": (10, 0),
+        "metrics_daily": (5, 5),
+        "watchlist_daily": (5, 5),
+        "alerts": (5, 5),
+        "slack_notifications": (5, 5),
+        "analytics_copy": (5, 5),
+    }

@@ -32,8 +32,11 @@ def source(tmp_path):
 @pytest.mark.slow
 def test_failed_ticker_is_reported_and_the_rest_kept(tmp_path):
     days = calendar.sessions("2025-11-03", "2025-11-07")
-    charts = {"NVDA": chart_body("NVDA", [(d, 200.0 - i) for i, d in enumerate(days)]),
-              "^IXIC": chart_body("^IXIC", [(d, 23000.0) for d in days]), "ZZZZ": None}
+    charts = {
+        "NVDA": chart_body("NVDA", [(d, 200.0 - i) for i, d in enumerate(days)]),
+        "^IXIC": chart_body("^IXIC", [(d, 23000.0) for d in days]),
+        "ZZZZ": None,
+    }
     with FakeYahoo(charts) as yahoo:
         batch = source(tmp_path).fetch_prices(["NVDA", "ZZZZ", "^IXIC"], days[0], days[-1])
     assert batch.missing == ["ZZZZ"]
@@ -47,8 +50,7 @@ def test_failed_ticker_is_reported_and_the_rest_kept(tmp_path):
 
 def test_split_and_dividend_events_become_tables(tmp_path):
     days = calendar.sessions("2024-06-03", "2024-06-14")
-    body = chart_body("NVDA", [(d, 120.0) for d in days], splits={D(2024, 6, 10): 10},
-                      dividends={D(2024, 6, 11): 0.01})
+    body = chart_body("NVDA", [(d, 120.0) for d in days], splits={D(2024, 6, 10): 10}, dividends={D(2024, 6, 11): 0.01})
     with FakeYahoo({"NVDA": body}):
         batch = source(tmp_path).fetch_prices(["NVDA"], days[0], days[-1])
     assert batch.splits[["ticker", "date", "ratio"]].values.tolist() == [["NVDA", D(2024, 6, 10), 10.0]]
@@ -95,17 +97,21 @@ def test_recorded_quarterly_diluted_eps(shared_yahoo):
 
 
 def test_earnings_get_their_announcement_dates():
-    income = pd.DataFrame({pd.Timestamp("2025-06-30"): [0.13], pd.Timestamp("2025-09-30"): [0.18]},
-                          index=["Diluted EPS"])
+    income = pd.DataFrame(
+        {pd.Timestamp("2025-06-30"): [0.13], pd.Timestamp("2025-09-30"): [0.18]}, index=["Diluted EPS"]
+    )
     dates = pd.DataFrame(index=pd.DatetimeIndex(["2025-08-04 16:00", "2025-11-03 16:00", "2026-02-02 16:00"]))
     eps = tidy_earnings(income, "PLTR", dates)
-    assert dict(zip(eps["period_end"], eps["reported_date"])) == {D(2025, 6, 30): D(2025, 8, 4),
-                                                                  D(2025, 9, 30): D(2025, 11, 3)}
+    assert dict(zip(eps["period_end"], eps["reported_date"])) == {
+        D(2025, 6, 30): D(2025, 8, 4),
+        D(2025, 9, 30): D(2025, 11, 3),
+    }
 
 
 def test_share_history_deduplicated_despiked_and_split_adjusted():
-    idx = pd.DatetimeIndex(["2024-01-02", "2024-01-02", "2024-02-01", "2024-03-01", "2024-04-01", "2024-07-01"],
-                           tz="America/New_York")
+    idx = pd.DatetimeIndex(
+        ["2024-01-02", "2024-01-02", "2024-02-01", "2024-03-01", "2024-04-01", "2024-07-01"], tz="America/New_York"
+    )
     series = pd.Series([2.40e9, 2.45e9, 4.9e9, 2.46e9, 2.47e9, 24.5e9], index=idx)
     splits = pd.Series([10.0], index=pd.DatetimeIndex(["2024-06-10"], tz="America/New_York"))
     out = tidy_shares(series, "NVDA", splits)
@@ -136,18 +142,27 @@ def test_snapshot_from_yfinance_replays_identically(tmp_path):
     from pipelines.sources.snapshot import take_snapshot
 
     days = calendar.sessions("2024-06-03", "2024-06-14")
-    charts = {"NVDA": chart_body("NVDA", [(d, 120.0 + i) for i, d in enumerate(days)], splits={D(2024, 6, 10): 10},
-                                 dividends={D(2024, 6, 11): 0.01}),
-              "^IXIC": chart_body("^IXIC", [(d, 17000.0 + i) for i, d in enumerate(days)])}
+    charts = {
+        "NVDA": chart_body(
+            "NVDA",
+            [(d, 120.0 + i) for i, d in enumerate(days)],
+            splits={D(2024, 6, 10): 10},
+            dividends={D(2024, 6, 11): 0.01},
+        ),
+        "^IXIC": chart_body("^IXIC", [(d, 17000.0 + i) for i, d in enumerate(days)]),
+    }
     lines = []
     with FakeYahoo(charts):
-        batch, _fund, written = take_snapshot(source(tmp_path), ["NVDA", "^IXIC"], [], days[0], days[-1],
-                                              tmp_path / "snap", say=lines.append)
+        batch, _fund, written = take_snapshot(
+            source(tmp_path), ["NVDA", "^IXIC"], [], days[0], days[-1], tmp_path / "snap", say=lines.append
+        )
     assert written["NVDA.csv"] == 10 and written["^IXIC.csv"] == 10 and written["splits.csv"] == 1
     replayed = ReplaySource(tmp_path / "snap").fetch_prices(["NVDA", "^IXIC"], days[0], days[-1])
     cols = ["ticker", "date", "close", "adj_close"]
-    pd.testing.assert_frame_equal(replayed.prices[cols].reset_index(drop=True),
-                                  batch.prices[cols].sort_values(["ticker", "date"]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        replayed.prices[cols].reset_index(drop=True),
+        batch.prices[cols].sort_values(["ticker", "date"]).reset_index(drop=True),
+    )
     assert replayed.splits[["ticker", "date", "ratio"]].values.tolist() == [["NVDA", D(2024, 6, 10), 10.0]]
     assert any("prices: 20 rows" in line for line in lines)
 
@@ -155,8 +170,10 @@ def test_snapshot_from_yfinance_replays_identically(tmp_path):
 def test_a_live_bar_on_a_closed_day_is_dropped_and_named_not_fatal(tmp_path):
     """Yahoo sent ^IXIC a bar for the 2025-01-09 closure: the rest of the night is kept."""
     days = [D(2025, 1, 7), D(2025, 1, 8), D(2025, 1, 9), D(2025, 1, 10)]
-    charts = {"NVDA": chart_body("NVDA", [(d, 140.0) for d in days if d != D(2025, 1, 9)]),
-              "^IXIC": chart_body("^IXIC", [(d, 19000.0) for d in days])}
+    charts = {
+        "NVDA": chart_body("NVDA", [(d, 140.0) for d in days if d != D(2025, 1, 9)]),
+        "^IXIC": chart_body("^IXIC", [(d, 19000.0) for d in days]),
+    }
     with FakeYahoo(charts):
         batch = source(tmp_path).fetch_prices(["NVDA", "^IXIC"], days[0], days[-1])
     assert batch.problems == ["^IXIC 2025-01-09: bar on a day the NYSE was closed, dropped"]
@@ -177,8 +194,9 @@ def test_a_cache_yfinance_can_no_longer_read_is_moved_aside_not_fatal_every_nigh
     (cache / "tkr-tz.db").write_bytes(b"not a database, half written" * 200)
     jar = sqlite3.connect(cache / "cookies.db")
     jar.execute("CREATE TABLE _cookieschema (strategy VARCHAR PRIMARY KEY, fetch_date DATETIME, cookie_bytes BLOB)")
-    jar.execute("INSERT INTO _cookieschema VALUES ('basic', '2026-01-01', ?)",
-                [pickle.dumps({"x": 1})[:-3]])  # truncated: does not unpickle
+    jar.execute(
+        "INSERT INTO _cookieschema VALUES ('basic', '2026-01-01', ?)", [pickle.dumps({"x": 1})[:-3]]
+    )  # truncated: does not unpickle
     jar.commit()
     jar.close()
     days = calendar.sessions("2025-10-20", "2025-11-07")
@@ -187,8 +205,9 @@ def test_a_cache_yfinance_can_no_longer_read_is_moved_aside_not_fatal_every_nigh
         monkeypatch.setattr(yahoo, "_cache_dirs_set", set())  # this process has not set the cache location yet
         batch = YFinanceSource(cache, timeout=30, session=requests.Session()).fetch_prices(["NVDA"], days[0], days[-1])
     assert len(batch.prices) == len(days) and batch.missing == []
-    moved = sorted(p.name.split(".unusable-")[0] for p in cache.glob("*.unusable-*") if not p.name.endswith(("-wal",
-                                                                                                              "-shm")))
+    moved = sorted(
+        p.name.split(".unusable-")[0] for p in cache.glob("*.unusable-*") if not p.name.endswith(("-wal", "-shm"))
+    )
     assert moved == ["cookies.db", "tkr-tz.db"]
     assert any("tkr-tz.db could not be read (file is not a database): moved aside" in p for p in batch.problems)
     assert any("cookies.db could not be read (cookie does not load" in p for p in batch.problems)
@@ -204,7 +223,11 @@ def test_the_income_statements_average_shares_are_the_fallback_read_through_yfin
     with FakeYahoo({}, timeseries={"AMD": body}):
         income = yf.Ticker("AMD", session=requests.Session()).quarterly_income_stmt
     averages = tidy_average_shares(income, "AMD")
-    assert averages.sort_values("date").values.tolist() == [["AMD", D(2025, 3, 29), 1.621e9],
-                                                            ["AMD", D(2025, 6, 28), 1.622e9]]
-    assert dict(zip(tidy_earnings(income, "AMD")["period_end"], tidy_earnings(income, "AMD")["eps_diluted"])) == \
-        {D(2025, 3, 29): 0.44, D(2025, 6, 28): 0.54}
+    assert averages.sort_values("date").values.tolist() == [
+        ["AMD", D(2025, 3, 29), 1.621e9],
+        ["AMD", D(2025, 6, 28), 1.622e9],
+    ]
+    assert dict(zip(tidy_earnings(income, "AMD")["period_end"], tidy_earnings(income, "AMD")["eps_diluted"])) == {
+        D(2025, 3, 29): 0.44,
+        D(2025, 6, 28): 0.54,
+    }

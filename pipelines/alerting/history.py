@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pipelines.fmt import pct, usd
 from pipelines.sqlfiles import sql
 
-MIN_EPISODES = 3      # fewer past episodes than this: say so instead of a median
-EPISODES_LISTED = 6   # the newest ones by name; the statistics use all of them
+MIN_EPISODES = 3  # fewer past episodes than this: say so instead of a median
+EPISODES_LISTED = 6  # the newest ones by name; the statistics use all of them
 HORIZONS = (5, 20)
 
 
@@ -23,8 +23,8 @@ class SectorHistory:
     sessions_to_date: int
     first_stored: dt.date
     worse_than_share: float
-    worst_since: dt.date | None   # the last session at least as bad, its window ending before this episode's began
-    previous: list[dict]          # previous episodes, newest first (sql/alerts/previous_episodes.sql)
+    worst_since: dt.date | None  # the last session at least as bad, its window ending before this episode's began
+    previous: list[dict]  # previous episodes, newest first (sql/alerts/previous_episodes.sql)
 
     def after(self, horizon: int) -> list[float]:
         return [e[f"return_after_{horizon}"] for e in self.previous if e[f"return_after_{horizon}"] is not None]
@@ -44,8 +44,10 @@ def sector_history(con, rule: str, session: dt.date, opened_on: dt.date) -> Sect
 
 def _episode(e: dict) -> str:
     span = f"{e['opened_on']}" if e["opened_on"] == e["last_session"] else f"{e['opened_on']}..{e['last_session']}"
-    return (f"{span}: peak {pct(e['peak_cap_return_5d'])} ({usd(e['peak_cap_change_5d'])}) on {e['peak_session']}, "
-            f"{e['peak_names_down']} of {e['peak_constituents']} names down")
+    return (
+        f"{span}: peak {pct(e['peak_cap_return_5d'])} ({usd(e['peak_cap_change_5d'])}) on {e['peak_session']}, "
+        f"{e['peak_names_down']} of {e['peak_constituents']} names down"
+    )
 
 
 def ordinal(n: int) -> str:
@@ -56,10 +58,15 @@ def ordinal(n: int) -> str:
 def lines(h: SectorHistory) -> list[str]:
     """The digest's history section, one line per point (mrkdwn)."""
     worst = "the worst stored" if h.loss_rank == 1 else f"the {ordinal(h.loss_rank)} worst"
-    since = (f"the worst since {h.worst_since} (the last session as bad before this episode's run-up)"
-             if h.worst_since else "nothing as bad is stored before this episode")
-    out = [f"*How unusual:* {pct(h.cap_return_5d)} over 5 sessions is {worst} of {h.sessions_to_date} sessions "
-           f"stored since {h.first_stored} (worse than {h.worse_than_share:.0%} of them); {since}."]
+    since = (
+        f"the worst since {h.worst_since} (the last session as bad before this episode's run-up)"
+        if h.worst_since
+        else "nothing as bad is stored before this episode"
+    )
+    out = [
+        f"*How unusual:* {pct(h.cap_return_5d)} over 5 sessions is {worst} of {h.sessions_to_date} sessions "
+        f"stored since {h.first_stored} (worse than {h.worse_than_share:.0%} of them); {since}."
+    ]
     if not h.previous:
         out.append("*Previous episodes:* none stored before this one.")
         return out
@@ -70,10 +77,14 @@ def lines(h: SectorHistory) -> list[str]:
     for horizon in HORIZONS:
         values = h.after(horizon)
         if len(values) < MIN_EPISODES:
-            after.append(f"{horizon} sessions after the peak: fewer than {MIN_EPISODES} past episodes with "
-                         f"{horizon} sessions since ({len(values)}), no statistic")
+            after.append(
+                f"{horizon} sessions after the peak: fewer than {MIN_EPISODES} past episodes with "
+                f"{horizon} sessions since ({len(values)}), no statistic"
+            )
         else:
-            after.append(f"{horizon} sessions after the peak: median {pct(statistics.median(values))}, worst "
-                         f"{pct(min(values))} ({len(values)} episodes)")
+            after.append(
+                f"{horizon} sessions after the peak: median {pct(statistics.median(values))}, worst "
+                f"{pct(min(values))} ({len(values)} episodes)"
+            )
     out.append("*What followed (basket):* " + "; ".join(after) + ".")
     return out

@@ -33,16 +33,20 @@ class Transition:
     message: str
 
 
-def derive_transitions(findings: list[Finding], evaluated_until: dt.date, resolve_after: int,
-                       repeat_every: int) -> list[Transition]:
+def derive_transitions(
+    findings: list[Finding], evaluated_until: dt.date, resolve_after: int, repeat_every: int
+) -> list[Transition]:
     out: list[Transition] = []
     for ep in build_episodes(findings, evaluated_until, resolve_after):
         key = f"{ep.rule}|{ep.subject}|{ep.first}"
         days = calendar.sessions(ep.first, ep.last)
         idx = {d: i for i, d in enumerate(days)}
         first = ep.findings[0]
-        out.append(Transition(key, ep.rule, ep.subject, ep.first, ep.first, "open", first.severity, first.metrics,
-                              first.message))
+        out.append(
+            Transition(
+                key, ep.rule, ep.subject, ep.first, ep.first, "open", first.severity, first.metrics, first.message
+            )
+        )
         last_notice, top = idx[ep.first], SEVERITY_RANK[first.severity]
         for f in ep.findings[1:]:
             if SEVERITY_RANK[f.severity] > top:
@@ -52,18 +56,34 @@ def derive_transitions(findings: list[Finding], evaluated_until: dt.date, resolv
             else:
                 continue
             last_notice = idx[f.as_of]
-            out.append(Transition(key, ep.rule, ep.subject, ep.first, f.as_of, kind, f.severity, f.metrics,
-                                  f.message))
+            out.append(Transition(key, ep.rule, ep.subject, ep.first, f.as_of, kind, f.severity, f.metrics, f.message))
         if ep.resolved_on:
-            out.append(Transition(key, ep.rule, ep.subject, ep.first, ep.resolved_on, "resolve", ep.severity, None,
-                                  f"Resolved: {ep.rule} for {ep.subject} no longer holds (held {len(ep.findings)} "
-                                  f"session(s), {ep.first} .. {ep.last})."))
+            out.append(
+                Transition(
+                    key,
+                    ep.rule,
+                    ep.subject,
+                    ep.first,
+                    ep.resolved_on,
+                    "resolve",
+                    ep.severity,
+                    None,
+                    f"Resolved: {ep.rule} for {ep.subject} no longer holds (held {len(ep.findings)} "
+                    f"session(s), {ep.first} .. {ep.last}).",
+                )
+            )
     return sorted(out, key=lambda t: (t.session, t.episode_key))
 
 
-def record_transitions(con, transitions: list[Transition], notify_sessions: set[dt.date] | None,
-                       min_severity: str, now: dt.datetime, findings: list[Finding] = (),
-                       until: dt.date | None = None) -> int:
+def record_transitions(
+    con,
+    transitions: list[Transition],
+    notify_sessions: set[dt.date] | None,
+    min_severity: str,
+    now: dt.datetime,
+    findings: list[Finding] = (),
+    until: dt.date | None = None,
+) -> int:
     """Insert the transitions not recorded yet; `notify` is decided once, when first recorded.
 
     notify_sessions None means every session. An episode that holds on a notified session but was never
@@ -74,6 +94,7 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
     A transition a silence covers is recorded with silenced_by and not notified; an episode whose opening was
     silenced is not announced, so it is announced as `firing` on the first notified session after the silence.
     """
+
     def loud(severity: str) -> bool:
         return SEVERITY_RANK[severity] >= SEVERITY_RANK[min_severity]
 
@@ -106,18 +127,52 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
         if t.transition != "open" or t.episode_key in announced:
             continue
         end = resolved_on.get(t.episode_key)  # the episode's findings are those before its resolve
-        candidates = [f for f in held.get((t.rule, t.subject), ())
-                      if f.as_of >= t.session and (end is None or f.as_of < end) and due(f.as_of)]
+        candidates = [
+            f
+            for f in held.get((t.rule, t.subject), ())
+            if f.as_of >= t.session and (end is None or f.as_of < end) and due(f.as_of)
+        ]
         quiet_first = [f for f in candidates if silence(t.rule, t.subject, f.as_of)]
         f = next((f for f in candidates if f not in quiet_first), None)
         if f is not None and loud(f.severity):
-            rows.append(_row(Transition(t.episode_key, t.rule, t.subject, t.opened_on, f.as_of, "firing", f.severity,
-                                        f.metrics, f.message), True, now))
+            rows.append(
+                _row(
+                    Transition(
+                        t.episode_key,
+                        t.rule,
+                        t.subject,
+                        t.opened_on,
+                        f.as_of,
+                        "firing",
+                        f.severity,
+                        f.metrics,
+                        f.message,
+                    ),
+                    True,
+                    now,
+                )
+            )
             announced.add(t.episode_key)
         elif quiet_first and quiet_first[0].as_of != t.session and loud(quiet_first[0].severity):
             q = quiet_first[0]  # held only on silenced sessions: recorded as silenced, announced after the silence
-            rows.append(_row(Transition(t.episode_key, t.rule, t.subject, t.opened_on, q.as_of, "firing", q.severity,
-                                        q.metrics, q.message), False, now, silence(t.rule, t.subject, q.as_of)))
+            rows.append(
+                _row(
+                    Transition(
+                        t.episode_key,
+                        t.rule,
+                        t.subject,
+                        t.opened_on,
+                        q.as_of,
+                        "firing",
+                        q.severity,
+                        q.metrics,
+                        q.message,
+                    ),
+                    False,
+                    now,
+                    silence(t.rule, t.subject, q.as_of),
+                )
+            )
     if until is not None:
         rows += [_row(t, due(until), now) for t in _withdrawn(con, transitions, until)]  # a correction: never silenced
     [(before,)] = con.execute(sql("alerts/count_events")).fetchall()
@@ -132,21 +187,54 @@ def record_transitions(con, transitions: list[Transition], notify_sessions: set[
 def _withdrawn(con, transitions: list[Transition], until: dt.date) -> list[Transition]:
     derived = {t.episode_key for t in transitions}
     rows = con.execute(sql("alerts/announced_unresolved"), {"until": until}).fetchall()
-    return [Transition(key, rule, subject, opened, until, "resolve",
-                       max(severities, key=SEVERITY_RANK.__getitem__), None,
-                       f"Withdrawn: {rule} for {subject} (since {opened}) no longer holds after the data behind it "
-                       "was revised.")
-            for key, rule, subject, opened, severities in rows if key not in derived]
+    return [
+        Transition(
+            key,
+            rule,
+            subject,
+            opened,
+            until,
+            "resolve",
+            max(severities, key=SEVERITY_RANK.__getitem__),
+            None,
+            f"Withdrawn: {rule} for {subject} (since {opened}) no longer holds after the data behind it was revised.",
+        )
+        for key, rule, subject, opened, severities in rows
+        if key not in derived
+    ]
 
 
-EVENT_COLUMNS = ["episode_key", "rule", "subject", "opened_on", "session", "transition", "severity", "metrics",
-                 "message", "notify", "recorded_at", "silenced_by"]
+EVENT_COLUMNS = [
+    "episode_key",
+    "rule",
+    "subject",
+    "opened_on",
+    "session",
+    "transition",
+    "severity",
+    "metrics",
+    "message",
+    "notify",
+    "recorded_at",
+    "silenced_by",
+]
 
 
 def _row(t: Transition, notify: bool, now: dt.datetime, silenced_by: int | None = None) -> tuple:
-    return (t.episode_key, t.rule, t.subject, t.opened_on, t.session, t.transition, t.severity,
-            json.dumps(t.metrics, sort_keys=True, default=str) if t.metrics is not None else None,
-            t.message, notify, now, silenced_by)
+    return (
+        t.episode_key,
+        t.rule,
+        t.subject,
+        t.opened_on,
+        t.session,
+        t.transition,
+        t.severity,
+        json.dumps(t.metrics, sort_keys=True, default=str) if t.metrics is not None else None,
+        t.message,
+        notify,
+        now,
+        silenced_by,
+    )
 
 
 def notification_id(kind: str, session: dt.date, keys: list[str]) -> str:

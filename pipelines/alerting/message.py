@@ -18,11 +18,10 @@ from pipelines.rules import title as rule_title
 # 150 a header; the fallback text is kept under 4,000 (what notifications show).
 MAX_BLOCKS, SECTION_CHARS, TEXT_CHARS = 50, 3000, 4000
 EVENT_SECTIONS = 12  # transitions shown one by one; the rest are named in one line
-TABLE_ROWS = 15      # worst names in the table (plus the benchmark)
+TABLE_ROWS = 15  # worst names in the table (plus the benchmark)
 
 ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
-VERB = {"open": "new", "repeat": "still holding", "escalate": "escalated", "resolve": "resolved",
-        "firing": "firing"}
+VERB = {"open": "new", "repeat": "still holding", "escalate": "escalated", "resolve": "resolved", "firing": "firing"}
 
 
 def _num(x, fmt: str) -> str:
@@ -56,23 +55,28 @@ def _count(x) -> str:
 def _figures(watch: dict | None, benchmark: str, name_threshold: float) -> str | None:
     if not watch:
         return None
-    parts = [f"*Watchlist 5 sessions:* {_usd(watch['cap_change_5d'])} ({_pct(watch['cap_return_5d'])}) "
-             f"over {watch['n_cap_pairs']} names with a market cap",
-             f"*Names down {abs(name_threshold):.0%} or more:* {_count(watch['n_names_down'])} of "
-             f"{watch['n_constituents']}; worst {watch['worst_ticker']} "
-             f"{_pct(watch['worst_return_5d'])}",
-             f"*{benchmark} 5 sessions:* {_pct(watch['benchmark_return_5d'])}"]
+    parts = [
+        f"*Watchlist 5 sessions:* {_usd(watch['cap_change_5d'])} ({_pct(watch['cap_return_5d'])}) "
+        f"over {watch['n_cap_pairs']} names with a market cap",
+        f"*Names down {abs(name_threshold):.0%} or more:* {_count(watch['n_names_down'])} of "
+        f"{watch['n_constituents']}; worst {watch['worst_ticker']} "
+        f"{_pct(watch['worst_return_5d'])}",
+        f"*{benchmark} 5 sessions:* {_pct(watch['benchmark_return_5d'])}",
+    ]
     if watch["missing_tickers"]:
-        parts.append(f"*Coverage:* {watch['n_constituents']} of {watch['n_expected']} names; no bar for "
-                     f"{_some(watch['missing_tickers'])}")
+        parts.append(
+            f"*Coverage:* {watch['n_constituents']} of {watch['n_expected']} names; no bar for "
+            f"{_some(watch['missing_tickers'])}"
+        )
     return "\n".join(parts)
 
 
 def _thresholds(metrics: dict | None) -> str | None:
     if not metrics:
         return None
-    crossed = metrics.get("thresholds") or {k.removeprefix("threshold_"): v for k, v in metrics.items()
-                                            if k.startswith("threshold_")}
+    crossed = metrics.get("thresholds") or {
+        k.removeprefix("threshold_"): v for k, v in metrics.items() if k.startswith("threshold_")
+    }
     return ", ".join(f"{k} {v:g}" for k, v in crossed.items()) or None
 
 
@@ -80,17 +84,23 @@ def _thresholds(metrics: dict | None) -> str | None:
 class SessionFigures:
     """What a digest quotes besides its events, as read for the session (pipelines/alerting/outbox.py)."""
 
-    watch: dict | None          # the watchlist_daily row, or None if the session has none
-    names: list[tuple]          # name_table's rows
+    watch: dict | None  # the watchlist_daily row, or None if the session has none
+    names: list[tuple]  # name_table's rows
     tickers: list[str]
     benchmark: str
     name_threshold: float = -0.05
-    history: tuple[str, ...] = ()   # the sector alert's history section (pipelines/alerting/history.py)
+    history: tuple[str, ...] = ()  # the sector alert's history section (pipelines/alerting/history.py)
     silenced: tuple[str, ...] = ()  # silences covering the session, described
 
 
-def digest(session: dt.date, events: list[dict], figures: SessionFigures, run_url: str | None,
-           still_firing: list[dict] = (), arrived: dt.date | None = None) -> tuple[str, list[dict]]:
+def digest(
+    session: dt.date,
+    events: list[dict],
+    figures: SessionFigures,
+    run_url: str | None,
+    still_firing: list[dict] = (),
+    arrived: dt.date | None = None,
+) -> tuple[str, list[dict]]:
     """One message for all of a session's transitions: (fallback text, blocks). `arrived`: for a late message, the
     session on which the data behind it arrived."""
     severity, title = _headline(events)
@@ -100,19 +110,27 @@ def digest(session: dt.date, events: list[dict], figures: SessionFigures, run_ur
     text_lines = [f"[{severity.upper()}] {header}"]
     if arrived:
         text_lines.append(f"Late: held on {session}; data arrived {arrived}.")
-    blocks = [HeaderBlock(text=f"{header}"[:150]),
-              ContextBlock(elements=[MarkdownTextObject(text=f"{ICON[severity]} *{severity.upper()}* · "
-                                                        f"market-monitor · session {session}"
-                                                        + (f" · *late: held on {session}; data arrived {arrived}*"
-                                                           if arrived else ""))])]
+    blocks = [
+        HeaderBlock(text=f"{header}"[:150]),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"{ICON[severity]} *{severity.upper()}* · "
+                    f"market-monitor · session {session}"
+                    + (f" · *late: held on {session}; data arrived {arrived}*" if arrived else "")
+                )
+            ]
+        ),
+    ]
     for e in ordered[:EVENT_SECTIONS]:
         verb = VERB[e["transition"]] + (f" since {e['opened_on']}" if e["transition"] != "open" else "")
         line = f"{ICON[e['severity']]} *{rule_title(e['rule'])}* ({verb}, {e['severity']}) — {e['message']}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(line, SECTION_CHARS))))
         thresholds = _thresholds(e["metrics"])
         if thresholds:
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"thresholds: {thresholds}",
-                                                                              SECTION_CHARS))]))
+            blocks.append(
+                ContextBlock(elements=[MarkdownTextObject(text=_cut(f"thresholds: {thresholds}", SECTION_CHARS))])
+            )
         text_lines.append(f"- {e['severity']} {e['rule']} {e['subject']} ({verb}): {e['message']}")
     if len(ordered) > EVENT_SECTIONS:
         rest = ordered[EVENT_SECTIONS:]
@@ -120,13 +138,16 @@ def digest(session: dt.date, events: list[dict], figures: SessionFigures, run_ur
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(more, SECTION_CHARS))))
         text_lines.append(more)
     if still_firing:
-        firing = "Also still firing: " + _some([f"{rule_title(o['rule'])} {o['subject']} since {o['since']}"
-                                                for o in still_firing], 20)
+        firing = "Also still firing: " + _some(
+            [f"{rule_title(o['rule'])} {o['subject']} since {o['since']}" for o in still_firing], 20
+        )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(firing, SECTION_CHARS))]))
         text_lines.append(firing)
     if figures.history:
-        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=_cut("\n".join(figures.history),
-                                                                                  SECTION_CHARS)))]
+        blocks += [
+            DividerBlock(),
+            SectionBlock(text=MarkdownTextObject(text=_cut("\n".join(figures.history), SECTION_CHARS))),
+        ]
         text_lines += [line.replace("*", "") for line in figures.history]
     basket = _figures(watch, benchmark, figures.name_threshold)
     if basket:
@@ -149,8 +170,10 @@ def digest(session: dt.date, events: list[dict], figures: SessionFigures, run_ur
 def resolved(session: dt.date, events: list[dict]) -> tuple[str, list[dict]]:
     lines = [f":white_check_mark: {e['message']}" for e in events[:EVENT_SECTIONS]]
     if len(events) > EVENT_SECTIONS:
-        lines.append(f"... and {len(events) - EVENT_SECTIONS} more: "
-                     + _some([f"{e['rule']} {e['subject']}" for e in events[EVENT_SECTIONS:]], 20))
+        lines.append(
+            f"... and {len(events) - EVENT_SECTIONS} more: "
+            + _some([f"{e['rule']} {e['subject']}" for e in events[EVENT_SECTIONS:]], 20)
+        )
     text = _cut(f"Resolved on {session}:\n" + "\n".join(lines), TEXT_CHARS)
     blocks = [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_CHARS))).to_dict()]
     return text, blocks
@@ -159,10 +182,12 @@ def resolved(session: dt.date, events: list[dict]) -> tuple[str, list[dict]]:
 def fallback(session: dt.date, events: list[dict], error: Exception) -> tuple[str, list[dict]]:
     """When composing the full message fails, the alert still goes out, saying so."""
     worst = max((e["severity"] for e in events), key=lambda sev: SEVERITY_RANK[sev])
-    text = _cut(f"[{worst.upper()}] market-monitor: {len(events)} alert transition(s) for {session}: "
-                + _some([f"{e['rule']} {e['subject']}" for e in events], 30)
-                + f". The full message could not be composed ({type(error).__name__}: {error}); see the Dagster UI.",
-                SECTION_CHARS)
+    text = _cut(
+        f"[{worst.upper()}] market-monitor: {len(events)} alert transition(s) for {session}: "
+        + _some([f"{e['rule']} {e['subject']}" for e in events], 30)
+        + f". The full message could not be composed ({type(error).__name__}: {error}); see the Dagster UI.",
+        SECTION_CHARS,
+    )
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 

@@ -10,21 +10,22 @@ from typing import Protocol, runtime_checkable
 
 @dataclass(frozen=True)
 class DeliveryFailure:
-    code: str          # the channel's error code, the HTTP status, or the connection problem
-    permanent: bool    # no retry can fix it: stop sending this run, say what to change
-    text: str          # one line for people (secrets scrubbed)
+    code: str  # the channel's error code, the HTTP status, or the connection problem
+    permanent: bool  # no retry can fix it: stop sending this run, say what to change
+    text: str  # one line for people (secrets scrubbed)
 
 
 @runtime_checkable
 class Notifier(Protocol):
-    destination: str   # where messages go, recorded on each outbox row (e.g. "slack:#ai-selloff")
+    destination: str  # where messages go, recorded on each outbox row (e.g. "slack:#ai-selloff")
     can_look_up: bool  # find_posted can tell a delivered message from a lost one
 
     def post(self, text: str, blocks: list[dict], thread_ts: str | None, notification_id: str) -> tuple[str, str]:
         """Send one message (a reply when thread_ts is set); returns (channel, message id) as acknowledged."""
 
-    def find_posted(self, notification_id: str, since: dt.datetime,
-                    thread_ts: str | None = None) -> tuple[str, str] | None:
+    def find_posted(
+        self, notification_id: str, since: dt.datetime, thread_ts: str | None = None
+    ) -> tuple[str, str] | None:
         """The message carrying this idempotency key, if an earlier attempt delivered it; raises if unsure."""
 
     def failure(self, exc: Exception) -> DeliveryFailure:

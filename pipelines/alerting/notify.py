@@ -51,8 +51,15 @@ def stored_findings(con, until: dt.date) -> list[Finding]:
     return [Finding(r, s, d, sev, json.loads(m), msg) for r, s, d, sev, m, msg in rows]
 
 
-def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date], sender: Notifier | None,
-           run_url: str | None, now: dt.datetime | None = None) -> NotifyReport:
+def notify(
+    con,
+    cfg: MonitorConfig,
+    until: dt.date,
+    notify_sessions: set[dt.date],
+    sender: Notifier | None,
+    run_url: str | None,
+    now: dt.datetime | None = None,
+) -> NotifyReport:
     """Record the lifecycle up to `until`, queue what is due for `notify_sessions`, and deliver the outbox
     (with sender None: a dry run, messages are recorded and nothing is sent)."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -63,19 +70,28 @@ def notify(con, cfg: MonitorConfig, until: dt.date, notify_sessions: set[dt.date
         late = {d for (d,) in con.execute(sql("alerts/completed_late"), params).fetchall()}
         notify_sessions = notify_sessions | late
     findings = stored_findings(con, until)
-    transitions = derive_transitions(findings, until, cfg.alerts.resolve_after_sessions,
-                                     cfg.alerts.repeat_interval_sessions)
+    transitions = derive_transitions(
+        findings, until, cfg.alerts.resolve_after_sessions, cfg.alerts.repeat_interval_sessions
+    )
     report = NotifyReport(dry_run=sender is None)
     with store.transaction(con):
-        report.transitions_recorded = record_transitions(con, transitions, notify_sessions,
-                                                         cfg.alerts.notify_min_severity, now, findings, until)
-        report.queued = outbox.compose(con, cfg.watchlist.tickers, cfg.watchlist.benchmark, run_url,
-                                       destination=sender.destination if sender else None, now=now,
-                                       min_severity=cfg.alerts.notify_min_severity,
-                                       name_threshold=cfg.rules.sector_selloff.name_return_5d,
-                                       late={d: until for d in late},
-                                       chart=(lambda day: charts.watchlist_chart(con, cfg, day))
-                                       if sender is None or isinstance(sender, Attaching) else None)
+        report.transitions_recorded = record_transitions(
+            con, transitions, notify_sessions, cfg.alerts.notify_min_severity, now, findings, until
+        )
+        report.queued = outbox.compose(
+            con,
+            cfg.watchlist.tickers,
+            cfg.watchlist.benchmark,
+            run_url,
+            destination=sender.destination if sender else None,
+            now=now,
+            min_severity=cfg.alerts.notify_min_severity,
+            name_threshold=cfg.rules.sector_selloff.name_return_5d,
+            late={d: until for d in late},
+            chart=(lambda day: charts.watchlist_chart(con, cfg, day))
+            if sender is None or isinstance(sender, Attaching)
+            else None,
+        )
     report.texts = "\n\n".join(f"**{nid}**\n```\n{outbox.text_of(con, nid)}\n```" for nid in report.queued[:5])
     if sender is not None:
         report.delivery = outbox.deliver(con, sender, now)

@@ -34,13 +34,18 @@ def _thread_parent(con, episode_key: str) -> str | None:
     return row[0] if row else None
 
 
-def _still_firing(con, session: dt.date, exclude: set[str], min_severity: str,
-                  quiet: list[silences.Silence]) -> list[dict]:
+def _still_firing(
+    con, session: dt.date, exclude: set[str], min_severity: str, quiet: list[silences.Silence]
+) -> list[dict]:
     """Announced episodes that hold on this session but have no transition in its message (nor a silence): context."""
     floor = SEVERITY_RANK[min_severity]
-    return [o for o in _dicts(con.execute(sql("outbox/still_firing"), {"session": session}))
-            if f"{o['rule']}|{o['subject']}" not in exclude and SEVERITY_RANK[o["severity"]] >= floor
-            and not silences.matching(quiet, o["rule"], o["subject"], session)]
+    return [
+        o
+        for o in _dicts(con.execute(sql("outbox/still_firing"), {"session": session}))
+        if f"{o['rule']}|{o['subject']}" not in exclude
+        and SEVERITY_RANK[o["severity"]] >= floor
+        and not silences.matching(quiet, o["rule"], o["subject"], session)
+    ]
 
 
 def _history(con, session: dt.date, events: list[dict]) -> tuple[str, ...]:
@@ -51,21 +56,43 @@ def _history(con, session: dt.date, events: list[dict]) -> tuple[str, ...]:
     return tuple(history.lines(found)) if found else ()
 
 
-def _figures(con, session: dt.date, events: list[dict], tickers: list[str], benchmark: str, name_threshold: float,
-             quiet: list[silences.Silence]) -> message.SessionFigures:
+def _figures(
+    con,
+    session: dt.date,
+    events: list[dict],
+    tickers: list[str],
+    benchmark: str,
+    name_threshold: float,
+    quiet: list[silences.Silence],
+) -> message.SessionFigures:
     watch_rows = con.execute(sql("models/watchlist_session"), {"session": session}).df()
     watch = watch_rows.iloc[0].to_dict() if len(watch_rows) else None
     if watch is not None:
         watch["missing_tickers"] = list(watch["missing_tickers"])
     names = con.execute(sql("outbox/session_names"), {"session": session, "tickers": [*tickers, benchmark]}).fetchall()
-    return message.SessionFigures(watch, names, tickers, benchmark, name_threshold, _history(con, session, events),
-                                  tuple(s.describe() for s in quiet))
+    return message.SessionFigures(
+        watch,
+        names,
+        tickers,
+        benchmark,
+        name_threshold,
+        _history(con, session, events),
+        tuple(s.describe() for s in quiet),
+    )
 
 
-def compose(con, tickers: list[str], benchmark: str, run_url: str | None, destination: str | None,
-            now: dt.datetime, min_severity: str = "warning", name_threshold: float = -0.05,
-            late: dict[dt.date, dt.date] | None = None,
-            chart: Callable[[dt.date], bytes | None] | None = None) -> list[str]:
+def compose(
+    con,
+    tickers: list[str],
+    benchmark: str,
+    run_url: str | None,
+    destination: str | None,
+    now: dt.datetime,
+    min_severity: str = "warning",
+    name_threshold: float = -0.05,
+    late: dict[dt.date, dt.date] | None = None,
+    chart: Callable[[dt.date], bytes | None] | None = None,
+) -> list[str]:
     """Turn notifiable transitions not yet carried by a message into outbox rows (caller holds the transaction).
 
     One digest per session for opens, repeats and escalations; one resolved notice per session and thread.
@@ -92,21 +119,35 @@ def compose(con, tickers: list[str], benchmark: str, run_url: str | None, destin
             try:
                 if kind == "digest":
                     quiet = silences.covering(con, session)
-                    others = _still_firing(con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity,
-                                           quiet)
+                    others = _still_firing(
+                        con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity, quiet
+                    )
                     figures = _figures(con, session, evs, tickers, benchmark, name_threshold, quiet)
-                    text, blocks = message.digest(session, evs, figures, run_url, others,
-                                                  arrived=(late or {}).get(session))
+                    text, blocks = message.digest(
+                        session, evs, figures, run_url, others, arrived=(late or {}).get(session)
+                    )
                 else:
                     text, blocks = message.resolved(session, evs)
             except Exception as exc:  # composing a message never loses the alert nor fails the pipeline
                 text, blocks = message.fallback(session, evs, exc)
-            con.execute(sql("outbox/insert"), {"notification_id": nid, "session": session, "kind": kind,
-                                               "thread_of": parent, "text": text, "blocks": json.dumps(blocks),
-                                               "status": status, "created_at": now, "destination": destination}
-                        ).fetchall()
-            carried = pd.DataFrame([(e["episode_key"], e["session"], e["transition"]) for e in evs],
-                                   columns=["episode_key", "session", "transition"]).assign(notification_id=nid)
+            con.execute(
+                sql("outbox/insert"),
+                {
+                    "notification_id": nid,
+                    "session": session,
+                    "kind": kind,
+                    "thread_of": parent,
+                    "text": text,
+                    "blocks": json.dumps(blocks),
+                    "status": status,
+                    "created_at": now,
+                    "destination": destination,
+                },
+            ).fetchall()
+            carried = pd.DataFrame(
+                [(e["episode_key"], e["session"], e["transition"]) for e in evs],
+                columns=["episode_key", "session", "transition"],
+            ).assign(notification_id=nid)
             con.register("carried", carried)
             con.execute(sql("outbox/mark_carried")).fetchall()
             con.unregister("carried")
@@ -125,23 +166,41 @@ def chart_filename(notification_id: str) -> str:
     return "market-monitor-" + notification_id.replace(":", "-") + ".png"
 
 
-def _queue_chart(con, nid: str, session: dt.date, chart: Callable[[dt.date], bytes | None], status: str,
-                 now: dt.datetime) -> None:
+def _queue_chart(
+    con, nid: str, session: dt.date, chart: Callable[[dt.date], bytes | None], status: str, now: dt.datetime
+) -> None:
     title = f"market-monitor {session}: watchlist and names, 5-session change against the thresholds"
     try:
         png, error = chart(session), "nothing to draw (no 5-session figures)"
     except Exception as exc:  # a chart that cannot be drawn never holds back the message; the reason is kept
         png, error = None, f"could not draw: {type(exc).__name__}: {exc}"[:500]
-    con.execute(sql("outbox/insert_file"), {"notification_id": nid, "filename": chart_filename(nid), "title": title,
-                                            "content": png or b"", "status": status if png else "abandoned",
-                                            "created_at": now}).fetchall()
+    con.execute(
+        sql("outbox/insert_file"),
+        {
+            "notification_id": nid,
+            "filename": chart_filename(nid),
+            "title": title,
+            "content": png or b"",
+            "status": status if png else "abandoned",
+            "created_at": now,
+        },
+    ).fetchall()
     if not png:
-        con.execute(sql("outbox/file_failed"), {"error": error, "permanent": True, "max_attempts": MAX_FILE_ATTEMPTS,
-                                                "notification_id": nid, "filename": chart_filename(nid)})
+        con.execute(
+            sql("outbox/file_failed"),
+            {
+                "error": error,
+                "permanent": True,
+                "max_attempts": MAX_FILE_ATTEMPTS,
+                "notification_id": nid,
+                "filename": chart_filename(nid),
+            },
+        )
 
 
-RESENT_NOTE = ("(re-sent: an earlier attempt failed in a way that may have delivered it, and a webhook cannot be "
-               "checked)")
+RESENT_NOTE = (
+    "(re-sent: an earlier attempt failed in a way that may have delivered it, and a webhook cannot be checked)"
+)
 
 
 @dataclass
@@ -235,8 +294,10 @@ def _deliver_files(con, sender, now: dt.datetime, report: DeliveryReport) -> Non
                 file_id = sender.attach(bytes(f["content"]), f["filename"], f["title"], f["channel"], f["ts"])
         except Exception as exc:
             failure = sender.failure(exc)
-            con.execute(sql("outbox/file_failed"), {**key, "error": failure.text[:500], "permanent": failure.permanent,
-                                                    "max_attempts": MAX_FILE_ATTEMPTS})
+            con.execute(
+                sql("outbox/file_failed"),
+                {**key, "error": failure.text[:500], "permanent": failure.permanent, "max_attempts": MAX_FILE_ATTEMPTS},
+            )
             report.files_failed[f["filename"]] = failure.text
             continue
         con.execute(sql("outbox/file_delivered"), {**key, "now": now, "file_id": file_id})

@@ -29,12 +29,22 @@ class Silence:
         return rule == self.rule and self.subject in (None, subject) and session <= self.until
 
     def describe(self) -> str:
-        return f"{self.rule} {self.subject or '(all subjects)'} until {self.until} (#{self.id}, {self.created_by}: " \
-               f"{self.reason})"
+        return (
+            f"{self.rule} {self.subject or '(all subjects)'} until {self.until} (#{self.id}, {self.created_by}: "
+            f"{self.reason})"
+        )
 
 
-def add(con, rule: str, subject: str | None, until: dt.date, reason: str, created_by: str, now: dt.datetime,
-        subjects: list[str]) -> int:
+def add(
+    con,
+    rule: str,
+    subject: str | None,
+    until: dt.date,
+    reason: str,
+    created_by: str,
+    now: dt.datetime,
+    subjects: list[str],
+) -> int:
     """Store a silence; `subjects` are the ones the configuration knows (tickers, benchmark, WATCHLIST)."""
     if rule not in BY_NAME:
         raise SilenceError(f"unknown rule {rule!r}; rules: {', '.join(sorted(BY_NAME))}")
@@ -42,9 +52,17 @@ def add(con, rule: str, subject: str | None, until: dt.date, reason: str, create
         raise SilenceError(f"unknown subject {subject!r} for {rule}; subjects: {', '.join(subjects)}")
     if not reason.strip():
         raise SilenceError("--reason must say why (it is shown in every digest while the silence holds)")
-    [(new_id,)] = con.execute(sql("silences/insert"), {"rule": rule, "subject": subject, "until": until,
-                                                       "reason": reason.strip(), "created_by": created_by,
-                                                       "now": now}).fetchall()
+    [(new_id,)] = con.execute(
+        sql("silences/insert"),
+        {
+            "rule": rule,
+            "subject": subject,
+            "until": until,
+            "reason": reason.strip(),
+            "created_by": created_by,
+            "now": now,
+        },
+    ).fetchall()
     return new_id
 
 

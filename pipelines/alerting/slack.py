@@ -37,9 +37,11 @@ class RefusedConnectionRetryHandler(RetryHandler):
 
 def retry_handlers(max_retries: int = 3, backoff: float = 0.5) -> list[RetryHandler]:
     interval = BackoffRetryIntervalCalculator(backoff_factor=backoff)
-    return [RateLimitErrorRetryHandler(max_retry_count=max_retries),
-            ServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
-            RefusedConnectionRetryHandler(max_retry_count=max_retries, interval_calculator=interval)]
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=max_retries),
+        ServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+        RefusedConnectionRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+    ]
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,13 @@ class SlackSettings:
     @classmethod
     def from_env(cls, env=None) -> SlackSettings:
         env = os.environ if env is None else env
-        return cls(bot_token=env.get("SLACK_BOT_TOKEN") or None, channel=env.get("SLACK_CHANNEL") or None,
-                   webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
-                   api_url=env.get("SLACK_API_URL") or DEFAULT_API_URL,
-                   ops_channel=env.get("SLACK_OPS_CHANNEL") or None)
+        return cls(
+            bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            channel=env.get("SLACK_CHANNEL") or None,
+            webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
+            api_url=env.get("SLACK_API_URL") or DEFAULT_API_URL,
+            ops_channel=env.get("SLACK_OPS_CHANNEL") or None,
+        )
 
     def for_ops(self) -> SlackSettings:
         return replace(self, channel=self.ops_channel or self.channel)
@@ -127,45 +132,65 @@ class WebApiSender(_Scrubbing):
     def __init__(self, settings: SlackSettings, max_retries: int = 3):
         self.channel = settings.channel
         self.destination = f"slack:{settings.channel}"
-        self.client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=settings.timeout,
-                                retry_handlers=retry_handlers(max_retries))
+        self.client = WebClient(
+            token=settings.bot_token,
+            base_url=settings.api_url,
+            timeout=settings.timeout,
+            retry_handlers=retry_handlers(max_retries),
+        )
         self.secrets = (settings.bot_token or "",)
 
     def post(self, text: str, blocks: list[dict], thread_ts: str | None, notification_id: str) -> tuple[str, str]:
         resp = self.client.chat_postMessage(
-            channel=self.channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"notification_id": notification_id}})
+            channel=self.channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"notification_id": notification_id}},
+        )
         return resp["channel"], resp["ts"]
 
-    def find_posted(self, notification_id: str, since: dt.datetime,
-                    thread_ts: str | None = None) -> tuple[str, str] | None:
+    def find_posted(
+        self, notification_id: str, since: dt.datetime, thread_ts: str | None = None
+    ) -> tuple[str, str] | None:
         """The message carrying this idempotency key, posted since `since` (a reply: in its thread), paging back
         until `since`; a lookup that reaches MAX_LOOKUP_PAGES without getting there raises (never a guess)."""
         oldest = f"{(since - dt.timedelta(minutes=5)).replace(tzinfo=dt.UTC).timestamp():.6f}"
         cursor = None
         for _ in range(MAX_LOOKUP_PAGES):
             if thread_ts:
-                resp = self.client.conversations_replies(channel=self.channel, ts=thread_ts, oldest=oldest,
-                                                         include_all_metadata=True, limit=200, cursor=cursor)
+                resp = self.client.conversations_replies(
+                    channel=self.channel,
+                    ts=thread_ts,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
             else:
-                resp = self.client.conversations_history(channel=self.channel, oldest=oldest,
-                                                         include_all_metadata=True, limit=200, cursor=cursor)
+                resp = self.client.conversations_history(
+                    channel=self.channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+                )
             for msg in resp.get("messages", []):
                 meta = msg.get("metadata") or {}
-                if meta.get("event_type") == METADATA_EVENT and \
-                        (meta.get("event_payload") or {}).get("notification_id") == notification_id:
+                if (
+                    meta.get("event_type") == METADATA_EVENT
+                    and (meta.get("event_payload") or {}).get("notification_id") == notification_id
+                ):
                     return resp.get("channel", self.channel), msg["ts"]
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not resp.get("has_more") or not cursor:
                 return None
-        raise RuntimeError(f"lookup inconclusive: more than {MAX_LOOKUP_PAGES * 200} messages since {since}; "
-                           "not posted again")
-
+        raise RuntimeError(
+            f"lookup inconclusive: more than {MAX_LOOKUP_PAGES * 200} messages since {since}; not posted again"
+        )
 
     def attach(self, content: bytes, filename: str, title: str, channel: str, thread_ts: str) -> str:
         """files_upload_v2: files.getUploadURLExternal, the upload, files.completeUploadExternal into the thread."""
-        resp = self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, file=content, filename=filename,
-                                           title=title, alt_txt=title)
+        resp = self.client.files_upload_v2(
+            channel=channel, thread_ts=thread_ts, file=content, filename=filename, title=title, alt_txt=title
+        )
         return resp["file"]["id"]
 
     def find_attached(self, filename: str, channel: str, thread_ts: str) -> str | None:
@@ -196,8 +221,9 @@ class WebhookSender(_Scrubbing):
     destination = "slack:webhook"
 
     def __init__(self, settings: SlackSettings, max_retries: int = 3):
-        self.client = WebhookClient(settings.webhook_url, timeout=settings.timeout,
-                                    retry_handlers=retry_handlers(max_retries))
+        self.client = WebhookClient(
+            settings.webhook_url, timeout=settings.timeout, retry_handlers=retry_handlers(max_retries)
+        )
         self.secrets = (settings.webhook_url or "",)
 
     def post(self, text: str, blocks: list[dict], thread_ts: str | None, notification_id: str) -> tuple[str, str]:

@@ -23,12 +23,26 @@ from pipelines.rules.base import SEVERITIES, SEVERITY_RANK, WATCHLIST, Finding, 
 from pipelines.sqlfiles import sql
 
 # Registration order is the order of the backtest report and of the docs table.
-RULES: tuple[Rule, ...] = tuple(m.RULE for m in (sector_selloff, benchmark_drop, stock_drop_5d, stock_cap_loss_1d,
-                                                 valuation_extreme, data_incomplete))
+RULES: tuple[Rule, ...] = tuple(
+    m.RULE
+    for m in (sector_selloff, benchmark_drop, stock_drop_5d, stock_cap_loss_1d, valuation_extreme, data_incomplete)
+)
 BY_NAME = {r.name: r for r in RULES}
 
-__all__ = ["BY_NAME", "RULES", "SEVERITIES", "SEVERITY_RANK", "WATCHLIST", "Finding", "Rule", "crossed",
-           "evaluate", "load_inputs", "store_findings", "title"]
+__all__ = [
+    "BY_NAME",
+    "RULES",
+    "SEVERITIES",
+    "SEVERITY_RANK",
+    "WATCHLIST",
+    "Finding",
+    "Rule",
+    "crossed",
+    "evaluate",
+    "load_inputs",
+    "store_findings",
+    "title",
+]
 
 
 def title(rule: str) -> str:
@@ -47,8 +61,7 @@ def load_inputs(con, start: dt.date, end: dt.date, benchmark: str) -> tuple[pd.D
 def evaluate(cfg, watch: pd.DataFrame, metrics: pd.DataFrame) -> list[Finding]:
     """Every finding of every rule for the sessions in `watch` (one row per session)."""
     inp = Inputs.of(cfg, watch, metrics)
-    out = [f for rule in RULES
-           for f in rule.evaluate(getattr(cfg.rules, rule.name) if rule.settings else None, inp)]
+    out = [f for rule in RULES for f in rule.evaluate(getattr(cfg.rules, rule.name) if rule.settings else None, inp)]
     return sorted(out, key=lambda f: (f.as_of, -SEVERITY_RANK[f.severity], f.rule, f.subject))
 
 
@@ -57,8 +70,10 @@ def store_findings(con, findings: list[Finding], start: dt.date, end: dt.date) -
     con.execute(sql("alerts/clear_range"), {"start": start, "end": end})
     rows = [(f.rule, f.subject, f.as_of, f.severity, f.metrics_json(), f.message) for f in findings]
     if rows:  # one statement from a frame: row by row, a two-year 500-name range spent seconds here
-        con.register("incoming_findings", pd.DataFrame(rows, columns=["rule", "subject", "as_of", "severity",
-                                                                      "metrics", "message"]))
+        con.register(
+            "incoming_findings",
+            pd.DataFrame(rows, columns=["rule", "subject", "as_of", "severity", "metrics", "message"]),
+        )
         con.execute(sql("alerts/insert_findings"))
         con.unregister("incoming_findings")
     return len(rows)

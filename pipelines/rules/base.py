@@ -66,12 +66,12 @@ class Inputs:
 @dataclass(frozen=True)
 class Rule:
     name: str
-    title: str                                    # how messages and the UI name it
+    title: str  # how messages and the UI name it
     severity: str
-    holds_when: str                               # the docs' "holds when" column, checked against docs/rules.md
+    holds_when: str  # the docs' "holds when" column, checked against docs/rules.md
     evaluate: Callable[[Any, Inputs], Iterable[Finding]]  # (its settings, the inputs) -> findings
-    magnitude: Callable[[dict], float]            # from a finding's metrics: smaller is worse (an episode's peak)
-    settings: type | None = None                  # its [rules.<name>] block; None: nothing to configure
+    magnitude: Callable[[dict], float]  # from a finding's metrics: smaller is worse (an episode's peak)
+    settings: type | None = None  # its [rules.<name>] block; None: nothing to configure
     validate: Callable[[Any, MonitorConfig], str | None] | None = None  # a cross-key problem, or None
 
     def finding(self, subject: str, as_of: dt.date, metrics: dict, message: str) -> Finding:

@@ -19,13 +19,21 @@ def evaluate(s: Settings, inp: Inputs):
     for row in inp.watch.itertuples(index=False):
         r5 = num(row.benchmark_return_5d)
         if crossed(r5, s.return_5d):
-            yield RULE.finding(bench, row.date, {"benchmark_return_5d": r5, "threshold_return_5d": s.return_5d},
-                               f"{bench} {pct(r5)} over 5 sessions (threshold {pct(s.return_5d)}).")
+            yield RULE.finding(
+                bench,
+                row.date,
+                {"benchmark_return_5d": r5, "threshold_return_5d": s.return_5d},
+                f"{bench} {pct(r5)} over 5 sessions (threshold {pct(s.return_5d)}).",
+            )
 
 
 RULE = Rule(
-    name="benchmark_drop", title="Benchmark drop", severity="warning",
+    name="benchmark_drop",
+    title="Benchmark drop",
+    severity="warning",
     holds_when="benchmark return_5d ≤ −3%",
-    evaluate=evaluate, magnitude=lambda m: m["benchmark_return_5d"], settings=Settings,
+    evaluate=evaluate,
+    magnitude=lambda m: m["benchmark_return_5d"],
+    settings=Settings,
 )
 NAME = RULE.name

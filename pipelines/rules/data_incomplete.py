@@ -12,17 +12,26 @@ def evaluate(_settings, inp: Inputs):
     for row in inp.watch.itertuples(index=False):
         missing = inp.missing(row)
         if missing:
-            yield RULE.finding(WATCHLIST, row.date,
-                               {"missing_tickers": missing, "n_constituents": int(row.n_constituents),
-                                "n_expected": int(row.n_expected)},
-                               f"Incomplete data for {row.date}: no bar for {some(missing)}. Basket rules were not "
-                               "evaluated for this session.")
+            yield RULE.finding(
+                WATCHLIST,
+                row.date,
+                {
+                    "missing_tickers": missing,
+                    "n_constituents": int(row.n_constituents),
+                    "n_expected": int(row.n_expected),
+                },
+                f"Incomplete data for {row.date}: no bar for {some(missing)}. Basket rules were not "
+                "evaluated for this session.",
+            )
 
 
 RULE = Rule(
-    name="data_incomplete", title="Incomplete data", severity="warning",
+    name="data_incomplete",
+    title="Incomplete data",
+    severity="warning",
     holds_when="a watchlist name (listed by then) or the benchmark has no bar for the session; or the sector rule's "
-               "breadth and benchmark conditions hold while its cap change sums too few names to decide it",
-    evaluate=evaluate, magnitude=lambda m: -len(m["missing_tickers"]),
+    "breadth and benchmark conditions hold while its cap change sums too few names to decide it",
+    evaluate=evaluate,
+    magnitude=lambda m: -len(m["missing_tickers"]),
 )
 NAME = RULE.name

@@ -36,34 +36,54 @@ def evaluate(t: Settings, inp: Inputs):
             continue
         cap_change = num(row.cap_change_5d)
         figures = {
-            "cap_change_5d": cap_change, "cap_return_5d": cap_return, "n_cap_pairs": int(row.n_cap_pairs),
+            "cap_change_5d": cap_change,
+            "cap_return_5d": cap_return,
+            "n_cap_pairs": int(row.n_cap_pairs),
             "names_down": {n.ticker: round(float(n.return_5d), 6) for n in down.itertuples()},
-            "n_names_down": len(down), "benchmark_return_5d": bench_r5,
-            "thresholds": {"cap_return_5d": t.cap_return_5d, "min_names_down": t.min_names_down,
-                           "name_return_5d": t.name_return_5d, "benchmark_return_5d": t.benchmark_return_5d},
+            "n_names_down": len(down),
+            "benchmark_return_5d": bench_r5,
+            "thresholds": {
+                "cap_return_5d": t.cap_return_5d,
+                "min_names_down": t.min_names_down,
+                "name_return_5d": t.name_return_5d,
+                "benchmark_return_5d": t.benchmark_return_5d,
+            },
         }
         names_text = some([f"{n.ticker} {pct(n.return_5d)}" for n in down.itertuples()])
         yield RULE.finding(
-            WATCHLIST, row.date, figures,
+            WATCHLIST,
+            row.date,
+            figures,
             f"AI sell-off: the watchlist lost {loss(cap_change)} ({pct(cap_return)}) of market value in 5 "
             f"sessions to {row.date}; {len(down)} of {int(row.n_constituents)} names fell "
-            f"{abs(t.name_return_5d):.0%} or more ({names_text}); {inp.cfg.watchlist.benchmark} {pct(bench_r5)}.")
+            f"{abs(t.name_return_5d):.0%} or more ({names_text}); {inp.cfg.watchlist.benchmark} {pct(bench_r5)}.",
+        )
 
 
 def undecided(t: Settings, inp: Inputs, row, names, n_down: int, bench_r5: float):
     """Breadth and the benchmark hold, but the basket's cap change sums fewer names than min_names_with_cap: the
     session is reported as incomplete data (a sell-off cannot be ruled out), not recorded as calm."""
     without = sorted(names.loc[names["market_cap"].isna(), "ticker"])
-    figures = {"missing_tickers": [], "n_constituents": int(row.n_constituents), "n_expected": int(row.n_expected),
-               "n_cap_pairs": int(row.n_cap_pairs), "min_names_with_cap": t.min_names_with_cap,
-               "names_without_cap": without, "n_names_down": n_down, "benchmark_return_5d": bench_r5}
+    figures = {
+        "missing_tickers": [],
+        "n_constituents": int(row.n_constituents),
+        "n_expected": int(row.n_expected),
+        "n_cap_pairs": int(row.n_cap_pairs),
+        "min_names_with_cap": t.min_names_with_cap,
+        "names_without_cap": without,
+        "n_names_down": n_down,
+        "benchmark_return_5d": bench_r5,
+    }
     return data_incomplete.RULE.finding(
-        WATCHLIST, row.date, figures,
+        WATCHLIST,
+        row.date,
+        figures,
         f"Incomplete data for {row.date}: {n_down} names fell {abs(t.name_return_5d):.0%} or more and "
         f"{inp.cfg.watchlist.benchmark} {pct(bench_r5)}, but the watchlist's 5-session cap change covers only "
         f"{int(row.n_cap_pairs)} name(s) (at least {t.min_names_with_cap} needed"
         + (f"; no market cap: {some(without)}" if without else "")
-        + "). The sector rule was not decided for this session.")
+        + "). The sector rule was not decided for this session.",
+    )
 
 
 def validate(t: Settings, cfg) -> str | None:
@@ -74,10 +94,15 @@ def validate(t: Settings, cfg) -> str | None:
 
 
 RULE = Rule(
-    name="sector_selloff", title="AI sector sell-off", severity="critical",
+    name="sector_selloff",
+    title="AI sector sell-off",
+    severity="critical",
     holds_when="the watchlist's 5-session cap change ≤ `cap_return_5d` (summed over at least `min_names_with_cap` "
-               "names, else the session is reported as incomplete data), **and** at least `min_names_down` names "
-               "have return_5d ≤ `name_return_5d`, **and** the benchmark's return_5d ≤ `benchmark_return_5d`",
-    evaluate=evaluate, magnitude=lambda m: m["cap_return_5d"], settings=Settings, validate=validate,
+    "names, else the session is reported as incomplete data), **and** at least `min_names_down` names "
+    "have return_5d ≤ `name_return_5d`, **and** the benchmark's return_5d ≤ `benchmark_return_5d`",
+    evaluate=evaluate,
+    magnitude=lambda m: m["cap_return_5d"],
+    settings=Settings,
+    validate=validate,
 )
 NAME = RULE.name

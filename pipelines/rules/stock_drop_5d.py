@@ -16,16 +16,27 @@ class Settings:
 
 def evaluate(s: Settings, inp: Inputs):
     for n in inp.hits("return_5d", s.return_5d).itertuples():
-        yield RULE.finding(n.ticker, n.date,
-                           {"return_5d": float(n.return_5d), "close": float(n.close),
-                            "threshold_return_5d": s.return_5d, "cap_change_5d": num(n.cap_change_5d)},
-                           f"{n.ticker} {pct(n.return_5d)} over 5 sessions to {n.date} (close {n.close:,.2f}; "
-                           f"threshold {pct(s.return_5d)}).")
+        yield RULE.finding(
+            n.ticker,
+            n.date,
+            {
+                "return_5d": float(n.return_5d),
+                "close": float(n.close),
+                "threshold_return_5d": s.return_5d,
+                "cap_change_5d": num(n.cap_change_5d),
+            },
+            f"{n.ticker} {pct(n.return_5d)} over 5 sessions to {n.date} (close {n.close:,.2f}; "
+            f"threshold {pct(s.return_5d)}).",
+        )
 
 
 RULE = Rule(
-    name="stock_drop_5d", title="5-session drop", severity="warning",
+    name="stock_drop_5d",
+    title="5-session drop",
+    severity="warning",
     holds_when="a name's return_5d ≤ −10%",
-    evaluate=evaluate, magnitude=lambda m: m["return_5d"], settings=Settings,
+    evaluate=evaluate,
+    magnitude=lambda m: m["return_5d"],
+    settings=Settings,
 )
 NAME = RULE.name

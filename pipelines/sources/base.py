@@ -104,5 +104,3 @@ def with_deadline(fn: Callable[[], T], seconds: float, what: str) -> T:
         first = str(value).strip().splitlines()[0] if str(value).strip() else ""  # one line, not a page
         raise SourceError(f"{what}: {type(value).__name__}: {first}") from value
     return value
-
-

@@ -47,8 +47,7 @@ def _read(path: Path, required: list[str], optional: tuple[str, ...] = ()) -> pd
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
-        raise SnapshotError(f"{path.name}: the file is empty (expected a header line: {', '.join(required)})"
-                            ) from None
+        raise SnapshotError(f"{path.name}: the file is empty (expected a header line: {', '.join(required)})") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{path.name}: not a readable CSV file: {str(exc).strip().splitlines()[0]}") from None
     missing = [c for c in required if c not in frame.columns]
@@ -109,8 +108,7 @@ def _numbers(frame: pd.DataFrame, col: str, path: Path | None, *, positive: bool
     return _numbers_line_by_line(frame, col, path, positive=positive, allow_empty=allow_empty)
 
 
-def _numbers_line_by_line(frame: pd.DataFrame, col: str, path: Path, *, positive: bool,
-                          allow_empty: bool) -> pd.Series:
+def _numbers_line_by_line(frame: pd.DataFrame, col: str, path: Path, *, positive: bool, allow_empty: bool) -> pd.Series:
     out = []
     for i, raw in zip(frame.index, frame[col]):  # the index is the file's row: line i + 2
         if raw.strip() == "":
@@ -142,8 +140,10 @@ def _raw_prices(files: dict[str, Path], start: dt.date | None, end: dt.date | No
     """Price files' rows as text, with a ticker column and each file's row number as the index; with start/end
     only that window (a night reads one window, not years of history), plus any row whose date is not a plain
     YYYY-MM-DD (so a malformed date is never skipped)."""
-    frames = [_read(path, ["date", "open", "high", "low", "close", "volume"], optional=("adj_close",))
-              for path in files.values()]
+    frames = [
+        _read(path, ["date", "open", "high", "low", "close", "volume"], optional=("adj_close",))
+        for path in files.values()
+    ]
     raw = pd.concat(frames, keys=list(files), names=["ticker", "row"]).reset_index(level="ticker")
     if start is not None and end is not None:
         day = raw["date"].str.strip()
@@ -253,11 +253,11 @@ class ReplaySource:
     def fetch_prices(self, symbols: list[str], start: dt.date, end: dt.date) -> PriceBatch:
         files = {s: p for s in symbols if (p := symbol_file(self.folder, s)) is not None}
         try:  # every file's window parsed at once: 500 names cost one vectorised pass, not 500
-            prices = _prices(_window_all(files, start, end), None) if files \
-                else empty(PRICE_COLUMNS)
+            prices = _prices(_window_all(files, start, end), None) if files else empty(PRICE_COLUMNS)
         except _Doubt:  # file by file, so the refusal names its file and line (or the value passes after all)
-            prices = pd.concat([read_prices(path, symbol, start, end) for symbol, path in files.items()],
-                               ignore_index=True)
+            prices = pd.concat(
+                [read_prices(path, symbol, start, end) for symbol, path in files.items()], ignore_index=True
+            )
         prices = prices[(prices["date"] >= start) & (prices["date"] <= end)].reset_index(drop=True)
         have = set(prices["ticker"])
         missing = [s for s in symbols if s not in have]
@@ -288,8 +288,7 @@ class ReplaySource:
         keep = out["ticker"].isin(symbols) & (out[date_col] >= start) & (out[date_col] <= end)
         return out[keep].reset_index(drop=True)
 
-    def _share_file(self, name: str, date_col: str, value_col: str, symbols: list[str], end: dt.date
-                    ) -> pd.DataFrame:
+    def _share_file(self, name: str, date_col: str, value_col: str, symbols: list[str], end: dt.date) -> pd.DataFrame:
         """ticker, date, shares from one share-count file (empty when the snapshot has none)."""
         path = self.folder / name
         if not path.is_file():
@@ -321,15 +320,18 @@ class ReplaySource:
             early = [r is not None and r < p for r, p in zip(earnings["reported_date"], earnings["period_end"])]
             if any(early):
                 i = early.index(True)
-                raise SnapshotError(f"{path.name} line {i + 2}: reported_date {earnings['reported_date'].iloc[i]} is "
-                                    f"before its quarter ended ({earnings['period_end'].iloc[i]})")
+                raise SnapshotError(
+                    f"{path.name} line {i + 2}: reported_date {earnings['reported_date'].iloc[i]} is "
+                    f"before its quarter ended ({earnings['period_end'].iloc[i]})"
+                )
             _no_duplicates(earnings, ["ticker", "period_end"], path)
             earnings = earnings[earnings["ticker"].isin(symbols) & (earnings["period_end"] <= end)]
         for kind, frame in (("shares", pd.concat([shares, averages])), ("EPS", earnings)):
             have = set(frame["ticker"])
             problems += [f"{s} {kind}: none in snapshot" for s in symbols if s not in have and not s.startswith("^")]
-        return Fundamentals(shares.reset_index(drop=True), earnings.reset_index(drop=True), problems,
-                            averages.reset_index(drop=True))
+        return Fundamentals(
+            shares.reset_index(drop=True), earnings.reset_index(drop=True), problems, averages.reset_index(drop=True)
+        )
 
 
 def last_snapshot_session(folder: Path | str, benchmark: str) -> dt.date:

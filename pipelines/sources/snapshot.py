@@ -25,18 +25,28 @@ def write_snapshot(batch: PriceBatch, fundamentals: Fundamentals, out: Path | st
     for symbol, prices in batch.prices.groupby("ticker"):
         name = f"{symbol}.csv"
         written[name] = _write(prices, out / name, ["date", "open", "high", "low", "close", "adj_close", "volume"])
-    written["shares.csv"] = _write(fundamentals.shares, out / "shares.csv", ["ticker", "date", "shares_outstanding"],
-                                   {"shares": "shares_outstanding"})
-    written["eps.csv"] = _write(fundamentals.earnings, out / "eps.csv",
-                                ["ticker", "period_end", "reported_date", "eps_diluted"])
-    written["dividends.csv"] = _write(batch.dividends, out / "dividends.csv",
-                                      ["ticker", "ex_date", "dividend_per_share"], {"dividend": "dividend_per_share"})
+    written["shares.csv"] = _write(
+        fundamentals.shares,
+        out / "shares.csv",
+        ["ticker", "date", "shares_outstanding"],
+        {"shares": "shares_outstanding"},
+    )
+    written["eps.csv"] = _write(
+        fundamentals.earnings, out / "eps.csv", ["ticker", "period_end", "reported_date", "eps_diluted"]
+    )
+    written["dividends.csv"] = _write(
+        batch.dividends,
+        out / "dividends.csv",
+        ["ticker", "ex_date", "dividend_per_share"],
+        {"dividend": "dividend_per_share"},
+    )
     written["splits.csv"] = _write(batch.splits, out / "splits.csv", ["ticker", "date", "ratio"])
     return written
 
 
-def take_snapshot(source: Source, symbols: list[str], tickers: list[str], start, end, out: Path | str,
-                  say=print) -> tuple[PriceBatch, Fundamentals, dict[str, int]]:
+def take_snapshot(
+    source: Source, symbols: list[str], tickers: list[str], start, end, out: Path | str, say=print
+) -> tuple[PriceBatch, Fundamentals, dict[str, int]]:
     """Fetch prices (one batched call) and fundamentals from `source` and write them as a snapshot folder."""
     say(f"market-monitor: fetching {', '.join(symbols)} {start} .. {end} from {source.name}")
     batch = source.fetch_prices(symbols, start, end)

@@ -38,15 +38,14 @@ from pipelines.sources.base import (
 
 log = logging.getLogger(__name__)
 
-FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close",
-          "Volume": "volume"}
+FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close", "Volume": "volume"}
 _cache_dirs_set: set[str] = set()
 # The HTTP session yfinance uses; None = its own (curl_cffi). Tests set requests.Session here so a fake Yahoo
 # served with `responses` answers the real graph's requests (curl_cffi traffic cannot be intercepted).
 SESSION_FACTORY = None
 
 FETCH_WORKERS = 8  # downloads in flight at once: Yahoo's latency, not our CPU, bounds a night's fetch
-CHUNK_SIZE = 25    # symbols per download
+CHUNK_SIZE = 25  # symbols per download
 
 
 class NoBarsYet(SourceError):
@@ -55,19 +54,33 @@ class NoBarsYet(SourceError):
 
 # What yfinance logs when a request fails, and the cause it means; checked in order.
 CAUSES = [
-    (re.compile(r"Could not resolve host|Failed to resolve|Name or service not known|NameResolution|getaddrinfo|"
-                r"DNSError|nodename nor servname|curl: \(6\)", re.I), "cannot resolve host (no network or DNS)"),
-    (re.compile(r"Connection refused|ConnectionRefused|Failed to connect|Could not connect|curl: \(7\)", re.I),
-     "connection refused (cannot reach Yahoo)"),
-    (re.compile(r"Too Many Requests|Rate ?limit|YFRateLimitError|HTTP Error 429|429 Client Error", re.I),
-     "rate limited by Yahoo (HTTP 429)"),
+    (
+        re.compile(
+            r"Could not resolve host|Failed to resolve|Name or service not known|NameResolution|getaddrinfo|"
+            r"DNSError|nodename nor servname|curl: \(6\)",
+            re.I,
+        ),
+        "cannot resolve host (no network or DNS)",
+    ),
+    (
+        re.compile(r"Connection refused|ConnectionRefused|Failed to connect|Could not connect|curl: \(7\)", re.I),
+        "connection refused (cannot reach Yahoo)",
+    ),
+    (
+        re.compile(r"Too Many Requests|Rate ?limit|YFRateLimitError|HTTP Error 429|429 Client Error", re.I),
+        "rate limited by Yahoo (HTTP 429)",
+    ),
     (re.compile(r"timed out|timeout|curl: \(28\)", re.I), "timed out"),
-    (re.compile(r"possibly delisted|No data found|symbol may be delisted", re.I),
-     "not found (unknown or delisted symbol)"),
+    (
+        re.compile(r"possibly delisted|No data found|symbol may be delisted", re.I),
+        "not found (unknown or delisted symbol)",
+    ),
     (re.compile(r"Expecting value|JSONDecodeError", re.I), "malformed reply"),
     (re.compile(r"database is locked", re.I), "yfinance's cache was busy (database is locked)"),
-    (re.compile(r"DatabaseError|file is not a database|database disk image is malformed", re.I),
-     "yfinance's cache (data/yfinance-cache beside the database) cannot be read: the next run moves it aside"),
+    (
+        re.compile(r"DatabaseError|file is not a database|database disk image is malformed", re.I),
+        "yfinance's cache (data/yfinance-cache beside the database) cannot be read: the next run moves it aside",
+    ),
 ]
 
 
@@ -136,8 +149,15 @@ def tidy_download(frame: pd.DataFrame | None, symbols: list[str]) -> PriceBatch:
                 continue
             hits = col.fillna(0) > 0
             date_col = "date" if name == "ratio" else "ex_date"
-            out.append(pd.DataFrame({"ticker": symbol, date_col: [d for d, h in zip(dates, hits) if h],
-                                     name: col[hits].to_numpy(dtype="float64")}))
+            out.append(
+                pd.DataFrame(
+                    {
+                        "ticker": symbol,
+                        date_col: [d for d, h in zip(dates, hits) if h],
+                        name: col[hits].to_numpy(dtype="float64"),
+                    }
+                )
+            )
     return PriceBatch(
         prices=pd.concat(prices, ignore_index=True) if prices else empty(PRICE_COLUMNS),
         splits=pd.concat(splits, ignore_index=True) if splits else empty(SPLIT_COLUMNS),
@@ -152,8 +172,10 @@ def drop_closed_days(batch: PriceBatch) -> PriceBatch:
     if batch.prices.empty:
         return batch
     closed = ~batch.prices["date"].map(calendar.is_session)
-    batch.problems += [f"{t} {d}: bar on a day the NYSE was closed, dropped"
-                       for t, d in batch.prices.loc[closed, ["ticker", "date"]].itertuples(index=False)]
+    batch.problems += [
+        f"{t} {d}: bar on a day the NYSE was closed, dropped"
+        for t, d in batch.prices.loc[closed, ["ticker", "date"]].itertuples(index=False)
+    ]
     batch.prices = batch.prices[~closed].reset_index(drop=True)
     return batch
 
@@ -166,20 +188,28 @@ def concat_or_empty(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFr
 
 def combine_batches(parts: list[PriceBatch]) -> PriceBatch:
     """The chunks of one download as one batch."""
-    return PriceBatch(prices=concat_or_empty([p.prices for p in parts], PRICE_COLUMNS),
-                      splits=concat_or_empty([p.splits for p in parts], SPLIT_COLUMNS),
-                      dividends=concat_or_empty([p.dividends for p in parts], DIVIDEND_COLUMNS),
-                      missing=[s for p in parts for s in p.missing], problems=[x for p in parts for x in p.problems])
+    return PriceBatch(
+        prices=concat_or_empty([p.prices for p in parts], PRICE_COLUMNS),
+        splits=concat_or_empty([p.splits for p in parts], SPLIT_COLUMNS),
+        dividends=concat_or_empty([p.dividends for p in parts], DIVIDEND_COLUMNS),
+        missing=[s for p in parts for s in p.missing],
+        problems=[x for p in parts for x in p.problems],
+    )
 
 
 def merge_batches(first: PriceBatch, retry: PriceBatch) -> PriceBatch:
     """`first` completed by a retry of its missing symbols."""
+
     def cat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         return pd.concat([x for x in (a, b) if len(x)], ignore_index=True) if len(b) else a
 
-    return PriceBatch(prices=cat(first.prices, retry.prices), splits=cat(first.splits, retry.splits),
-                      dividends=cat(first.dividends, retry.dividends), missing=retry.missing,
-                      problems=first.problems + retry.problems)
+    return PriceBatch(
+        prices=cat(first.prices, retry.prices),
+        splits=cat(first.splits, retry.splits),
+        dividends=cat(first.dividends, retry.dividends),
+        missing=retry.missing,
+        problems=first.problems + retry.problems,
+    )
 
 
 def tidy_shares(series: pd.Series | None, symbol: str, splits: pd.Series | None = None) -> pd.DataFrame:
@@ -206,8 +236,14 @@ def tidy_average_shares(income: pd.DataFrame | None, symbol: str) -> pd.DataFram
         return empty(SHARES_COLUMNS)
     row = income.loc["Basic Average Shares"].dropna()
     row = row[row > 0]
-    return pd.DataFrame({"ticker": symbol, "date": [pd.Timestamp(p).date() for p in row.index],
-                         "shares": row.to_numpy(dtype="float64")}, columns=SHARES_COLUMNS)
+    return pd.DataFrame(
+        {
+            "ticker": symbol,
+            "date": [pd.Timestamp(p).date() for p in row.index],
+            "shares": row.to_numpy(dtype="float64"),
+        },
+        columns=SHARES_COLUMNS,
+    )
 
 
 def tidy_earnings(income: pd.DataFrame | None, symbol: str, dates: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -224,8 +260,14 @@ def tidy_earnings(income: pd.DataFrame | None, symbol: str, dates: pd.DataFrame 
     for period, value in eps.items():
         end = pd.Timestamp(period).date()
         after = [d for d in announced if end < d <= end + dt.timedelta(days=100)]
-        rows.append({"ticker": symbol, "period_end": end, "reported_date": after[0] if after else None,
-                     "eps_diluted": float(value)})
+        rows.append(
+            {
+                "ticker": symbol,
+                "period_end": end,
+                "reported_date": after[0] if after else None,
+                "eps_diluted": float(value),
+            }
+        )
     return pd.DataFrame(rows, columns=EARNINGS_COLUMNS)
 
 
@@ -249,8 +291,14 @@ class YFinanceSource:
     def latest_session(self, benchmark: str) -> dt.date:
         return calendar.latest_completed_session()
 
-    def __init__(self, cache_dir: Path | str, timeout: float = 120.0, session=None, missing_retries: int = 2,
-                 missing_retry_delay: float = 3.0):
+    def __init__(
+        self,
+        cache_dir: Path | str,
+        timeout: float = 120.0,
+        session=None,
+        missing_retries: int = 2,
+        missing_retry_delay: float = 3.0,
+    ):
         import yfinance as yf
 
         self.yf = yf
@@ -268,11 +316,20 @@ class YFinanceSource:
     def _download_chunk(self, chunk: list[str], start: dt.date, end: dt.date) -> tuple[PriceBatch, str | None]:
         """One yf.download of a few symbols, bounded: a chunk that does not answer in time comes back missing
         (retried with the others' failures), it does not take the night's other chunks with it."""
+
         def download():
             return self.yf.download(
-                chunk, start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),
-                auto_adjust=False, actions=True, progress=False, threads=False, group_by="column",
-                multi_level_index=True, timeout=min(30, self.timeout), session=self.session,
+                chunk,
+                start=start.isoformat(),
+                end=(end + dt.timedelta(days=1)).isoformat(),
+                auto_adjust=False,
+                actions=True,
+                progress=False,
+                threads=False,
+                group_by="column",
+                multi_level_index=True,
+                timeout=min(30, self.timeout),
+                session=self.session,
             )
 
         try:
@@ -288,9 +345,11 @@ class YFinanceSource:
 
         data.YfData.cache_get.cache_clear()  # a retry must ask Yahoo again, not replay a cached error reply
         size = min(CHUNK_SIZE, -(-len(symbols) // FETCH_WORKERS))  # a small watchlist still uses every worker
-        chunks = [symbols[i:i + size] for i in range(0, len(symbols), size)]
-        with yfinance_log() as log_lines, ThreadPoolExecutor(min(FETCH_WORKERS, len(chunks)),
-                                                             thread_name_prefix="yahoo") as pool:
+        chunks = [symbols[i : i + size] for i in range(0, len(symbols), size)]
+        with (
+            yfinance_log() as log_lines,
+            ThreadPoolExecutor(min(FETCH_WORKERS, len(chunks)), thread_name_prefix="yahoo") as pool,
+        ):
             results = list(pool.map(lambda c: self._download_chunk(c, start, end), chunks))
         deadlines = [cause for _b, cause in results if cause]
         batch = combine_batches([b for b, _cause in results])
@@ -309,15 +368,17 @@ class YFinanceSource:
         for attempt in range(self.missing_retries):
             if not batch.missing:
                 break
-            time.sleep(self.missing_retry_delay * 2 ** attempt)
+            time.sleep(self.missing_retry_delay * 2**attempt)
             again, cause = self._download(batch.missing, start, end)
             batch = merge_batches(batch, again)
         batch.problems += [f"{symbol}: no bars from Yahoo ({cause or 'no reason given'})" for symbol in batch.missing]
         return batch
 
     def no_bars(self, sessions: list[dt.date]) -> Exception:
-        return NoBarsYet(f"Yahoo has no bars at all for {some(sessions, 5)} yet (it publishes late after the close); "
-                         "the session is retried")
+        return NoBarsYet(
+            f"Yahoo has no bars at all for {some(sessions, 5)} yet (it publishes late after the close); "
+            "the session is retried"
+        )
 
     def fetch_fundamentals(self, symbols: list[str], start: dt.date, end: dt.date) -> Fundamentals:
         """Each symbol's share counts and EPS (three or four requests a symbol), FETCH_WORKERS symbols at a time."""
@@ -337,14 +398,19 @@ class YFinanceSource:
         shares = empty(SHARES_COLUMNS)
         ticker = self.yf.Ticker(symbol, session=self.session)
         try:
-            counts = with_deadline(lambda t=ticker: t.get_shares_full(start=start - dt.timedelta(days=550)),
-                                   self.timeout, f"yfinance shares {symbol}")
+            counts = with_deadline(
+                lambda t=ticker: t.get_shares_full(start=start - dt.timedelta(days=550)),
+                self.timeout,
+                f"yfinance shares {symbol}",
+            )
             splits = with_deadline(lambda t=ticker: t.splits, self.timeout, f"yfinance splits {symbol}")
             if splits is None:
                 # yfinance answers None when the full-history chart behind .splits failed: the counts' split
                 # basis is then unknown, and storing them could overwrite correct ones with old-basis counts.
-                problems.append(f"{symbol} shares: Yahoo's split history did not load; counts not stored "
-                                "(their split basis is unknown)")
+                problems.append(
+                    f"{symbol} shares: Yahoo's split history did not load; counts not stored "
+                    "(their split basis is unknown)"
+                )
             else:
                 shares = tidy_shares(counts, symbol, splits)
                 if shares.empty:
@@ -352,14 +418,16 @@ class YFinanceSource:
         except SourceError as exc:
             problems.append(str(exc))
         try:
-            income = with_deadline(lambda t=ticker: t.quarterly_income_stmt, self.timeout,
-                                   f"yfinance income statement {symbol}")
+            income = with_deadline(
+                lambda t=ticker: t.quarterly_income_stmt, self.timeout, f"yfinance income statement {symbol}"
+            )
         except SourceError as exc:
             problems.append(str(exc))
             return Fundamentals(shares, empty(EARNINGS_COLUMNS), problems)
         try:
-            dates = with_deadline(lambda t=ticker: t.get_earnings_dates(limit=12), self.timeout,
-                                  f"yfinance earnings dates {symbol}")
+            dates = with_deadline(
+                lambda t=ticker: t.get_earnings_dates(limit=12), self.timeout, f"yfinance earnings dates {symbol}"
+            )
         except SourceError as exc:  # the EPS still counts, only later (conservative lag)
             problems.append(str(exc))
             dates = None

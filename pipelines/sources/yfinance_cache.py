@@ -55,6 +55,7 @@ def reset_unusable(cache_dir: Path, now: dt.datetime | None = None) -> list[str]
                 journal = path.with_name(name + suffix)
                 if journal.exists():
                     journal.replace(aside.with_name(aside.name + suffix))
-            notes.append(f"yfinance cache {path} could not be read ({problem}): moved aside to {aside.name}, "
-                         "started afresh")
+            notes.append(
+                f"yfinance cache {path} could not be read ({problem}): moved aside to {aside.name}, started afresh"
+            )
     return notes

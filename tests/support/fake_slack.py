@@ -27,13 +27,13 @@ from pipelines.alerting.slack import SlackSettings, build_sender
 
 class FakeSlack:
     def __init__(self):
-        self.posted: list[dict] = []        # messages Slack "has": what a channel would show
-        self.requests: list[dict] = []      # every request received: path, headers, body
-        self.script: list[str] = []         # behaviours for the next postMessage/webhook calls
+        self.posted: list[dict] = []  # messages Slack "has": what a channel would show
+        self.requests: list[dict] = []  # every request received: path, headers, body
+        self.script: list[str] = []  # behaviours for the next postMessage/webhook calls
         self.upload_script: list[str] = []  # behaviours for the next file uploads
         self.uploaded: dict[str, bytes] = {}  # file id -> the bytes received
-        self.files: list[dict] = []         # completed uploads: id, name, title, channel, thread_ts, bytes
-        self._names: dict[str, str] = {}    # file id -> filename, between the two API calls
+        self.files: list[dict] = []  # completed uploads: id, name, title, channel, thread_ts, bytes
+        self._names: dict[str, str] = {}  # file id -> filename, between the two API calls
         self._lock = threading.Lock()
         self.slow_started = threading.Event()
         fake = self
@@ -53,8 +53,7 @@ class FakeSlack:
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
                 with fake._lock:
-                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
-                                          "raw": raw})
+                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body, "raw": raw})
                 if self.path.endswith(("/conversations.history", "/conversations.replies")):
                     return self._json(200, fake._page(self.path, body))
                 if "/files." in self.path:
@@ -86,8 +85,10 @@ class FakeSlack:
                     return None
                 if webhook:
                     return self._text(200, "ok")
-                return self._json(200, {"ok": True, "channel": body.get("channel", "C1"), "ts": ts,
-                                        "message": {"text": body.get("text")}})
+                return self._json(
+                    200,
+                    {"ok": True, "channel": body.get("channel", "C1"), "ts": ts, "message": {"text": body.get("text")}},
+                )
 
             def _text(self, status, text):
                 self.send_response(status)
@@ -108,8 +109,7 @@ class FakeSlack:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         # shutdown() waits for serve_forever's next poll: 0.02 s instead of the default 0.5 s per test.
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     def _page(self, path: str, body: dict) -> dict:
         with self._lock:
@@ -121,9 +121,14 @@ class FakeSlack:
             msgs = [p for p in posted if not p.get("thread_ts")]
         msgs = [m for m in reversed(msgs) if float(m["ts"]) > oldest]
         limit, start = int(body.get("limit") or 100), int(body.get("cursor") or 0)
-        page, more = msgs[start:start + limit], start + limit < len(msgs)
-        return {"ok": True, "channel": body.get("channel"), "messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        page, more = msgs[start : start + limit], start + limit < len(msgs)
+        return {
+            "ok": True,
+            "channel": body.get("channel"),
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _files(self, path: str, body: dict) -> dict:
         if path.endswith("/files.getUploadURLExternal"):
@@ -140,13 +145,25 @@ class FakeSlack:
             shared = []
             with self._lock:
                 for f in files:
-                    entry = {"id": f["id"], "name": self._names.get(f["id"]), "title": f.get("title"),
-                             "channel": body.get("channel_id"), "thread_ts": body.get("thread_ts"),
-                             "bytes": self.uploaded.get(f["id"], b"")}
+                    entry = {
+                        "id": f["id"],
+                        "name": self._names.get(f["id"]),
+                        "title": f.get("title"),
+                        "channel": body.get("channel_id"),
+                        "thread_ts": body.get("thread_ts"),
+                        "bytes": self.uploaded.get(f["id"], b""),
+                    }
                     self.files.append(entry)
                     shared.append({k: entry[k] for k in ("id", "name", "title")})
-                self.posted.append({"ts": f"{time.time():.6f}", "thread_ts": body.get("thread_ts"), "text": "",
-                                    "files": shared, "via": "file"})
+                self.posted.append(
+                    {
+                        "ts": f"{time.time():.6f}",
+                        "thread_ts": body.get("thread_ts"),
+                        "text": "",
+                        "files": shared,
+                        "via": "file",
+                    }
+                )
             return None if behaviour == "lost" else {"ok": True, "files": shared}
         return {"ok": False, "error": "unknown_method"}
 

@@ -21,35 +21,55 @@ from pipelines import calendar
 
 NY = ZoneInfo("America/New_York")
 DAYS = calendar.sessions(dt.date(2025, 10, 1), dt.date(2025, 11, 7))
-NOT_FOUND = json.dumps({"chart": {"result": None, "error": {
-    "code": "Not Found", "description": "No data found, symbol may be delisted"}}})
+NOT_FOUND = json.dumps(
+    {"chart": {"result": None, "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"}}}
+)
 
 
 def _open_ts(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, 9, 30, tzinfo=NY).timestamp())
 
 
-def chart_body(symbol: str, bars: list[tuple[dt.date, float]], splits: dict[dt.date, int] | None = None,
-               dividends: dict[dt.date, float] | None = None) -> str:
+def chart_body(
+    symbol: str,
+    bars: list[tuple[dt.date, float]],
+    splits: dict[dt.date, int] | None = None,
+    dividends: dict[dt.date, float] | None = None,
+) -> str:
     """A v8 chart response: bars are (session, close); open/high/low equal close, adjclose = close."""
     ts = [_open_ts(d) for d, _ in bars]
     closes = [c for _, c in bars]
     events = {}
     if splits:
-        events["splits"] = {str(_open_ts(d)): {"date": _open_ts(d), "numerator": r, "denominator": 1,
-                                               "splitRatio": f"{r}:1"} for d, r in splits.items()}
+        events["splits"] = {
+            str(_open_ts(d)): {"date": _open_ts(d), "numerator": r, "denominator": 1, "splitRatio": f"{r}:1"}
+            for d, r in splits.items()
+        }
     if dividends:
         events["dividends"] = {str(_open_ts(d)): {"amount": a, "date": _open_ts(d)} for d, a in dividends.items()}
     result = {
-        "meta": {"currency": "USD", "symbol": symbol, "exchangeName": "NMS", "fullExchangeName": "NasdaqGS",
-                 "instrumentType": "EQUITY", "firstTradeDate": 917015400, "regularMarketTime": ts[-1] if ts else 0,
-                 "hasPrePostMarketData": True, "gmtoffset": -14400, "timezone": "EDT",
-                 "exchangeTimezoneName": "America/New_York", "priceHint": 2, "dataGranularity": "1d",
-                 "range": "", "validRanges": ["1d", "5d", "1mo", "max"]},
+        "meta": {
+            "currency": "USD",
+            "symbol": symbol,
+            "exchangeName": "NMS",
+            "fullExchangeName": "NasdaqGS",
+            "instrumentType": "EQUITY",
+            "firstTradeDate": 917015400,
+            "regularMarketTime": ts[-1] if ts else 0,
+            "hasPrePostMarketData": True,
+            "gmtoffset": -14400,
+            "timezone": "EDT",
+            "exchangeTimezoneName": "America/New_York",
+            "priceHint": 2,
+            "dataGranularity": "1d",
+            "range": "",
+            "validRanges": ["1d", "5d", "1mo", "max"],
+        },
         "timestamp": ts,
-        "indicators": {"quote": [{"open": closes, "high": closes, "low": closes, "close": closes,
-                                  "volume": [1000] * len(closes)}],
-                       "adjclose": [{"adjclose": closes}]},
+        "indicators": {
+            "quote": [{"open": closes, "high": closes, "low": closes, "close": closes, "volume": [1000] * len(closes)}],
+            "adjclose": [{"adjclose": closes}],
+        },
     }
     if events:
         result["events"] = events
@@ -59,15 +79,32 @@ def chart_body(symbol: str, bars: list[tuple[dt.date, float]], splits: dict[dt.d
 def statement_body(symbol: str, quarters: dict[dt.date, tuple[float, float]]) -> str:
     """A fundamentals-timeseries reply for the quarterly income statement: per quarter end (diluted EPS, basic
     average shares), the two rows the source reads (yfinance fills the other types it asks for with nothing)."""
+
     def series(kind: str, index: int) -> dict:
         ends = sorted(quarters)
-        return {"meta": {"symbol": [symbol], "type": [kind]},
-                "timestamp": [int(dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC).timestamp()) for d in ends],
-                kind: [{"dataId": 1, "asOfDate": d.isoformat(), "periodType": "3M", "currencyCode": "USD",
-                        "reportedValue": {"raw": quarters[d][index], "fmt": str(quarters[d][index])}} for d in ends]}
+        return {
+            "meta": {"symbol": [symbol], "type": [kind]},
+            "timestamp": [int(dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC).timestamp()) for d in ends],
+            kind: [
+                {
+                    "dataId": 1,
+                    "asOfDate": d.isoformat(),
+                    "periodType": "3M",
+                    "currencyCode": "USD",
+                    "reportedValue": {"raw": quarters[d][index], "fmt": str(quarters[d][index])},
+                }
+                for d in ends
+            ],
+        }
 
-    return json.dumps({"timeseries": {"result": [series("quarterlyDilutedEPS", 0),
-                                                 series("quarterlyBasicAverageShares", 1)], "error": None}})
+    return json.dumps(
+        {
+            "timeseries": {
+                "result": [series("quarterlyDilutedEPS", 0), series("quarterlyBasicAverageShares", 1)],
+                "error": None,
+            }
+        }
+    )
 
 
 class YahooWorld:
@@ -87,8 +124,15 @@ class YahooWorld:
     {quarter end: (diluted EPS, basic average shares)}, the quarterly income statement. `unrestated`: symbols whose
     splits Yahoo reports while still serving the history before them unrestated (its restatement lags)."""
 
-    def __init__(self, closes: dict[str, dict[dt.date, float]], tonight: dt.date, delay: float = 0.0,
-                 rate_limit: float | None = None, throttle_every: int | None = None, throttle_budget: int = 0):
+    def __init__(
+        self,
+        closes: dict[str, dict[dt.date, float]],
+        tonight: dt.date,
+        delay: float = 0.0,
+        rate_limit: float | None = None,
+        throttle_every: int | None = None,
+        throttle_budget: int = 0,
+    ):
         self.closes = closes
         self.tonight = tonight
         self.splits: dict[str, dict[dt.date, int]] = {}
@@ -145,8 +189,14 @@ class YahooWorld:
         counts = sorted((d, n) for d, n in self.shares.get(symbol, {}).items() if d <= self.tonight)
         if not counts:
             return 404, "{}"
-        return 200, json.dumps({"timeseries": {"result": [{
-            "timestamp": [_open_ts(d) for d, _ in counts], "shares_out": [n for _, n in counts]}], "error": None}})
+        return 200, json.dumps(
+            {
+                "timeseries": {
+                    "result": [{"timestamp": [_open_ts(d) for d, _ in counts], "shares_out": [n for _, n in counts]}],
+                    "error": None,
+                }
+            }
+        )
 
     def release(self) -> None:
         self._released.set()
@@ -165,14 +215,21 @@ class YahooWorld:
         p2 = re.search(r"period2=(\d+)", url)
         lo = dt.datetime.fromtimestamp(int(p1[1]), NY).date() if p1 else self.tonight
         hi = dt.datetime.fromtimestamp(int(p2[1]), NY).date() if p2 else self.tonight
-        known = {d: r for d, r in self.splits.get(symbol, {}).items()
-                 if d <= self.tonight and symbol not in self.unrestated}
-        bars = [(d, c / math.prod(r for s, r in known.items() if d < s))  # Yahoo restates history for its splits
-                for d, c in sorted(self.closes[symbol].items()) if lo <= d <= min(hi, self.tonight)]
+        known = {
+            d: r for d, r in self.splits.get(symbol, {}).items() if d <= self.tonight and symbol not in self.unrestated
+        }
+        bars = [
+            (d, c / math.prod(r for s, r in known.items() if d < s))  # Yahoo restates history for its splits
+            for d, c in sorted(self.closes[symbol].items())
+            if lo <= d <= min(hi, self.tonight)
+        ]
         if not p1:  # range=1d: yfinance asks for the exchange's timezone with the last bar only
             bars = bars[-1:]
-        return 200, chart_body(symbol, bars, splits={d: r for d, r in self.splits.get(symbol, {}).items()
-                                                     if lo <= d <= min(hi, self.tonight)})
+        return 200, chart_body(
+            symbol,
+            bars,
+            splits={d: r for d, r in self.splits.get(symbol, {}).items() if lo <= d <= min(hi, self.tonight)},
+        )
 
 
 class FakeYahoo:
@@ -219,15 +276,19 @@ class FakeYahoo:
         self.mock.__enter__()
         self.mock.get("https://fc.yahoo.com/", status=404, body="")
         self.mock.get(re.compile(r"https://query[12]\.finance\.yahoo\.com/v1/test/getcrumb.*"), body="crumb")
-        self.mock.add_callback("GET", re.compile(r"https://query[12]\.finance\.yahoo\.com/v8/finance/chart/.*"),
-                               callback=self._chart)
         self.mock.add_callback(
-            "GET", re.compile(r"https://query[12]\.finance\.yahoo\.com/ws/fundamentals-timeseries/.*"),
-            callback=self._timeseries)
+            "GET", re.compile(r"https://query[12]\.finance\.yahoo\.com/v8/finance/chart/.*"), callback=self._chart
+        )
+        self.mock.add_callback(
+            "GET",
+            re.compile(r"https://query[12]\.finance\.yahoo\.com/ws/fundamentals-timeseries/.*"),
+            callback=self._timeseries,
+        )
         # quoteSummary lookups yfinance makes for a failed symbol: 404. Patterns must not overlap: `responses`
         # consumes a registration when several match.
-        self.mock.add_callback("GET", re.compile(r"https://(query[12]\.finance\.yahoo\.com/v10/|guce\.).*"),
-                               callback=self._other)
+        self.mock.add_callback(
+            "GET", re.compile(r"https://(query[12]\.finance\.yahoo\.com/v10/|guce\.).*"), callback=self._other
+        )
         return self
 
     def _other(self, request):

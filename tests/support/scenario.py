@@ -27,12 +27,23 @@ class Market:
         self.cfg = replace(self.cfg, rules=replace(self.cfg.rules, **sections))
         return self
 
-    def prices(self, ticker: str, closes: dict[dt.date, float], splits: dict[dt.date, float] | None = None,
-               fetched_at: dt.datetime = NOW) -> None:
-        frame = pd.DataFrame([{"ticker": ticker, "date": d, "open": c, "high": c, "low": c, "close": c,
-                               "adj_close": c, "volume": 1} for d, c in closes.items()])
-        split_frame = pd.DataFrame([{"ticker": ticker, "date": d, "ratio": r} for d, r in (splits or {}).items()],
-                                   columns=["ticker", "date", "ratio"])
+    def prices(
+        self,
+        ticker: str,
+        closes: dict[dt.date, float],
+        splits: dict[dt.date, float] | None = None,
+        fetched_at: dt.datetime = NOW,
+    ) -> None:
+        frame = pd.DataFrame(
+            [
+                {"ticker": ticker, "date": d, "open": c, "high": c, "low": c, "close": c, "adj_close": c, "volume": 1}
+                for d, c in closes.items()
+            ]
+        )
+        split_frame = pd.DataFrame(
+            [{"ticker": ticker, "date": d, "ratio": r} for d, r in (splits or {}).items()],
+            columns=["ticker", "date", "ratio"],
+        )
         store.store_prices(self.con, PriceBatch(frame, splits=split_frame), "test", fetched_at)
 
     def series(self, ticker: str, start: str, values: list[float]) -> list[dt.date]:
@@ -43,25 +54,47 @@ class Market:
 
     def shares(self, ticker: str, day: str, shares: float, fetched_at: dt.datetime = NOW) -> None:
         frame = pd.DataFrame([{"ticker": ticker, "date": dt.date.fromisoformat(day), "shares": shares}])
-        store.store_fundamentals(self.con, frame, pd.DataFrame(columns=["ticker", "period_end", "reported_date",
-                                                                        "eps_diluted"]), [ticker], "test", fetched_at)
+        store.store_fundamentals(
+            self.con,
+            frame,
+            pd.DataFrame(columns=["ticker", "period_end", "reported_date", "eps_diluted"]),
+            [ticker],
+            "test",
+            fetched_at,
+        )
 
     def eps(self, ticker: str, quarters: list[tuple[str, str | None, float]]) -> None:
-        frame = pd.DataFrame([{"ticker": ticker, "period_end": dt.date.fromisoformat(p),
-                               "reported_date": dt.date.fromisoformat(r) if r else None, "eps_diluted": e}
-                              for p, r, e in quarters])
-        store.store_fundamentals(self.con, pd.DataFrame(columns=["ticker", "date", "shares"]), frame, [ticker],
-                                 "test", NOW)
+        frame = pd.DataFrame(
+            [
+                {
+                    "ticker": ticker,
+                    "period_end": dt.date.fromisoformat(p),
+                    "reported_date": dt.date.fromisoformat(r) if r else None,
+                    "eps_diluted": e,
+                }
+                for p, r, e in quarters
+            ]
+        )
+        store.store_fundamentals(
+            self.con, pd.DataFrame(columns=["ticker", "date", "shares"]), frame, [ticker], "test", NOW
+        )
 
     def compute(self, start: dt.date, end: dt.date):
         metrics.compute_metrics(self.con, start, end, self.cfg.fundamentals.eps_report_lag_days)
-        metrics.compute_watchlist(self.con, start, end, self.cfg.watchlist.tickers, self.cfg.watchlist.benchmark,
-                                  self.cfg.rules.sector_selloff.name_return_5d)
+        metrics.compute_watchlist(
+            self.con,
+            start,
+            end,
+            self.cfg.watchlist.tickers,
+            self.cfg.watchlist.benchmark,
+            self.cfg.rules.sector_selloff.name_return_5d,
+        )
         return evaluation.evaluate_range(self.con, self.cfg, start, end)
 
     def metric(self, ticker: str, day: dt.date, column: str):
-        row = self.con.execute(f"SELECT {column} FROM metrics_daily WHERE ticker = ? AND date = ?",
-                               [ticker, day]).fetchone()
+        row = self.con.execute(
+            f"SELECT {column} FROM metrics_daily WHERE ticker = ? AND date = ?", [ticker, day]
+        ).fetchone()
         return None if row is None else row[0]
 
     def watch(self, day: dt.date) -> dict:

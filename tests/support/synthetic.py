@@ -14,8 +14,10 @@ BENCHMARK = "^IXIC"
 
 def write_config(path: Path, tickers=None, benchmark=BENCHMARK, start="2024-01-02", extra: str = "") -> Path:
     tickers = tickers or WATCHLIST
-    text = (f'[watchlist]\ntickers = {tickers!r}\nbenchmark = "{benchmark}"\n\n'
-            f'[history]\nstart = "{start}"\nsource_retries = 0\nretry_delay_seconds = 0\n' + extra)
+    text = (
+        f'[watchlist]\ntickers = {tickers!r}\nbenchmark = "{benchmark}"\n\n'
+        f'[history]\nstart = "{start}"\nsource_retries = 0\nretry_delay_seconds = 0\n' + extra
+    )
     path.write_text(text.replace("'", '"'))
     return path
 
@@ -41,9 +43,11 @@ def write_prices(folder: Path, symbol: str, frame: pd.DataFrame) -> None:
 
 def write_fundamentals(folder: Path, shares: list[tuple] = (), eps: list[tuple] = ()) -> None:
     pd.DataFrame(list(shares), columns=["ticker", "date", "shares_outstanding"]).to_csv(
-        folder / "shares.csv", index=False)
+        folder / "shares.csv", index=False
+    )
     pd.DataFrame(list(eps), columns=["ticker", "period_end", "reported_date", "eps_diluted"]).to_csv(
-        folder / "eps.csv", index=False)
+        folder / "eps.csv", index=False
+    )
 
 
 def basic_snapshot(folder: Path, start="2024-06-03", end="2024-08-30", tickers=None) -> Path:
@@ -53,7 +57,9 @@ def basic_snapshot(folder: Path, start="2024-06-03", end="2024-08-30", tickers=N
     for t in tickers:
         write_prices(folder, t, flat_prices(start, end))
     write_prices(folder, BENCHMARK, flat_prices(start, end, 10_000.0))
-    write_fundamentals(folder, shares=[(t, "2024-01-02", 1_000_000_000) for t in tickers],
-                       eps=[(t, q, "", 1.0) for t in tickers
-                            for q in ("2023-03-31", "2023-06-30", "2023-09-30", "2023-12-31")])
+    write_fundamentals(
+        folder,
+        shares=[(t, "2024-01-02", 1_000_000_000) for t in tickers],
+        eps=[(t, q, "", 1.0) for t in tickers for q in ("2023-03-31", "2023-06-30", "2023-09-30", "2023-12-31")],
+    )
     return folder
