@@ -44,10 +44,11 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
     def alerts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         with open_store(duckdb) as con:
-            first = evaluation.first_evaluable(con, cfg, ingest.recompute_from(con, cfg, start))
+            first = evaluation.first_evaluable(con, cfg, ingest.recompute_from(con, cfg, start, "alerts"))
             with store.transaction(con):
                 findings = evaluation.evaluate_range(con, cfg, first, end)
                 rows = rules.store_findings(con, findings, first, end)
+                ingest.settle_recompute(con, "alerts", first, end)
             names = charts.names_markdown(con, cfg, end)
             chart = charts.as_markdown_image(charts.watchlist_chart(con, cfg, end), "last 60 sessions")
             newer_gaps = evaluation.gaps_after(con, end)  # a backfill must not hide tonight's gap

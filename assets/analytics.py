@@ -28,8 +28,9 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
     def metrics_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         with open_store(duckdb) as con, store.transaction(con):
-            first = ingest.recompute_from(con, cfg, start)
+            first = ingest.recompute_from(con, cfg, start, "metrics_daily")
             rows = metrics.compute_metrics(con, first, end, cfg.fundamentals.eps_report_lag_days)
+            ingest.settle_recompute(con, "metrics_daily", first, end)
             no_cap = [
                 r[0]
                 for r in con.execute(
@@ -53,10 +54,11 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
     def watchlist_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
         with open_store(duckdb) as con, store.transaction(con):
-            first = ingest.recompute_from(con, cfg, start)
+            first = ingest.recompute_from(con, cfg, start, "watchlist_daily")
             rows = metrics.compute_watchlist(
                 con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark, cfg.rules.sector_selloff.name_return_5d
             )
+            ingest.settle_recompute(con, "watchlist_daily", first, end)
             latest = con.execute(sql("models/watchlist_session"), {"session": end}).df()
             names = charts.names_markdown(con, cfg, end)
         # The chart, which marks alert sessions, is drawn by the alerts asset once tonight's rules have run.

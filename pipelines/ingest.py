@@ -9,7 +9,7 @@ from pipelines import calendar, store
 from pipelines.config import MonitorConfig
 from pipelines.metrics import SESSIONS_52W
 from pipelines.sources import Source
-from pipelines.sqlfiles import sql
+from pipelines.sqlfiles import execute_script, sql
 
 # Sessions of history the metrics read behind a session (52-week high), fetched once on a fresh database.
 WARM_UP_SESSIONS = SESSIONS_52W
@@ -47,15 +47,32 @@ def fetch_window(con, cfg: MonitorConfig, start: dt.date, end: dt.date) -> tuple
     return calendar.sessions_back(start, cfg.history.refetch_sessions), end
 
 
-def recompute_from(con, cfg: MonitorConfig, start: dt.date) -> dt.date:
-    """First session whose derived tables (metrics, watchlist, findings) a run over [start, ...] recomputes: the
-    re-fetch window, or earlier where the latest loads changed stored facts (a first night's warm-up year, a
-    split that restated history, a revised share count)."""
+# Derived tables in the order they are built: each one's recompute feeds those after it.
+DERIVED = ("metrics_daily", "watchlist_daily", "alerts")
+
+
+def recompute_from(con, cfg: MonitorConfig, start: dt.date, model: str) -> dt.date:
+    """First session whose rows of the derived table `model` a run over [start, ...] recomputes: the re-fetch
+    window, or earlier where loads changed stored facts since `model` was last recomputed (a first night's warm-up
+    year, a split that restated history, a revised share count), including loads of a run that failed before it
+    got this far: the mark they left in recompute_pending stays until a recompute commits."""
     first = calendar.sessions_back(calendar.sessions(start, start)[0], cfg.history.refetch_sessions)
-    changed = con.execute(sql("loads/changed_since")).fetchone()[0]
-    if changed is not None and changed < first:
-        first = calendar.sessions(changed, first)[0]
+    pending = con.execute(sql("loads/recompute_pending"), {"model": model}).fetchone()
+    if pending is not None and pending[0] < first:
+        first = calendar.sessions(pending[0], first)[0]
     return first
+
+
+def settle_recompute(con, model: str, first: dt.date, end: dt.date) -> None:
+    """In the transaction that recomputed `model` over [first, end]: the tables after it must follow from `first`;
+    its own mark is cleared (or moved past `end`, where stored facts reach further than the range covered)."""
+    downstream = list(DERIVED[DERIVED.index(model) + 1 :])
+    after_end = calendar.sessions_back(end, -1) if end < calendar.all_sessions()[-1] else None
+    execute_script(
+        con,
+        "loads/settle_recompute",
+        {"model": model, "first": first, "end": end, "after_end": after_end, "downstream": downstream},
+    )
 
 
 def load_prices(

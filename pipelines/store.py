@@ -296,6 +296,7 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
                 "fetched_at": fetched_at,
             },
         ).fetchall()
+        con.execute(sql("loads/mark_recompute"), {"fetched_at": fetched_at}).fetchall()
     return {"rows": rows, "splits_applied": splits_applied, "rejected": rejected}
 
 
@@ -371,6 +372,7 @@ def store_fundamentals(
             sql("loads/record_fetch"),
             {"kind": "fundamentals", "tickers": list(tickers), "source": source, "fetched_at": fetched_at},
         ).fetchall()
+        con.execute(sql("loads/mark_recompute"), {"fetched_at": fetched_at}).fetchall()
     return {"shares_rows": n_shares, "earnings_rows": n_eps, "rejected": bad_shares + bad_eps}
 
 

@@ -1,0 +1,79 @@
+"""A run of the real graph that fails at a chosen step, the way runs really fail: the step raises (a full disk), or
+the process is killed inside the step's transaction (os._exit: nothing is cleaned up, nothing committed).
+
+  python -m tests.support.failing_run DB CONFIG SNAPSHOT START END POINT MODE   (MODE: disk_full | killed)
+
+POINT is an asset: the load steps fail after their facts are committed, the derived steps after recomputing and
+before their transaction commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
+
+from pipelines import calendar, ingest
+from pipelines.config import Runtime
+from pipelines.execution import materialize_sessions
+
+LOADS = {"daily_prices": "load_prices", "shares_outstanding": "load_fundamentals"}
+DERIVED = ingest.DERIVED
+POINTS = [*LOADS, *DERIVED]
+
+
+def _fail(mode: str, point: str):
+    if mode == "killed":
+        os._exit(137)
+    raise OSError(errno.ENOSPC, f"No space left on device (injected at {point})")
+
+
+@contextmanager
+def failing_at(point: str, mode: str):
+    if point in LOADS:
+        real = getattr(ingest, LOADS[point])
+
+        def load_then_fail(*args, **kwargs):
+            real(*args, **kwargs)
+            _fail(mode, point)
+
+        with mock.patch.object(ingest, LOADS[point], load_then_fail):
+            yield
+        return
+    real_settle = ingest.settle_recompute
+
+    def settle_then_fail(con, model, first, end):
+        real_settle(con, model, first, end)
+        if model == point:
+            _fail(mode, point)
+
+    with mock.patch.object(ingest, "settle_recompute", settle_then_fail):
+        yield
+
+
+def run(
+    db: Path,
+    config: Path,
+    snapshot: Path,
+    start: dt.date,
+    end: dt.date,
+    point: str | None = None,
+    mode: str = "disk_full",
+):
+    sessions = calendar.sessions(start, end)
+    runtime = Runtime(db, "replay", snapshot)
+    if point is None:
+        return materialize_sessions(runtime, str(config), sessions)
+    with failing_at(point, mode):
+        return materialize_sessions(runtime, str(config), sessions)
+
+
+if __name__ == "__main__":
+    db, config, snapshot, start, end, point, mode = sys.argv[1:]
+    report = run(
+        Path(db), Path(config), Path(snapshot), dt.date.fromisoformat(start), dt.date.fromisoformat(end), point, mode
+    )
+    sys.exit(0 if report.success else 1)
