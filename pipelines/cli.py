@@ -287,6 +287,7 @@ def cmd_silence(args) -> int:
     from pipelines import store
     from pipelines.alerting import silences
     from pipelines.config import config_path, db_path_from_env, load_config
+    from pipelines.fmt import terminal_safe
     from pipelines.rules import WATCHLIST
 
     env = settings_env(args)
@@ -329,10 +330,10 @@ def cmd_silence(args) -> int:
                 print("(no silences)")
             for sid, rule, subject, until, reason, by, created, expired, expired_by in rows:
                 state = f"expired {expired:%Y-%m-%d %H:%M} by {expired_by}" if expired else f"until {until}"
-                print(
-                    f"{sid:>4}  {rule} {subject or '(all subjects)'}  {state}  — {reason} "
-                    f"({by}, {created:%Y-%m-%d %H:%M} UTC)"
-                )
+                when = f"{created:%Y-%m-%d %H:%M} UTC"
+                line = f"{sid:>4}  {rule} {subject or '(all subjects)'}  {state}  — {reason} ({by}, {when})"
+                # typed text (even rows stored before it was checked) never drives a terminal
+                print(terminal_safe(line))
     finally:
         con.close()
     return EXIT_OK

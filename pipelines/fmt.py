@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 
 def missing(x) -> bool:
@@ -32,3 +33,24 @@ def some(items, n: int = 10) -> str:
     """The first n items and how many more: "AMD, META and 498 more" (messages stay short at 500 names)."""
     items = [str(i) for i in items]
     return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+# C0/C1 control characters (ESC starts ANSI sequences that recolour or rewrite a terminal), DEL, and the
+# bidirectional overrides that reorder what a reader sees; newlines in typed text are folded too.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def control_chars(text: str) -> list[str]:
+    """The control characters in `text`, as escapes (for an error that names them)."""
+    return sorted({repr(c)[1:-1] for c in _UNSAFE.findall(text)})
+
+
+def terminal_safe(text: str) -> str:
+    """Text people typed, printed to a terminal: control characters shown as escapes, never executed."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def slack_escape(text: str) -> str:
+    """Text people typed, in a Slack message: shown as written, never read as markup (<!channel>, <url|label>,
+    &-entities), as Slack's formatting guide asks: escape &, < and >."""
+    return terminal_safe(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

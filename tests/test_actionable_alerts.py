@@ -1,6 +1,7 @@
 """Alerts people can act on, through the real graph (`market-monitor run`) and the local Slack server: the
 sector digest's history (from the analysts' views), its chart in the thread, and silences."""
 
+import json
 import statistics
 
 import duckdb
@@ -205,3 +206,44 @@ def test_bad_silences_get_a_clear_error_and_change_nothing(tmp_path):
     rows = con.execute("SELECT id, rule, subject, until, expired_by FROM silences").fetchall()
     con.close()
     assert rows == [(1, "stock_drop_5d", "NVDA", pd.Timestamp("2025-11-10").date(), "ops-ben")]
+
+
+def test_text_people_type_is_shown_as_written_never_as_markup_or_terminal_codes(tmp_path):
+    """A silence's reason and author reach every digest while it holds: Slack sees them escaped (no @channel, no
+    disguised link), and `silence list` never lets an escape sequence drive the terminal."""
+    snap = _falling_snapshot(tmp_path / "snap")
+    config = write_config(tmp_path / "monitor.toml")
+    env = _env(tmp_path, config=config)
+    reason = "<!channel> all clear <https://evil.example/login|Dagster run> & more"
+    added = cli(
+        "silence", "add", "stock_drop_5d", "--until", "2024-08-30", "--reason", reason, "--by", "<!everyone>", env=env
+    )
+    assert added.returncode == 0, added.stderr
+    with FakeSlack() as slack:
+        result = cli(
+            "run",
+            "--source",
+            "replay",
+            "--replay-dir",
+            str(snap),
+            "--end",
+            "2024-08-21",
+            env=_env(tmp_path, slack, config),
+        )
+        assert result.returncode == 0, result.stderr
+        [digest] = [p for p in slack.posts() if not p.get("thread_ts")]
+    shown = json.dumps(digest["blocks"]) + digest["text"]
+    assert "<!channel>" not in shown and "<!everyone>" not in shown and "<https://evil" not in shown
+    assert "&lt;!channel&gt; all clear &lt;https://evil.example/login|Dagster run&gt; &amp; more" in digest["text"]
+    assert "(#1, &lt;!everyone&gt;:" in digest["text"]
+
+    ansi = cli(
+        "silence", "add", "stock_drop_5d", "--until", "2024-08-30", "--reason", "\x1b[2J\x1b[31mall fine", env=env
+    )
+    assert ansi.returncode == 2 and "--reason contains control characters (\\x1b)" in ansi.stderr
+    con = duckdb.connect(str(tmp_path / "mm.duckdb"))  # a row written before the check existed
+    con.execute("UPDATE silences SET reason = 'ok\x1b[2J\x1b]0;pwned\x07' WHERE id = 1")
+    con.close()
+    listed = cli("silence", "list", env=env)
+    assert listed.returncode == 0 and "\x1b" not in listed.stdout and "\x07" not in listed.stdout
+    assert "ok\\x1b[2J\\x1b]0;pwned\\x07" in listed.stdout

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from pipelines.fmt import missing
+from pipelines.fmt import missing, slack_escape
 from pipelines.fmt import pct as _pct
 from pipelines.fmt import some as _some
 from pipelines.fmt import usd as _usd
@@ -161,8 +161,8 @@ def digest(
         text_lines.append(f"Dagster run: {run_url}")
     if figures.silenced:
         quiet = "Silenced (recorded, not sent): " + "; ".join(figures.silenced)
-        footer += f"\n{quiet}"
-        text_lines.append(quiet)
+        footer += f"\n{slack_escape(quiet)}"  # reasons are typed by people: shown as written, never as markup
+        text_lines.append(slack_escape(quiet))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(footer, SECTION_CHARS))]))
     return _cut("\n".join(text_lines), TEXT_CHARS), [b.to_dict() for b in blocks][:MAX_BLOCKS]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pipelines.fmt import control_chars
 from pipelines.rules import BY_NAME
 from pipelines.sqlfiles import sql
 
@@ -52,6 +53,9 @@ def add(
         raise SilenceError(f"unknown subject {subject!r} for {rule}; subjects: {', '.join(subjects)}")
     if not reason.strip():
         raise SilenceError("--reason must say why (it is shown in every digest while the silence holds)")
+    for flag, text in (("--reason", reason), ("--by", created_by)):
+        if bad := control_chars(text):
+            raise SilenceError(f"{flag} contains control characters ({', '.join(bad)}): plain text only")
     [(new_id,)] = con.execute(
         sql("silences/insert"),
         {
