@@ -9,13 +9,22 @@ from __future__ import annotations
 import math
 
 MAX_PRICE = 10_000_000.0  # USD per share; the dearest share ever traded (BRK.A) is under $1M
+MIN_PRICE = 1e-6  # USD per share; nothing quoted trades below $0.0001 (split-adjusted history included)
+MAX_BAR_RATIO = 1000.0  # a close 1000x beneath its name's typical or previous close: a broken bar, not a move
 MAX_SHARES = 1e12  # the largest share counts are a few 1e11
 MAX_MARKET_CAP = 100e12  # USD; no company has come within a factor of 10
 MAX_EPS = 100_000.0  # USD per share per quarter
 MAX_VOLUME = 1e15  # shares in one session
 SPLIT_RATIO_MIN, SPLIT_RATIO_MAX = 1 / 1000, 1000.0  # 1:1000 reverse split .. 1000:1 split
 
-DOOR_LIMITS = {"max_price": MAX_PRICE, "max_shares": MAX_SHARES, "max_market_cap": MAX_MARKET_CAP, "max_eps": MAX_EPS}
+DOOR_LIMITS = {
+    "max_price": MAX_PRICE,
+    "min_price": MIN_PRICE,
+    "max_bar_ratio": MAX_BAR_RATIO,
+    "max_shares": MAX_SHARES,
+    "max_market_cap": MAX_MARKET_CAP,
+    "max_eps": MAX_EPS,
+}
 
 
 def split_ratio_problem(ratio: float) -> str | None:

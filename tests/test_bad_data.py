@@ -87,3 +87,29 @@ def test_a_backfill_never_shows_green_over_tonight_s_gap(tmp_path):
     assert backfill.returncode == 0, backfill.stderr
     assert "ERROR daily_prices.bars_present: newest session 2024-08-30: missing bars: NVDA" in backfill.stdout
     assert "ERROR alerts.data_complete: Incomplete data for 2024-08-30: no bar for NVDA" in backfill.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tiny", [0.0001, 1e-300])
+def test_an_absurdly_low_bar_is_refused_not_a_trillion_dollar_loss(tmp_path, tiny):
+    """A bar of 0.0001 (or 1e-300) for a $100 name would be a -$100B loss on 1B shares and fire single-name
+    alerts: the door refuses it (named in prices_valid), tonight is reported missing instead."""
+    snap = basic_snapshot(tmp_path / "snap")
+    db = tmp_path / "data" / "mm.duckdb"
+    env = {"MARKET_MONITOR_DB": str(db), "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    base = ["run", "--source", "replay", "--replay-dir", str(snap)]
+    assert cli(*base, "--end", "2024-08-28", env=env).returncode == 0
+    _set_bar(snap, "NVDA", "2024-08-29", open=tiny, high=tiny, low=tiny, close=tiny)
+    run = cli(*base, "--end", "2024-08-29", env=env)
+    assert run.returncode == 0, run.stderr
+    assert "ERROR daily_prices.prices_valid: 1 bar(s) refused" in run.stdout
+    assert "NVDA 2024-08-29:" in run.stdout and (
+        "beneath the name's usual 100" in run.stdout or "below 1e-06" in run.stdout
+    )
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT min(close) FROM prices_daily").fetchone() == (100.0,)
+        assert con.execute("SELECT count(*) FROM alerts WHERE subject = 'NVDA'").fetchone() == (0,)
+        assert con.execute("SELECT ticker, date FROM rejected_facts").fetchall() == [("NVDA", D(2024, 8, 29))]
+    finally:
+        con.close()

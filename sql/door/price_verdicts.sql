@@ -1,6 +1,13 @@
 -- Why each incoming bar cannot be true (reason NULL: usable;
 -- _row: the row of `incoming`). Limits are far beyond any real share price or
--- company ($max_price, $max_market_cap), so only broken data trips them.
+-- company ($max_price, $max_market_cap), so only broken data trips them. Below, a close under $min_price, or
+-- $max_bar_ratio times beneath the name's typical close in this batch or its previous stored close (a 0.0001 bar
+-- for a $180 name would be a -$4.5T "loss"); splits are applied to stored bars before the door, so a real split
+-- (at most 1000:1) never trips it.
+WITH typical AS (
+    SELECT ticker, median(close) AS close FROM incoming
+    WHERE isfinite(close) AND close BETWEEN $min_price AND $max_price GROUP BY ticker
+)
 SELECT i._row, i.ticker, i.date,
     format('open={} high={} low={} close={} adj_close={} volume={}',
            coalesce(i.open::VARCHAR, 'NULL'), coalesce(i.high::VARCHAR, 'NULL'), coalesce(i.low::VARCHAR, 'NULL'),
@@ -22,6 +29,13 @@ SELECT i._row, i.ticker, i.date,
         WHEN i.volume < 0 THEN 'negative volume'
         WHEN i.close * s.shares > $max_market_cap
             THEN format('market cap {:.3g} (close x {} shares) beyond any real company', i.close * s.shares, s.shares)
+        WHEN least(i.close, i.adj_close) < $min_price
+            THEN format('a close below {}, beneath any real share price', $min_price)
+        WHEN least(i.close, i.adj_close) * $max_bar_ratio < greatest(t.close, p.close)
+            THEN format('close {} is over {}x beneath the name''s usual {:.4g}', least(i.close, i.adj_close),
+                        $max_bar_ratio, greatest(t.close, p.close))
     END AS reason
 FROM incoming i
-ASOF LEFT JOIN shares_outstanding s ON s.ticker = i.ticker AND i.date >= s.date;
+LEFT JOIN typical t ON t.ticker = i.ticker
+ASOF LEFT JOIN shares_outstanding s ON s.ticker = i.ticker AND i.date >= s.date
+ASOF LEFT JOIN prices_daily p ON p.ticker = i.ticker AND i.date > p.date;
