@@ -38,19 +38,19 @@ class Watchlist:
 @dataclass(frozen=True)
 class History:
     start: dt.date = dt.date(2024, 1, 2)
-    refetch_sessions: int = at_least_zero(10)
-    fetch_timeout_seconds: float = at_least_zero(120.0)
-    source_retries: int = at_least_zero(3)
-    retry_delay_seconds: float = at_least_zero(30.0)
+    refetch_sessions: int = at_least_zero(10, most=2520)  # ten years
+    fetch_timeout_seconds: float = at_least_zero(120.0, most=3600)
+    source_retries: int = at_least_zero(3, most=20)
+    retry_delay_seconds: float = at_least_zero(30.0, most=3600)
 
 
 @dataclass(frozen=True)
 class Fundamentals:
-    refresh_after_days: int = at_least_zero(7)
-    shares_stale_after_days: int = at_least_zero(200)
-    eps_stale_after_days: int = at_least_zero(130)
-    eps_report_lag_days: int = at_least_zero(60)
-    max_share_change: float = at_least_zero(0.02)
+    refresh_after_days: int = at_least_zero(7, most=3660)
+    shares_stale_after_days: int = at_least_zero(200, most=3660)
+    eps_stale_after_days: int = at_least_zero(130, most=3660)
+    eps_report_lag_days: int = at_least_zero(60, most=366)
+    max_share_change: float = at_least_zero(0.02, most=100)
 
 
 # One [rules.<name>] table per rule that has settings, each the rule's own Settings class (pipelines/rules/).
@@ -61,8 +61,8 @@ Rules = dataclasses.make_dataclass(
 
 @dataclass(frozen=True)
 class Alerts:
-    repeat_interval_sessions: int = at_least_zero(5)
-    resolve_after_sessions: int = 2
+    repeat_interval_sessions: int = at_least_zero(5, most=2520)
+    resolve_after_sessions: int = at_least_zero(2, most=252)
     notify_min_severity: str = "warning"
 
 
@@ -125,7 +125,7 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
         raise ConfigError(f"{prefix}: expected a table, got {data!r}")
     hints = get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
-    signs = {f.name: f.metadata.get("sign") for f in dataclasses.fields(cls)}
+    bounds = {f.name: f.metadata for f in dataclasses.fields(cls)}
     for key in data:
         if key not in names:
             where = f"{prefix}.{key}" if prefix else key
@@ -140,11 +140,15 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
             kwargs[name] = _build(typ, data[name], key)
         else:
             value = _coerce(key, data[name], typ)
-            sign = signs.get(name)
-            if sign == ">=0" and value < 0:
+            bound = bounds[name]
+            if bound.get("sign") == ">=0" and value < 0:
                 raise ConfigError(f"{key}: must not be negative, got {value!r}")
-            if sign == "<=0" and value > 0:
+            if bound.get("sign") == "<=0" and value > 0:
                 raise ConfigError(f"{key}: is a loss threshold and must be <= 0, got {value!r}")
+            if bound.get("most") is not None and value > bound["most"]:
+                raise ConfigError(f"{key}: must be at most {bound['most']:g}, got {value!r}")
+            if bound.get("least") is not None and value < bound["least"]:
+                raise ConfigError(f"{key}: must be at least {bound['least']:g}, got {value!r}")
             kwargs[name] = value
     return cls(**kwargs)
 
@@ -166,6 +170,15 @@ def _check_symbols(cfg: MonitorConfig) -> None:
             raise ConfigError(f"rules.{rule.name}.{problem}")
     if cfg.history.refetch_sessions < 1 or cfg.history.fetch_timeout_seconds <= 0:
         raise ConfigError("history: refetch_sessions must be >= 1 and fetch_timeout_seconds > 0")
+    from pipelines import calendar
+
+    known = calendar.all_sessions()
+    earliest = known[252]  # the warm-up year before start must be on the calendar too
+    if not earliest <= cfg.history.start <= known[-1]:
+        raise ConfigError(
+            f"history.start: {cfg.history.start} is outside the NYSE calendar this tool knows "
+            f"({earliest} .. {known[-1]}, after a year of warm-up)"
+        )
     # Dagster's own validator: what passes here, the schedule and the freshness policy accept.
     from dagster._utils.schedules import is_valid_cron_string
 

@@ -34,6 +34,15 @@ def test_shipped_config_loads_with_the_watchlist():
         ({"schedule": {"cron": "99 99 * * *"}}, "schedule.cron: '99 99 * * *' is not a valid 5-field cron"),
         ({"schedule": {"fresh_by_cron": "0 21 31 2 *"}}, "schedule.fresh_by_cron: '0 21 31 2 *' is not a valid"),
         ({"schedule": {"fresh_by_cron": "tonight"}}, "schedule.fresh_by_cron: 'tonight' is not a valid"),
+        ({"fundamentals": {"eps_report_lag_days": 10**12}}, "fundamentals.eps_report_lag_days: must be at most 366"),
+        ({"history": {"refetch_sessions": 2**64}}, "history.refetch_sessions: must be at most 2520"),
+        ({"history": {"refetch_sessions": 1_000_000}}, "history.refetch_sessions: must be at most 2520"),
+        ({"history": {"source_retries": 1000}}, "history.source_retries: must be at most 20"),
+        ({"history": {"retry_delay_seconds": 1e9}}, "history.retry_delay_seconds: must be at most 3600"),
+        ({"alerts": {"resolve_after_sessions": 10**9}}, "alerts.resolve_after_sessions: must be at most 252"),
+        ({"rules": {"stock_drop_5d": {"return_5d": -3.0}}}, "rules.stock_drop_5d.return_5d: must be at least -1"),
+        ({"history": {"start": "0001-01-01"}}, "history.start: 0001-01-01 is outside the NYSE calendar"),
+        ({"history": {"start": "2999-01-01"}}, "history.start: 2999-01-01 is outside the NYSE calendar"),
     ],
 )
 def test_bad_config_names_the_key_and_the_problem(data, message):

@@ -99,6 +99,25 @@ def test_cli_rejects_bad_config_before_writing(tmp_path):
     assert not db.exists()
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("[fundamentals]\neps_report_lag_days = 1000000000000", "fundamentals.eps_report_lag_days: must be at most"),
+        ("[history]\nrefetch_sessions = 1000000", "history.refetch_sessions: must be at most 2520"),
+        ('[history]\nstart = "0001-01-01"', "history.start: 0001-01-01 is outside the NYSE calendar"),
+    ],
+)
+def test_an_absurd_number_is_refused_naming_its_key_before_anything_is_written(tmp_path, setting, message):
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(setting + "\n")
+    db = tmp_path / "out" / "mm.duckdb"
+    env = {"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(db)}
+    result = cli("run", "--source", "replay", "--replay-dir", str(tmp_path), "--end", "2024-08-30", env=env)
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "retry" not in result.stderr.lower()
+    assert not db.exists()
+
+
 def test_replay_of_real_autumn_2025(tmp_path, shared_market):
     db = tmp_path / "mm.duckdb"
     result = cli(

@@ -14,10 +14,10 @@ from pipelines.rules.base import WATCHLIST, Inputs, Rule, crossed, crossed_mask,
 
 @dataclass(frozen=True)
 class Settings:
-    cap_return_5d: float = at_most_zero(-0.06)
+    cap_return_5d: float = at_most_zero(-0.06, least=-1.0)  # a return: -100% at worst
     min_names_down: int = at_least_zero(4)
-    name_return_5d: float = at_most_zero(-0.05)
-    benchmark_return_5d: float = at_most_zero(-0.02)
+    name_return_5d: float = at_most_zero(-0.05, least=-1.0)  # a return: -100% at worst
+    benchmark_return_5d: float = at_most_zero(-0.02, least=-1.0)  # a return: -100% at worst
     min_names_with_cap: int = at_least_zero(4)
 
 

@@ -11,7 +11,7 @@ from pipelines.rules.base import Inputs, Rule, num
 
 @dataclass(frozen=True)
 class Settings:
-    return_5d: float = at_most_zero(-0.10)
+    return_5d: float = at_most_zero(-0.10, least=-1.0)  # a return: -100% at worst
 
 
 def evaluate(s: Settings, inp: Inputs):
