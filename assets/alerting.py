@@ -104,7 +104,11 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         ],
     )
     def slack_notifications(
-        context: dg.AssetExecutionContext, duckdb: DuckDBResource, source: SourceResource, slack: SlackResource
+        context: dg.AssetExecutionContext,
+        duckdb: DuckDBResource,
+        source: SourceResource,
+        slack: SlackResource,
+        monitor: MonitorResource,
     ) -> dg.MaterializeResult:
         start, end = session_range(context)
         settings = slack.settings()
@@ -113,6 +117,9 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         with open_store(duckdb) as con:
             report = notify(con, cfg, end, sessions_to_notify(context, source, start, end), sender, run_url)
         context.log.info(f"{settings.describe()}: {report.summary()}")
+        # analytics_copy does not wait for delivery (a Slack outage must not hold analysts at yesterday's copy);
+        # republished here, delivered or not, so the copy also carries tonight's transitions and outbox.
+        republished = _republish(context, monitor)
         delivery = report.delivery
         if delivery.still_pending:
             # A run whose alerts did not go out is a failed run: red in the UI, a run-failure notice, exit code 3
@@ -120,7 +127,8 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
             # a bad token stays bad, and an outage is better retried by tomorrow's run than by minutes of waiting.
             raise dg.Failure(
                 description=f"{UNDELIVERED_PREFIX}: {delivery.cause}; {delivery.still_pending} message(s) stay "
-                "queued in the outbox and are sent by the next run",
+                "queued in the outbox and are sent by the next run"
+                + ("" if republished else "; the analysts' copy could not be republished (see analytics_copy)"),
                 metadata={
                     "delivery": settings.describe(),
                     "failed": dg.MetadataValue.json(delivery.failed),
@@ -160,16 +168,26 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
     return [alerts, slack_notifications]
 
 
+def _republish(context: dg.AssetExecutionContext, monitor: MonitorResource) -> bool:
+    try:
+        publish.publish(monitor.db_path, monitor.analytics_path)
+        return True
+    except Exception as exc:  # the analytics_copy step reports its own failure; delivery's outcome stands
+        context.log.warning(f"analysts' copy not republished after delivery: {exc}")
+        return False
+
+
 def build_publish_asset(cfg: MonitorConfig, partitions: dg.PartitionsDefinition):
     @dg.asset(
-        deps=["slack_notifications"],
+        deps=["alerts"],
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WRITER_POOL,
         group_name=ALERT_GROUP,
         kinds={"duckdb"},
-        description="The analysts' copy of the database (<db>.analytics.duckdb), swapped in atomically at the end "
-        "of every run; `market-monitor sql` and notebooks read it, never the live file.",
+        description="The analysts' copy of the database (<db>.analytics.duckdb), swapped in atomically once the "
+        "night's alerts are computed, whatever Slack does (slack_notifications republishes it after delivery); "
+        "`market-monitor sql` and notebooks read it, never the live file.",
     )
     def analytics_copy(monitor: MonitorResource) -> dg.MaterializeResult:
         info = publish.publish(monitor.db_path, monitor.analytics_path)

@@ -111,6 +111,16 @@ def test_an_outage_fails_the_run_with_its_own_exit_code_and_the_next_run_deliver
         assert "alerts not delivered: outage: Slack answered HTTP 503 (server_error)" in down.stderr
         assert "stay queued in the outbox and are sent by the next run" in down.stderr
         assert slack.posts() == []
+        # Publication does not wait for delivery: analysts query tonight's data (and the queued message).
+        assert "analytics_copy: materialized" in down.stdout
+        sql = cli(
+            "sql",
+            "SELECT (SELECT max(date) FROM metrics_daily)::VARCHAR AS d, "
+            "(SELECT count(*) FROM outbox WHERE status = 'pending') AS n",
+            "--csv",
+            env=env,
+        )
+        assert sql.returncode == 0 and sql.stdout.splitlines()[1:] == ["2024-08-30,1"], sql.stdout
         up = cli(*args, env={**env, **slack.env()})
         assert up.returncode == 0 and "1 message(s) delivered" in up.stdout and len(slack.posts()) == 1
 
