@@ -1,13 +1,16 @@
 """Errors no retry can fix fail at once with their cause; only a lock held by another writer is waited for."""
 
+import os
+import signal
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from pipelines import store
 from pipelines.errors import DatabaseError
-from tests.support.cli import cli
+from tests.support.cli import ROOT, cli
 from tests.support.synthetic import basic_snapshot, write_config
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
@@ -107,3 +110,66 @@ def test_a_replay_session_beyond_the_snapshot_fails_naming_it(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].endswith("has no bars at all for 2024-09-03, 2024-09-04")
+
+
+def _started(env: dict, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(proc: subprocess.Popen, text: str) -> None:
+    for line in proc.stderr:
+        if text in line:
+            return
+    raise AssertionError(f"the run ended before printing {text!r}")
+
+
+def test_sigterm_stops_a_run_waiting_on_another_writer_s_lock_at_once(tmp_path):
+    """A scheduler's SIGTERM (or `timeout`) stops the run while it waits out another writer's lock: exit 143,
+    nothing written, the lock holder's database untouched."""
+    snap = basic_snapshot(tmp_path / "snap")
+    db = tmp_path / "mm.duckdb"
+    store.connect(db).close()
+    hold = "import sys, time, duckdb\ncon = duckdb.connect(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(300)"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        env = {"MARKET_MONITOR_DB": str(db), "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+        run = _started(env, "run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30")
+        _wait_for(run, ".. daily_prices")  # the step has started: it now waits for the lock (up to two minutes)
+        run.send_signal(signal.SIGTERM)
+        _out, err = run.communicate(timeout=60)  # the lock wait alone would outlast this
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run.returncode == 143
+    assert "market-monitor: stopped by SIGTERM; nothing half-written" in err
+    con = duckdb.connect(str(db), read_only=True)
+    assert (
+        con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'prices_daily'").fetchone()[0]
+        == 0
+    )
+    con.close()
+
+
+def test_sigint_stops_a_run_in_its_retry_backoff_at_once(tmp_path):
+    """Ctrl-C while a failed source step waits to be retried (30 s here): the run stops at once with 130."""
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text("[history]\nsource_retries = 3\nretry_delay_seconds = 30\n")
+    env = {
+        "MARKET_MONITOR_CONFIG": str(cfg),
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "https_proxy": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+    }
+    run = _started(env, "run", "--end", "2025-11-07")
+    _wait_for(run, "daily_prices: retry 1 of 3 in ")
+    run.send_signal(signal.SIGINT)
+    _out, err = run.communicate(timeout=60)  # the three backoffs alone would outlast this
+    assert run.returncode == 130 and "market-monitor: stopped by SIGINT" in err
