@@ -212,22 +212,35 @@ def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) 
     contradicted, new = _moved_splits(con, contradicted, new, source, fetched_at, changes)
     for ticker, day, old, revised in contradicted:
         factor = (revised / old) if revised is not None else 1 / old
-        # Every row before a stored split is on its basis (restated by us, or by the source): all move.
-        execute_script(
-            con,
-            "splits/restate_before",
-            {
-                "ticker": ticker,
-                "date": day,
-                "factor": factor,
-                "effective": dt.datetime.max,
-                "withdrawn": dt.datetime.max,
-                "fetched_at": fetched_at,
-            },
-        )
+        # Every row before a stored split is on its basis (restated by us, or by the source): all move. Unless the
+        # bars the source just sent before the split equal the stored ones: then the stored history never took
+        # the split (it was reported, never restated, e.g. in a replay) and undoing it would restate history the
+        # source never restated.
+        (overlap,) = con.execute(sql("splits/overlap_ratio"), {"ticker": ticker, "date": day}).fetchone()
+        never_applied = overlap is not None and abs(overlap - 1) < 0.005
+        if not never_applied:
+            execute_script(
+                con,
+                "splits/restate_before",
+                {
+                    "ticker": ticker,
+                    "date": day,
+                    "factor": factor,
+                    "effective": dt.datetime.max,
+                    "withdrawn": dt.datetime.max,
+                    "fetched_at": fetched_at,
+                },
+            )
         if revised is None:
             execute_script(con, "splits/forget", {"ticker": ticker, "date": day, "fetched_at": fetched_at})
-            changes.append(f"{ticker} {day} {old:g}:1 withdrawn (history restored)")
+            changes.append(
+                f"{ticker} {day} {old:g}:1 withdrawn "
+                + (
+                    "(stored history was never on its basis: nothing restated)"
+                    if never_applied
+                    else "(history restored)"
+                )
+            )
         else:
             execute_script(
                 con,

@@ -113,3 +113,26 @@ def test_an_absurdly_low_bar_is_refused_not_a_trillion_dollar_loss(tmp_path, tin
         assert con.execute("SELECT ticker, date FROM rejected_facts").fetchall() == [("NVDA", D(2024, 8, 29))]
     finally:
         con.close()
+
+
+@pytest.mark.slow
+def test_a_split_reported_one_night_and_withdrawn_the_next_restates_nothing(tmp_path):
+    """Replay: splits.csv names an NVDA 4:1 split one night (its prices were never restated), not the next. The
+    history must come out as it went in: no x4 rows, no false findings."""
+    snap = basic_snapshot(tmp_path / "snap")
+    db = tmp_path / "data" / "mm.duckdb"
+    env = {"MARKET_MONITOR_DB": str(db), "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
+    base = ["run", "--source", "replay", "--replay-dir", str(snap)]
+    assert cli(*base, "--end", "2024-08-27", env=env).returncode == 0
+    (snap / "splits.csv").write_text("ticker,date,ratio\nNVDA,2024-08-26,4\n")
+    assert cli(*base, "--end", "2024-08-28", env=env).returncode == 0
+    (snap / "splits.csv").unlink()
+    night = cli(*base, "--end", "2024-08-29", env=env)
+    assert night.returncode == 0, night.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT DISTINCT close FROM prices_daily WHERE ticker = 'NVDA'").fetchall() == [(100.0,)]
+        assert con.execute("SELECT count(*) FROM alerts WHERE subject IN ('NVDA', 'WATCHLIST')").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM splits").fetchone() == (0,)
+    finally:
+        con.close()

@@ -147,18 +147,24 @@ def test_a_split_the_source_revises_or_withdraws_is_revised_or_reversed(con):
     store.store_prices(con, PriceBatch(bars("NVDA", old)), "yfinance", BEFORE_SPLIT)
     con.execute(COUNT + "('NVDA', '2024-04-28', 2.4598e9, 'yfinance', ?)", [BEFORE_SPLIT])
     clean = (dump(con, "prices_daily"), dump(con, "shares_outstanding"))
-    window = {D(2024, 6, 7): 121.0, D(2024, 6, 10): 122.0}  # the re-fetched span, which contains the split date
+    # The re-fetched span, which contains the split date, as the source sends it on the basis it claims: the bar
+    # before the split restated by 10 (or 4, or not at all), the bar after it as traded.
+    window = {D(2024, 6, 7): 121.0, D(2024, 6, 10): 122.0}
+    window4 = {D(2024, 6, 7): 302.5, D(2024, 6, 10): 122.0}
+    unsplit = {D(2024, 6, 7): 1210.0, D(2024, 6, 10): 122.0}
 
     store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
     assert _closes(con)[D(2024, 6, 3)] == pytest.approx(120.0)
 
-    out = store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 4.0)), "yfinance", NOW)
+    out = store.store_prices(
+        con, PriceBatch(bars("NVDA", window4), splits=_split(D(2024, 6, 10), 4.0)), "yfinance", NOW
+    )
     assert out["splits_applied"] == ["NVDA 2024-06-10 10:1 revised to 4:1"]
     assert _closes(con)[D(2024, 6, 3)] == pytest.approx(300.0)
     assert con.execute("SELECT shares FROM shares_outstanding").fetchone()[0] == pytest.approx(4 * 2.4598e9)
     assert con.execute("SELECT ratio FROM splits").fetchall() == [(4.0,)]
 
-    out = store.store_prices(con, PriceBatch(bars("NVDA", window)), "yfinance", NOW)  # the split is gone
+    out = store.store_prices(con, PriceBatch(bars("NVDA", unsplit)), "yfinance", NOW)  # the split is gone
     assert out["splits_applied"] == ["NVDA 2024-06-10 4:1 withdrawn (history restored)"]
     assert dump(con, "splits") == []
     stored_before = {d: c for d, c in _closes(con).items() if d in old}
@@ -170,6 +176,21 @@ def test_a_split_the_source_revises_or_withdraws_is_revised_or_reversed(con):
     store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
     store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 10), 10.0)), "yfinance", NOW)
     assert _closes(con)[D(2024, 6, 3)] == pytest.approx(120.0)
+
+
+def test_a_split_reported_and_withdrawn_that_the_source_never_restated_changes_no_stored_bar(con):
+    """A split reported one night over a history the source never restated (the bars before it equal the stored
+    ones), withdrawn the next: undoing it must not multiply every older row by its ratio."""
+    history = {d: 100.0 for d in (D(2024, 6, 3), D(2024, 6, 4), D(2024, 6, 5), D(2024, 6, 6))}
+    store.store_prices(con, PriceBatch(bars("NVDA", history)), "replay", NOW)
+    window = {D(2024, 6, 5): 100.0, D(2024, 6, 6): 100.0, D(2024, 6, 7): 100.0}
+    later = NOW + dt.timedelta(days=1)
+    store.store_prices(con, PriceBatch(bars("NVDA", window), splits=_split(D(2024, 6, 6), 4.0)), "replay", later)
+    out = store.store_prices(con, PriceBatch(bars("NVDA", window)), "replay", later + dt.timedelta(days=1))
+    assert out["splits_applied"] == [
+        "NVDA 2024-06-06 4:1 withdrawn (stored history was never on its basis: nothing restated)"
+    ]
+    assert set(_closes(con).values()) == {100.0} and dump(con, "splits") == []
 
 
 def test_a_split_outside_the_span_the_source_sent_is_left_alone(con):
