@@ -299,3 +299,33 @@ def test_a_sell_off_on_a_night_with_missing_data_is_notified_late_when_the_data_
     )
     nightly(m, next_night, sender_for(slack))  # a re-run sends nothing more
     assert len([p for p in slack.posts() if "AI sector sell-off" in p["text"]]) == 1
+
+
+def test_a_lookup_that_cannot_succeed_holds_its_message_alone(crash, slack):
+    """A token without channels:history and one lost answer: the message whose fate is unknown is held (never
+    posted blind), named once, and the later messages still go out."""
+    crash.cfg = replace(crash.cfg, alerts=replace(crash.cfg.alerts, repeat_interval_sessions=1))
+    slack.script = ["drop"]  # night 10's digest: Slack posted it, the answer was lost
+    nightly(crash, crash.days[10], sender_for(slack))
+    slack.lookup_script = ["missing_scope"] * 10
+    for night in crash.days[11:13]:
+        report = nightly(crash, night, sender_for(slack))
+    assert len(report.delivery.delivered) == 1  # night 12's reminder: not held back
+    assert report.delivery.still_pending == 1
+    [held] = report.delivery.failed.values()
+    assert held.startswith("held: cannot tell whether an earlier attempt arrived (missing_scope: the token lacks")
+    assert report.delivery.cause == held
+    assert len(slack.posts()) == 3  # night 10's (it did arrive) and the two reminders; nothing twice
+
+
+def test_more_pages_without_a_cursor_is_inconclusive_not_absent(crash, slack):
+    slack.script = ["drop"]
+    nightly(crash, crash.days[10], sender_for(slack))
+    slack.flood(250)  # ours is on the second page: the first says "more" but gives no cursor
+    slack.lookup_script = ["no_cursor"]
+    report = nightly(crash, crash.days[10], sender_for(slack))
+    assert report.delivery.still_pending == 1 and len(slack.posts()) == 1  # not posted again on a guess
+    [held] = report.delivery.failed.values()
+    assert "Slack said there are more messages but gave no cursor" in held
+    later = nightly(crash, crash.days[10], sender_for(slack))  # the lookup works again: found, not re-posted
+    assert len(later.delivery.delivered) == 1 and len(slack.posts()) == 1

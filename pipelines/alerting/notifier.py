@@ -15,6 +15,10 @@ class DeliveryFailure:
     text: str  # one line for people (secrets scrubbed)
 
 
+class LookupInconclusive(RuntimeError):
+    """find_posted / find_attached could not tell whether an earlier attempt arrived (raised instead of guessing)."""
+
+
 @runtime_checkable
 class Notifier(Protocol):
     destination: str  # where messages go, recorded on each outbox row (e.g. "slack:#ai-selloff")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipelines.alerting import history, message, silences
 from pipelines.alerting.lifecycle import notification_id
-from pipelines.alerting.notifier import Attaching, Notifier
+from pipelines.alerting.notifier import Attaching, LookupInconclusive, Notifier
 from pipelines.rules import SEVERITY_RANK, sector_selloff
 from pipelines.sqlfiles import sql
 
@@ -240,9 +240,11 @@ def deliver(con, sender: Notifier, now: dt.datetime) -> DeliveryReport:
     sent again and nothing failed is lost. A reply waits for its parent message.
 
     The attempt is recorded before the post, so a process killed while Slack answers leaves a trace: the next
-    run looks the message up in the channel (by its idempotency key) before posting again. A webhook cannot be
-    looked up: its re-send says so in the message. A permanent error (a bad token, an unknown channel) stops this
-    run's deliveries: every other message would fail the same way, and they all stay queued."""
+    run looks the message up in the channel (by its idempotency key) before posting again. A lookup that fails
+    (no channels:history scope, an inconclusive page) holds that message alone, named, never posted blind. A
+    webhook cannot be looked up: its re-send says so in the message. A permanent error of a post (a bad token, an
+    unknown channel) stops this run's deliveries: every other message would fail the same way, and they all stay
+    queued."""
     report = DeliveryReport()
     stopped: str | None = None
     for note in pending(con):
@@ -258,8 +260,20 @@ def deliver(con, sender: Notifier, now: dt.datetime) -> DeliveryReport:
                 continue
             thread_ts = parent[1] if parent else None
         text, blocks = note["text"], json.loads(note["blocks"])
+        if note["attempts"]:
+            # An earlier attempt may have arrived: look before posting again. A lookup that fails holds this
+            # message only (posting it blind could send it twice); the messages after it still go out.
+            try:
+                ack = sender.find_posted(nid, note["created_at"], thread_ts)
+            except Exception as exc:
+                why = str(exc) if isinstance(exc, LookupInconclusive) else sender.failure(exc).text
+                held = f"held: cannot tell whether an earlier attempt arrived ({why}); not posted again"
+                con.execute(sql("outbox/record_error"), {"error": held[:500], "notification_id": nid})
+                report.record(nid, held)
+                continue
+        else:
+            ack = None
         try:
-            ack = sender.find_posted(nid, note["created_at"], thread_ts) if note["attempts"] else None
             if ack is None:
                 if note["attempts"] and not sender.can_look_up:
                     text, blocks = _as_resent(text, blocks)

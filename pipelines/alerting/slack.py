@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from pipelines.alerting.notifier import DeliveryFailure
+from pipelines.alerting.notifier import DeliveryFailure, LookupInconclusive
 
 DEFAULT_API_URL = "https://slack.com/api/"
 METADATA_EVENT = "market_monitor_notification"
@@ -126,6 +126,16 @@ class _Scrubbing:
         return DeliveryFailure("outage", False, self.scrub(f"outage: {type(exc).__name__}: {exc}"[:300]))
 
 
+def _next_page(resp) -> str | None:
+    """The cursor of the next page, or None when this was the last. "More, but no cursor" proves nothing."""
+    cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+    if not resp.get("has_more"):
+        return None
+    if not cursor:
+        raise LookupInconclusive("lookup inconclusive: Slack said there are more messages but gave no cursor")
+    return cursor
+
+
 class WebApiSender(_Scrubbing):
     can_look_up = True
 
@@ -179,12 +189,10 @@ class WebApiSender(_Scrubbing):
                     and (meta.get("event_payload") or {}).get("notification_id") == notification_id
                 ):
                     return resp.get("channel", self.channel), msg["ts"]
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
-            if not resp.get("has_more") or not cursor:
+            cursor = _next_page(resp)
+            if cursor is None:
                 return None
-        raise RuntimeError(
-            f"lookup inconclusive: more than {MAX_LOOKUP_PAGES * 200} messages since {since}; not posted again"
-        )
+        raise LookupInconclusive(f"lookup inconclusive: more than {MAX_LOOKUP_PAGES * 200} messages since {since}")
 
     def attach(self, content: bytes, filename: str, title: str, channel: str, thread_ts: str) -> str:
         """files_upload_v2: files.getUploadURLExternal, the upload, files.completeUploadExternal into the thread."""
@@ -201,10 +209,10 @@ class WebApiSender(_Scrubbing):
                 for f in msg.get("files") or []:
                     if f.get("name") == filename:
                         return f["id"]
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
-            if not resp.get("has_more") or not cursor:
+            cursor = _next_page(resp)
+            if cursor is None:
                 return None
-        raise RuntimeError(f"lookup inconclusive: more than {MAX_LOOKUP_PAGES * 200} replies; not uploaded again")
+        raise LookupInconclusive(f"lookup inconclusive: more than {MAX_LOOKUP_PAGES * 200} replies; not uploaded again")
 
 
 class WebhookError(RuntimeError):

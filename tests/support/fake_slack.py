@@ -31,6 +31,7 @@ class FakeSlack:
         self.requests: list[dict] = []  # every request received: path, headers, body
         self.script: list[str] = []  # behaviours for the next postMessage/webhook calls
         self.upload_script: list[str] = []  # behaviours for the next file uploads
+        self.lookup_script: list[str] = []  # next history/replies lookups: "ok", "no_cursor", or a Slack error
         self.uploaded: dict[str, bytes] = {}  # file id -> the bytes received
         self.files: list[dict] = []  # completed uploads: id, name, title, channel, thread_ts, bytes
         self._names: dict[str, str] = {}  # file id -> filename, between the two API calls
@@ -55,6 +56,14 @@ class FakeSlack:
                 with fake._lock:
                     fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body, "raw": raw})
                 if self.path.endswith(("/conversations.history", "/conversations.replies")):
+                    lookup = fake.lookup_script.pop(0) if fake.lookup_script else "ok"
+                    if lookup == "no_cursor":  # Slack says there is more and gives no way to get it
+                        return self._json(
+                            200,
+                            {**fake._page(self.path, body), "has_more": True, "response_metadata": {"next_cursor": ""}},
+                        )
+                    if lookup != "ok":  # a Slack error code, e.g. missing_scope (no channels:history)
+                        return self._json(200, {"ok": False, "error": lookup})
                     return self._json(200, fake._page(self.path, body))
                 if "/files." in self.path:
                     answer = fake._files(self.path, body)
