@@ -144,8 +144,7 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
             if report.dry_run
             else f"every queued message acknowledged by Slack ({len(delivery.delivered)} sent)"
             + (
-                f"; {len(charts_failed)} chart(s) not posted in their thread: {next(iter(charts_failed.values()))} "
-                "(retried next run)"
+                f"; {len(charts_failed)} chart(s) not posted in their thread: {next(iter(charts_failed.values()))}"
                 if charts_failed
                 else ""
             ),

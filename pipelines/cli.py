@@ -346,14 +346,18 @@ COMMANDS = {"run": cmd_run, "snapshot": cmd_snapshot, "backtest": cmd_backtest, 
 
 def main(argv: list[str] | None = None) -> int:
     from pipelines.config import ConfigError
-    from pipelines.errors import DatabaseError
+    from pipelines.errors import DatabaseError, DatabaseLocked, PermanentError
     from pipelines.sources import SourceError
 
     args = build_parser().parse_args(argv)
     warnings.filterwarnings("ignore", module="dagster")  # beta/preview notices are for us, not for users
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, SourceError, DatabaseError, ValueError) as exc:
+    except (DatabaseLocked, SourceError) as exc:
+        print(f"market-monitor: {exc}", file=sys.stderr)
+        # an outage or a lock: the command failed, the input was fine (a malformed snapshot is bad input)
+        return EXIT_BAD_INPUT if isinstance(exc, PermanentError) else EXIT_RUN_FAILED
+    except (ConfigError, DatabaseError, ValueError) as exc:
         print(f"market-monitor: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -221,9 +221,13 @@ def load_config(path: str | os.PathLike | None = None) -> MonitorConfig:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found (set MARKET_MONITOR_CONFIG)")
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a UTF-8 text file (byte {exc.start}); expected TOML") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     return parse_config(data, str(path))
 
 

@@ -16,3 +16,7 @@ class InvalidData(PermanentError, ValueError):
 
 class DatabaseError(PermanentError, RuntimeError):
     """The database file cannot be opened for a reason other than another writer's lock."""
+
+
+class DatabaseLocked(RuntimeError):
+    """Another process still holds the database's write lock after the wait: transient (a retry may find it free)."""

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 import dagster as dg
+import yaml
 
 from assets.graph import build_assets
 from pipelines import calendar
@@ -59,9 +60,11 @@ def instance_for_cli() -> dg.DagsterInstance:
         raise ConfigError(f"DAGSTER_HOME: {home!r} must be an absolute path to an existing directory")
     try:
         return dg.DagsterInstance.get()
-    except dg.DagsterError as exc:  # e.g. a dagster.yaml that does not match Dagster's schema
+    except (dg.DagsterError, yaml.YAMLError, UnicodeDecodeError) as exc:  # off Dagster's schema, or not YAML
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"DAGSTER_HOME: {home}/dagster.yaml: {first}") from None
+        where = getattr(exc, "problem_mark", None)  # YAML errors say where
+        at = f" (line {where.line + 1})" if where is not None else ""
+        raise ConfigError(f"DAGSTER_HOME: {home}/dagster.yaml{at}: {first}") from None
 
 
 def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str | None, str, bool]:

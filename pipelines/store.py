@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import calendar, share_counts
-from pipelines.errors import DatabaseError, InvalidData
+from pipelines.errors import DatabaseError, DatabaseLocked, InvalidData
 from pipelines.plausibility import DOOR_LIMITS, split_ratio_problem
 from pipelines.sources.base import PriceBatch
 from pipelines.sqlfiles import execute_script, migrations, sql, used_params, views
@@ -45,8 +45,11 @@ def open_writer(
         except duckdb.Error as exc:
             if not is_lock_conflict(exc):
                 raise DatabaseError(f"{path}: {str(exc).strip().splitlines()[0]}") from None
-            if waited >= lock_wait_seconds:
-                raise  # still locked: transient, left to the retry policy
+            if waited >= lock_wait_seconds:  # still locked: transient, left to the retry policy
+                raise DatabaseLocked(
+                    f"{path}: still locked by another process after {waited:.0f} s (a running pipeline, or a "
+                    "read-write session left open); try again when it is done"
+                ) from None
         sleep(delay)
         waited, delay = waited + delay, min(delay * 2, 10.0)
 

@@ -83,11 +83,14 @@ def test_a_malformed_snapshot_file_is_one_line_naming_file_and_line(tmp_path, na
         ("relative/home", "DAGSTER_HOME: 'relative/home' must be an absolute path to an existing directory"),
         ("{tmp}/missing", "must be an absolute path to an existing directory"),
         ("{tmp}/broken", "dagster.yaml"),
+        ("{tmp}/not_yaml", "not_yaml/dagster.yaml (line 3): while parsing a flow node"),
     ],
 )
 def test_a_bad_dagster_home_is_one_line(tmp_path, home, says):
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "dagster.yaml").write_text("run_storage:\n  module: nowhere\n  klass: Nothing\n  bogus: 1\n")
+    (tmp_path / "not_yaml").mkdir()
+    (tmp_path / "not_yaml" / "dagster.yaml").write_text("storage:\n  sqlite: [\n")
     snap = basic_snapshot(tmp_path / "snap")
     env = {
         "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
@@ -104,3 +107,18 @@ def test_sql_and_backtest_without_a_database_are_one_line(tmp_path):
     assert "is written at the end of `market-monitor run`" in _one_line_error(
         cli("backtest", "--start", "2024-08-01", "--end", "2024-08-30", env=env)
     )
+
+
+def test_a_config_file_that_is_not_text_is_named(tmp_path):
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_bytes(b"[watchlist]\n\xd0\x00\xff binary")
+    env = {"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")}
+    line = _one_line_error(cli("run", "--source", "replay", "--replay-dir", str(tmp_path), env=env))
+    assert line == f"market-monitor: {cfg}: not a UTF-8 text file (byte 12); expected TOML"
+
+
+def test_snapshot_without_network_is_a_failed_run_not_bad_input(tmp_path):
+    env = {"https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    result = cli("snapshot", "--start", "2025-11-03", "--end", "2025-11-07", "--out", str(tmp_path / "out"), env=env)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("market-monitor: Yahoo returned no prices for any of")

@@ -18,7 +18,7 @@ def _digests(server: FakeSlack) -> list[dict]:
     return [p for p in server.posts() if not p.get("thread_ts")]
 
 
-def test_the_opening_digest_gets_its_chart_in_its_thread_once(crash, slack):  # noqa: F811
+def test_the_opening_digest_gets_its_chart_in_its_thread_once(crash, slack):
     night = crash.days[10]
     report = nightly(crash, night, sender_for(slack))
     [digest] = _digests(slack)
@@ -32,12 +32,14 @@ def test_the_opening_digest_gets_its_chart_in_its_thread_once(crash, slack):  # 
     assert _files(crash) == [("delivered", 1, False)]
 
 
-def test_a_failed_upload_keeps_the_text_and_is_retried_next_run(crash, slack):  # noqa: F811
+def test_a_failed_upload_keeps_the_text_and_is_retried_next_run(crash, slack):
     night = crash.days[10]
     slack.upload_script = ["500"]
     report = nightly(crash, night, sender_for(slack))
     assert len(report.delivery.delivered) == 1 and report.delivery.still_pending == 0  # the text went out
-    assert list(report.delivery.files_failed.values()) == ["outage: Slack answered HTTP 500 (no body)"]
+    assert list(report.delivery.files_failed.values()) == [
+        "outage: Slack answered HTTP 500 (no body) (retried next run)"
+    ]
     assert slack.files == [] and _files(crash) == [("pending", 1, True)]
     again = nightly(crash, night, sender_for(slack))
     assert again.delivery.files_delivered and len(slack.files) == 1
@@ -45,7 +47,7 @@ def test_a_failed_upload_keeps_the_text_and_is_retried_next_run(crash, slack):  
     assert slack.files[0]["thread_ts"] == _digests(slack)[0]["ts"]
 
 
-def test_an_upload_whose_answer_was_lost_is_found_not_uploaded_again(crash, slack):  # noqa: F811
+def test_an_upload_whose_answer_was_lost_is_found_not_uploaded_again(crash, slack):
     night = crash.days[10]
     slack.upload_script = ["lost"]
     first = nightly(crash, night, sender_for(slack))
@@ -57,25 +59,25 @@ def test_an_upload_whose_answer_was_lost_is_found_not_uploaded_again(crash, slac
     ]
 
 
-def test_a_missing_files_scope_abandons_the_chart_at_once_and_says_why(crash, slack):  # noqa: F811
+def test_a_missing_files_scope_abandons_the_chart_at_once_and_says_why(crash, slack):
     slack.upload_script = ["missing_scope"]
     report = nightly(crash, crash.days[10], sender_for(slack))
     assert len(report.delivery.delivered) == 1
     [why] = report.delivery.files_failed.values()
-    assert why.startswith("missing_scope:") and "files:write" in why
+    assert why.startswith("missing_scope:") and "files:write" in why and why.endswith("(abandoned: not retried)")
     assert _files(crash) == [("abandoned", 1, True)]
     nightly(crash, crash.days[10], sender_for(slack))
     assert slack.files == [] and _files(crash) == [("abandoned", 1, True)]  # not retried: no retry fixes a scope
 
 
-def test_a_webhook_sends_text_only(crash, slack):  # noqa: F811
+def test_a_webhook_sends_text_only(crash, slack):
     sender = build_sender(SlackSettings(webhook_url=slack.webhook_url))
     report = nightly(crash, crash.days[10], sender)
     assert len(report.delivery.delivered) == 1 and len(slack.posts("webhook")) == 1
     assert slack.files == [] and _files(crash) == []
 
 
-def test_a_dry_run_records_the_chart_it_would_post(crash):  # noqa: F811
+def test_a_dry_run_records_the_chart_it_would_post(crash):
     report = nightly(crash, crash.days[10], None)
     assert report.dry_run and _files(crash) == [("dry_run", 0, False)]
     [(content,)] = crash.con.execute("SELECT content FROM outbox_files").fetchall()

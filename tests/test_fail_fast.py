@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from pipelines import store
-from pipelines.errors import DatabaseError
+from pipelines.errors import DatabaseError, DatabaseLocked, PermanentError
 from tests.support.cli import ROOT, cli
 from tests.support.synthetic import basic_snapshot, write_config
 
@@ -68,6 +68,22 @@ def test_a_writer_waits_for_another_writer_s_lock(tmp_path):
     con = store.open_writer(db, lock_wait_seconds=30)  # waits out the lock instead of failing
     con.close()
     holder.wait(timeout=30)
+
+
+def test_a_lock_still_held_after_the_wait_is_one_line_and_transient(tmp_path):
+    db = tmp_path / "mm.duckdb"
+    store.connect(db).close()
+    hold = "import sys, time, duckdb\ncon = duckdb.connect(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(DatabaseLocked) as err:
+            store.open_writer(db, lock_wait_seconds=0.5)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not isinstance(err.value, PermanentError)  # a retry may find it free
+    assert str(err.value).startswith(f"{db}: still locked by another process after ") and "\n" not in str(err.value)
 
 
 def test_open_writer_names_the_cause_and_does_not_wait(tmp_path):

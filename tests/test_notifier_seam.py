@@ -39,7 +39,7 @@ def test_slack_senders_and_the_double_implement_the_notifier_interface():
     assert WebApiSender(SlackSettings(bot_token="xoxb-x", channel="#c")).destination == "slack:#c"
 
 
-def test_a_second_channel_gets_the_digest_threads_and_the_outbox_records_where_it_went(crash):  # noqa: F811
+def test_a_second_channel_gets_the_digest_threads_and_the_outbox_records_where_it_went(crash):
     pager = Pager()
     for night in crash.days[10:17]:
         notify(crash.con, crash.cfg, night, {night}, pager, run_url=None)
@@ -50,7 +50,7 @@ def test_a_second_channel_gets_the_digest_threads_and_the_outbox_records_where_i
     assert rows == [("pager:oncall", "delivered", "oncall")]
 
 
-def test_a_permanent_failure_of_any_channel_keeps_the_message_queued(crash):  # noqa: F811
+def test_a_permanent_failure_of_any_channel_keeps_the_message_queued(crash):
     night = crash.days[10]
     report = notify(crash.con, crash.cfg, night, {night}, Pager(down="permanent"), run_url=None)
     assert report.delivery.delivered == [] and report.delivery.still_pending == 1

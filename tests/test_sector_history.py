@@ -51,7 +51,7 @@ def test_three_past_episodes_give_median_and_worst_with_their_count():
     assert "20 sessions after the peak: fewer than 3 past episodes with 20 sessions since (2), no statistic" in text
 
 
-def test_a_first_episode_says_there_is_none_before_it(crash):  # noqa: F811
+def test_a_first_episode_says_there_is_none_before_it(crash):
     report = nightly(crash, crash.days[10], None)
     [text] = [
         crash.con.execute("SELECT text FROM outbox WHERE notification_id = ?", [n]).fetchall()[0][0]

@@ -308,11 +308,12 @@ def _deliver_files(con, sender, now: dt.datetime, report: DeliveryReport) -> Non
                 file_id = sender.attach(bytes(f["content"]), f["filename"], f["title"], f["channel"], f["ts"])
         except Exception as exc:
             failure = sender.failure(exc)
-            con.execute(
+            (status,) = con.execute(
                 sql("outbox/file_failed"),
                 {**key, "error": failure.text[:500], "permanent": failure.permanent, "max_attempts": MAX_FILE_ATTEMPTS},
-            )
-            report.files_failed[f["filename"]] = failure.text
+            ).fetchone()
+            what = "abandoned: not retried" if status == "abandoned" else "retried next run"
+            report.files_failed[f["filename"]] = f"{failure.text} ({what})"
             continue
         con.execute(sql("outbox/file_delivered"), {**key, "now": now, "file_id": file_id})
         report.files_delivered.append(f["filename"])
