@@ -299,8 +299,8 @@ def cmd_silence(args) -> int:
     except (KeyError, OSError):  # no login name (a container): the record still says something
         who = "unknown"
     db = db_path_from_env(env)
-    if args.verb != "add" and not Path(db).is_file():
-        raise ValueError(f"no database at {db} (check --db / MARKET_MONITOR_DB)")
+    if not Path(db).is_file():  # a typo'd --db must not create an empty database that no run reads
+        raise ValueError(f"no database at {db} (check --db / MARKET_MONITOR_DB; a run creates it)")
     # The live file: a silence must reach tonight's run (waits for a running pipeline's lock, 30 s at most).
     con = store.open_writer(db, lock_wait_seconds=30)
     try:
@@ -376,6 +376,8 @@ def main_until_signalled(argv: list[str] | None = None) -> int:
     def run() -> None:
         try:
             result.append(main(argv))
+        except SystemExit as exc:  # argparse's usage errors (2) and --help (0)
+            result.append(exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT if exc.code else EXIT_OK)
         except BaseException:
             result.append(EXIT_RUN_FAILED)
             raise

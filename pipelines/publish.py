@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -35,16 +36,42 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# A publish takes seconds: a temp file this old is a leftover even if its process id now belongs to another process.
+STALE_SECONDS = 3600
+
+
+def _stale(path: Path, now: float) -> bool:
+    """Nothing under `path` (a file, or DuckDB's spill folder) was written in the last STALE_SECONDS."""
+    try:
+        paths = [path, *path.rglob("*")] if path.is_dir() else [path]
+        return all(now - p.stat().st_mtime > STALE_SECONDS for p in paths)
+    except FileNotFoundError:
+        return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def remove_leftovers(analytics: Path) -> list[Path]:
-    """Temp files of publishes whose process is gone (killed, or a disk that filled up): they would otherwise
-    fill the disk for the next run."""
-    pattern = re.compile(rf"^\.{re.escape(analytics.name)}\.(\d+)\.tmp(\.wal)?$")
+    """Temp files of publishes whose process is gone (killed, or a disk that filled up), with their .wal and
+    DuckDB's spill folder (.tmp), and a spill folder left beside the copy by a crashed analyst session: they would
+    otherwise fill the disk. A process id can be reused, so a temp file untouched for an hour goes too."""
+    pattern = re.compile(rf"^\.{re.escape(analytics.name)}\.(\d+)\.tmp(\.wal|\.tmp)?$")
+    now = time.time()
     removed = []
     for path in analytics.parent.glob(f".{analytics.name}.*.tmp*"):
         match = pattern.match(path.name)
-        if match and (int(match[1]) == os.getpid() or not _alive(int(match[1]))):
-            path.unlink(missing_ok=True)
+        if match and (int(match[1]) == os.getpid() or not _alive(int(match[1])) or _stale(path, now)):
+            _remove(path)
             removed.append(path)
+    spill = analytics.with_name(analytics.name + ".tmp")
+    if spill.is_dir() and _stale(spill, now):  # a session spilling now writes to it: left alone
+        _remove(spill)
+        removed.append(spill)
     return removed
 
 

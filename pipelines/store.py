@@ -17,10 +17,26 @@ from pipelines.plausibility import DOOR_LIMITS, split_ratio_problem
 from pipelines.sources.base import PriceBatch
 from pipelines.sqlfiles import execute_script, migrations, sql, used_params, views
 
+# The database is DuckDB's own file: never an extension fetched from the network to read something else (DuckDB
+# would otherwise try to download sqlite_scanner for a SQLite file given by mistake).
+NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _refuse_foreign(path: Path) -> None:
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError:
+        return  # absent or unreadable: DuckDB names the problem
+    if head == SQLITE_HEADER:
+        raise DatabaseError(f"{path}: a SQLite file, not a DuckDB database (check --db / MARKET_MONITOR_DB)")
+
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    _refuse_foreign(Path(path))
+    return duckdb.connect(str(path), read_only=read_only, config=NO_EXTENSIONS)
 
 
 def is_lock_conflict(exc: BaseException) -> bool:
@@ -38,10 +54,11 @@ def open_writer(
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"{path}: cannot create its directory {path.parent}: {exc.strerror or exc}") from None
+    _refuse_foreign(path)
     waited, delay = 0.0, 0.2
     while True:
         try:
-            return duckdb.connect(str(path), read_only=False, config=config or {})
+            return duckdb.connect(str(path), read_only=False, config={**NO_EXTENSIONS, **(config or {})})
         except duckdb.Error as exc:
             if not is_lock_conflict(exc):
                 raise DatabaseError(f"{path}: {str(exc).strip().splitlines()[0]}") from None

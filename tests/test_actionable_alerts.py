@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipelines import store
 from pipelines.alerting.history import ordinal
 from tests.support.cli import cli
 from tests.support.fake_slack import FakeSlack
@@ -24,6 +25,13 @@ def _env(tmp_path, slack: FakeSlack | None = None, config=None) -> dict:
     if config:
         env["MARKET_MONITOR_CONFIG"] = str(config)
     return {**env, **(slack.env() if slack else {})}
+
+
+def _database(tmp_path) -> None:
+    """The live database as a first run leaves it (silences are added to a database a run created)."""
+    con = store.connect(tmp_path / "mm.duckdb")
+    store.prepare(con)
+    con.close()
 
 
 def _analysts(tmp_path, query: str, params=()) -> list[tuple]:
@@ -88,6 +96,7 @@ def test_the_november_digest_carries_its_history_and_its_chart(tmp_path, shared_
 
 def test_a_silence_on_the_sector_rule_keeps_its_digest_and_records_the_transition(tmp_path, shared_market):
     env = _env(tmp_path)
+    _database(tmp_path)
     added = cli(
         "silence",
         "add",
@@ -142,6 +151,7 @@ def test_an_episode_that_outlasts_its_silence_is_announced_as_firing_since(tmp_p
     snap = _falling_snapshot(tmp_path / "snap")
     config = write_config(tmp_path / "monitor.toml")
     env = _env(tmp_path, config=config)
+    _database(tmp_path)
     assert (
         cli(
             "silence", "add", "sector_selloff", "WATCHLIST", "--until", "2024-08-22", "--reason", "expected", env=env
@@ -184,6 +194,20 @@ def test_bad_silences_get_a_clear_error_and_change_nothing(tmp_path):
     env = _env(tmp_path)
     wrong = cli("silence", "list", "--db", str(tmp_path / "typo.duckdb"), env=env)
     assert wrong.returncode == 2 and "no database at" in wrong.stderr and not (tmp_path / "typo.duckdb").exists()
+    typo = cli(
+        "silence",
+        "add",
+        "stock_drop_5d",
+        "--until",
+        "2025-11-10",
+        "--reason",
+        "x",
+        "--db",
+        str(tmp_path / "typo.duckdb"),
+        env=env,
+    )
+    assert typo.returncode == 2 and "no database at" in typo.stderr and not (tmp_path / "typo.duckdb").exists()
+    _database(tmp_path)
     assert (
         cli(
             "silence", "add", "stock_drop_5d", "NVDA", "--until", "2025-11-10", "--reason", "earnings", env=env
@@ -214,6 +238,7 @@ def test_text_people_type_is_shown_as_written_never_as_markup_or_terminal_codes(
     snap = _falling_snapshot(tmp_path / "snap")
     config = write_config(tmp_path / "monitor.toml")
     env = _env(tmp_path, config=config)
+    _database(tmp_path)
     reason = "<!channel> all clear <https://evil.example/login|Dagster run> & more"
     added = cli(
         "silence", "add", "stock_drop_5d", "--until", "2024-08-30", "--reason", reason, "--by", "<!everyone>", env=env

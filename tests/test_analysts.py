@@ -1,8 +1,10 @@
 """Analysts read a copy: they never block the pipeline, and the pipeline never changes what they are reading."""
 
 import hashlib
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -210,6 +212,31 @@ def test_a_publish_that_fails_for_lack_of_space_cleans_up_and_keeps_the_old_copy
     dead = analytics.with_name(f".{analytics.name}.999999.tmp")  # left by a publish killed outright
     dead.write_bytes(b"x" * 1000)
     assert publish.publish(live, analytics)["leftovers_removed"] == 1 and not dead.exists()
+
+    # A killed publish whose process id now belongs to a live process (this one's parent), its spill folder, and
+    # the spill folder a crashed analyst session left beside the copy: all untouched for over an hour.
+    reused = analytics.with_name(f".{analytics.name}.{os.getppid()}.tmp")
+    reused.write_bytes(b"x" * 1000)
+    spill = analytics.with_name(f".{analytics.name}.999998.tmp.tmp")
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x" * 1000)
+    analysts_spill = analytics.with_name(analytics.name + ".tmp")
+    analysts_spill.mkdir()
+    (analysts_spill / "duckdb_temp_block-1.block").write_bytes(b"x")
+    old = time.time() - 2 * publish.STALE_SECONDS
+    for path in (
+        reused,
+        spill,
+        spill / "duckdb_temp_storage-0.tmp",
+        analysts_spill,
+        analysts_spill / "duckdb_temp_block-1.block",
+    ):
+        os.utime(path, (old, old))
+    fresh = analytics.with_name(f".{analytics.name}.{os.getppid()}.tmp.wal")  # a live publish's, just written
+    fresh.write_bytes(b"x")
+    assert publish.publish(live, analytics)["leftovers_removed"] == 3
+    assert not reused.exists() and not spill.exists() and not analysts_spill.exists() and fresh.exists()
+    fresh.unlink()
 
 
 CRASHED_WRITER = """

@@ -189,3 +189,14 @@ def test_sigint_stops_a_run_in_its_retry_backoff_at_once(tmp_path):
     run.send_signal(signal.SIGINT)
     _out, err = run.communicate(timeout=60)  # the three backoffs alone would outlast this
     assert run.returncode == 130 and "market-monitor: stopped by SIGINT" in err
+
+
+def test_a_sqlite_file_given_as_the_database_is_named_and_nothing_is_downloaded(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "mm.duckdb"
+    sqlite3.connect(db).execute("CREATE TABLE t (a)").connection.commit()
+    result = _run(tmp_path, db)
+    assert result.returncode == 1
+    assert f"{db}: a SQLite file, not a DuckDB database" in result.stderr
+    assert "extension" not in result.stderr.lower() and "retry" not in result.stderr.lower()
