@@ -114,7 +114,9 @@ def uninterrupted(tmp_path_factory):
     return after_backfill, after_night
 
 
-CASES = [(p, "disk_full") for p in failing_run.POINTS] + [(p, "killed") for p in ("metrics_daily", "alerts")]
+CASES = [(p, "disk_full") for p in failing_run.POINTS] + [
+    (p, "killed") for p in ("daily_prices", "metrics_daily", "alerts", "slack_notifications")
+]
 
 
 @pytest.mark.parametrize(("point", "mode"), CASES)

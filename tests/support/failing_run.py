@@ -16,13 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
-from pipelines import calendar, ingest
+from assets import alerting
+from pipelines import calendar, ingest, publish
 from pipelines.config import Runtime
 from pipelines.execution import materialize_sessions
 
 LOADS = {"daily_prices": "load_prices", "shares_outstanding": "load_fundamentals"}
 DERIVED = ingest.DERIVED
-POINTS = [*LOADS, *DERIVED]
+# The last steps: notifications fail after recording their transitions and queueing; the copy fails to publish.
+LAST = {"slack_notifications": (alerting, "notify"), "analytics_copy": (publish, "publish")}
+POINTS = [*LOADS, *DERIVED, *LAST]
 
 
 def _fail(mode: str, point: str):
@@ -33,6 +36,17 @@ def _fail(mode: str, point: str):
 
 @contextmanager
 def failing_at(point: str, mode: str):
+    if point in LAST:
+        module, name = LAST[point]
+        real_call = getattr(module, name)
+
+        def call_then_fail(*args, **kwargs):
+            real_call(*args, **kwargs)
+            _fail(mode, point)
+
+        with mock.patch.object(module, name, call_then_fail):
+            yield
+        return
     if point in LOADS:
         real = getattr(ingest, LOADS[point])
 
