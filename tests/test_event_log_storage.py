@@ -54,6 +54,7 @@ def run_range(instance, first: str, last: str, **tags) -> bool:
     ).success
 
 
+@pytest.mark.slow  # other Python processes, or the whole graph
 def test_the_shipped_instance_uses_it_and_a_range_run_reads_back_through_dagsters_default_storage(
     tmp_path, monkeypatch
 ):
@@ -105,6 +106,7 @@ def test_only_a_few_run_shards_stay_open_and_a_closed_one_still_reads(tmp_path):
     assert not storage._engines
 
 
+@pytest.mark.slow  # other Python processes, or the whole graph
 def test_a_process_that_never_disposes_its_storage_still_closes_its_connections_at_exit(tmp_path):
     writer = textwrap.dedent(f"""
         import sqlalchemy as db
@@ -117,6 +119,7 @@ def test_a_process_that_never_disposes_its_storage_still_closes_its_connections_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.db", "run-1.db"]
 
 
+@pytest.mark.slow  # other Python processes, or the whole graph
 def test_processes_writing_the_same_index_at_once_lose_nothing(tmp_path):
     writer = textwrap.dedent(f"""
         import sqlalchemy as db, sys

@@ -1,5 +1,6 @@
 """Errors no retry can fix fail at once with their cause; only a lock held by another writer is waited for."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,6 +17,32 @@ from tests.support.synthetic import basic_snapshot, write_config
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 
 RETRYING = "[history]\nsource_retries = 3\nretry_delay_seconds = 30\n"  # what production runs with
+
+
+@contextlib.contextmanager
+def holding_lock(db, seconds: float = 300):
+    """Another process holds the database's write lock (for `seconds`, or until the block ends)."""
+    store.connect(db).close()
+    hold = "import sys, time, duckdb\ncon = duckdb.connect(sys.argv[1])\nprint('locked', flush=True)\n"
+    hold += f"time.sleep({seconds})"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def _offline(tmp_path, cfg) -> dict:
+    """Yahoo unreachable whatever this machine's network: every request goes to a port where nothing listens."""
+    proxy = "http://127.0.0.1:9"
+    return {
+        "MARKET_MONITOR_CONFIG": str(cfg),
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "https_proxy": proxy,
+        "HTTPS_PROXY": proxy,
+    }
 
 
 def _run(tmp_path, db, snap=None):
@@ -61,27 +88,16 @@ def test_a_malformed_snapshot_fails_at_once_as_bad_input(tmp_path):
 
 def test_a_writer_waits_for_another_writer_s_lock(tmp_path):
     db = tmp_path / "mm.duckdb"
-    store.connect(db).close()
-    hold = "import sys, time, duckdb\ncon = duckdb.connect(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(2)"
-    holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "locked"
-    con = store.open_writer(db, lock_wait_seconds=30)  # waits out the lock instead of failing
-    con.close()
-    holder.wait(timeout=30)
+    with holding_lock(db, seconds=2) as holder:
+        con = store.open_writer(db, lock_wait_seconds=30)  # waits out the lock instead of failing
+        con.close()
+        holder.wait(timeout=30)
 
 
 def test_a_lock_still_held_after_the_wait_is_one_line_and_transient(tmp_path):
     db = tmp_path / "mm.duckdb"
-    store.connect(db).close()
-    hold = "import sys, time, duckdb\ncon = duckdb.connect(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(60)"
-    holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(DatabaseLocked) as err:
-            store.open_writer(db, lock_wait_seconds=0.5)
-    finally:
-        holder.kill()
-        holder.wait()
+    with holding_lock(db), pytest.raises(DatabaseLocked) as err:
+        store.open_writer(db, lock_wait_seconds=0.5)
     assert not isinstance(err.value, PermanentError)  # a retry may find it free
     assert str(err.value).startswith(f"{db}: still locked by another process after ") and "\n" not in str(err.value)
 
@@ -100,12 +116,7 @@ def test_the_live_source_without_network_fails_at_once_naming_the_cause(tmp_path
     --retries 0 fails within seconds naming the cause; with retries each wait is announced with it."""
     cfg = tmp_path / "monitor.toml"
     cfg.write_text("[history]\nsource_retries = 3\nretry_delay_seconds = 1\n")
-    env = {
-        "MARKET_MONITOR_CONFIG": str(cfg),
-        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-        "https_proxy": "http://127.0.0.1:9",
-        "HTTPS_PROXY": "http://127.0.0.1:9",
-    }
+    env = _offline(tmp_path, cfg)
     fast = cli("run", "--end", "2025-11-07", "--retries", "0", env=env)
     assert fast.returncode == 1 and "retry" not in fast.stderr.lower()
     assert "run failed: daily_prices: Yahoo returned no prices for any of NVDA" in fast.stderr
@@ -151,19 +162,12 @@ def test_sigterm_stops_a_run_waiting_on_another_writer_s_lock_at_once(tmp_path):
     nothing written, the lock holder's database untouched."""
     snap = basic_snapshot(tmp_path / "snap")
     db = tmp_path / "mm.duckdb"
-    store.connect(db).close()
-    hold = "import sys, time, duckdb\ncon = duckdb.connect(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(300)"
-    holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with holding_lock(db):
         env = {"MARKET_MONITOR_DB": str(db), "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml"))}
         run = _started(env, "run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30")
         _wait_for(run, ".. daily_prices")  # the step has started: it now waits for the lock (up to two minutes)
         run.send_signal(signal.SIGTERM)
         _out, err = run.communicate(timeout=60)  # the lock wait alone would outlast this
-    finally:
-        holder.kill()
-        holder.wait()
     assert run.returncode == 143
     assert "market-monitor: stopped by SIGTERM; nothing half-written" in err
     con = duckdb.connect(str(db), read_only=True)
@@ -178,12 +182,7 @@ def test_sigint_stops_a_run_in_its_retry_backoff_at_once(tmp_path):
     """Ctrl-C while a failed source step waits to be retried (30 s here): the run stops at once with 130."""
     cfg = tmp_path / "monitor.toml"
     cfg.write_text("[history]\nsource_retries = 3\nretry_delay_seconds = 30\n")
-    env = {
-        "MARKET_MONITOR_CONFIG": str(cfg),
-        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-        "https_proxy": "http://127.0.0.1:9",
-        "HTTPS_PROXY": "http://127.0.0.1:9",
-    }
+    env = _offline(tmp_path, cfg)
     run = _started(env, "run", "--end", "2025-11-07")
     _wait_for(run, "daily_prices: retry 1 of 3 in ")
     run.send_signal(signal.SIGINT)

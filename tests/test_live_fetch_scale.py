@@ -37,6 +37,7 @@ def test_500_names_under_latency_and_a_rate_limit_arrive_complete(tmp_path):
     assert 1 < world.max_in_flight <= yahoo.FETCH_WORKERS  # concurrent, and bounded
 
 
+@pytest.mark.slow  # waits out the source's own 2 s bound, twice
 def test_a_hanging_symbol_costs_only_itself(tmp_path):
     closes = universe(24)
     world = YahooWorld(closes, DAYS[-1])

@@ -2,9 +2,6 @@
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import dagster as dg
 import duckdb
@@ -12,23 +9,10 @@ import pytest
 
 from pipelines.config import Runtime
 from pipelines.definitions import build_definitions
+from tests.support.cli import cli
 from tests.support.synthetic import basic_snapshot, write_config
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def cli(*args, env=None, timeout=300):
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        timeout=timeout,
-    )
 
 
 def test_definitions_load_with_every_asset(tmp_path):

@@ -46,6 +46,24 @@ class Market:
         )
         store.store_prices(self.con, PriceBatch(frame, splits=split_frame), "test", fetched_at)
 
+    def many_series(self, start: str, values: dict[str, list[float]], shares: dict[str, float]) -> list[dt.date]:
+        """Closes for several tickers on consecutive sessions from `start`, and one share count each (dated
+        2024-01-02), stored as one batch each, as a night's load stores them (cheaper than a load per ticker)."""
+        n = max(len(v) for v in values.values())
+        days = calendar.sessions(start, calendar.sessions_back(start, -n - 5))[:n]
+        frame = pd.DataFrame(
+            [
+                {"ticker": t, "date": d, "open": c, "high": c, "low": c, "close": c, "adj_close": c, "volume": 1}
+                for t, closes in values.items()
+                for d, c in zip(days, closes)
+            ]
+        )
+        store.store_prices(self.con, PriceBatch(frame), "test", NOW)
+        counts = pd.DataFrame([{"ticker": t, "date": dt.date(2024, 1, 2), "shares": n} for t, n in shares.items()])
+        no_eps = pd.DataFrame(columns=["ticker", "period_end", "reported_date", "eps_diluted"])
+        store.store_fundamentals(self.con, counts, no_eps, list(shares), "test", NOW)
+        return days
+
     def series(self, ticker: str, start: str, values: list[float]) -> list[dt.date]:
         """Closes on consecutive sessions from `start`."""
         days = calendar.sessions(start, calendar.sessions_back(start, -len(values) - 5))[: len(values)]
@@ -109,16 +127,11 @@ def crash_market(tmp_path, finals: dict, bench_final: float | None = 980.0, shar
     """Five flat sessions (names 100, benchmark 1000), then each name's and the benchmark's final close;
     `uncounted` names have no share count (no market cap)."""
     m = Market(tmp_path / "mm.duckdb", NAMES)
-    days = None
-    for name in NAMES:
-        values = [100.0] * 5 + [finals.get(name, 100.0)]
-        days = m.series(name, "2024-06-03", values)
-        if name in skip:
-            m.con.execute("DELETE FROM prices_daily WHERE ticker = ? AND date = ?", [name, days[-1]])
-        if name not in uncounted:
-            m.shares(name, "2024-01-02", shares)
-    bench = [1000.0] * 5 + ([bench_final] if bench_final is not None else [])
-    m.series("^IXIC", "2024-06-03", bench)
+    values = {name: [100.0] * 5 + [finals.get(name, 100.0)] for name in NAMES}
+    values["^IXIC"] = [1000.0] * 5 + ([bench_final] if bench_final is not None else [])
+    days = m.many_series("2024-06-03", values, {n: shares for n in NAMES if n not in uncounted})
+    for name in skip:
+        m.con.execute("DELETE FROM prices_daily WHERE ticker = ? AND date = ?", [name, days[-1]])
     return m, days
 
 
