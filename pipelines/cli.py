@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import os
@@ -384,6 +385,8 @@ def main_until_signalled(argv: list[str] | None = None) -> int:
 
     def stop(signo: int, _frame) -> None:
         name = signal.Signals(signo).name
+        with contextlib.suppress(Exception):  # what the run printed so far still reaches a pipe
+            sys.stdout.flush()
         print(
             f"market-monitor: stopped by {name}; nothing half-written (each step commits in one transaction), "
             "the next run repairs what this one left",
