@@ -151,3 +151,10 @@ def test_a_quiet_session_with_few_caps_is_not_reported(tmp_path):
     """Coverage only matters when the cap change would decide: a calm market with two caps is just calm."""
     m, days = crash_market(tmp_path, {}, bench_final=1000.0, uncounted=("CCC", "DDD"))
     assert fired(m.compute(days[0], days[-1]), "data_incomplete") == []
+
+
+def test_the_worst_name_of_a_tie_is_the_first_by_name_every_time(tmp_path):
+    """Equal 5-session returns: the same worst_ticker on every computation (it followed DuckDB's scan order)."""
+    m, days = crash_market(tmp_path, {n: 94.0 for n in NAMES})
+    m.compute(days[0], days[-1])
+    assert m.watch(days[-1])["worst_ticker"] == "AAA"

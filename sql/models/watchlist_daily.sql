@@ -34,7 +34,8 @@ SELECT j.date,
        sum(j.market_cap - j.cap_5_ago ORDER BY j.ticker)
            / sum(j.cap_5_ago ORDER BY j.ticker) FILTER (WHERE j.market_cap IS NOT NULL) AS cap_return_5d,
        count(*) FILTER (WHERE j.return_5d <= $name_return_5d + 1e-9) AS n_names_down,  -- the rule's breadth
-       arg_min(j.ticker, j.return_5d) AS worst_ticker,
+       -- ties (equal returns) go to the first ticker by name: arg_min took whichever row the scan met first
+       first(j.ticker ORDER BY j.return_5d, j.ticker) FILTER (WHERE j.return_5d IS NOT NULL) AS worst_ticker,
        min(j.return_5d) AS worst_return_5d,
        any_value(b.return_5d) AS benchmark_return_5d
 FROM joined j
