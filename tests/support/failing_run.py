@@ -36,35 +36,22 @@ def _fail(mode: str, point: str):
 
 @contextmanager
 def failing_at(point: str, mode: str):
+    """Patch the call that ends `point`'s work so that it completes, then fails: a load's or a last step's own
+    call, or (derived steps) settle_recompute for that table, inside its transaction."""
     if point in LAST:
-        module, name = LAST[point]
-        real_call = getattr(module, name)
+        module, name, when = *LAST[point], lambda *a: True
+    elif point in LOADS:
+        module, name, when = ingest, LOADS[point], lambda *a: True
+    else:
+        module, name, when = ingest, "settle_recompute", lambda con, model, *a: model == point
+    real = getattr(module, name)
 
-        def call_then_fail(*args, **kwargs):
-            real_call(*args, **kwargs)
+    def call_then_fail(*args, **kwargs):
+        real(*args, **kwargs)
+        if when(*args):
             _fail(mode, point)
 
-        with mock.patch.object(module, name, call_then_fail):
-            yield
-        return
-    if point in LOADS:
-        real = getattr(ingest, LOADS[point])
-
-        def load_then_fail(*args, **kwargs):
-            real(*args, **kwargs)
-            _fail(mode, point)
-
-        with mock.patch.object(ingest, LOADS[point], load_then_fail):
-            yield
-        return
-    real_settle = ingest.settle_recompute
-
-    def settle_then_fail(con, model, first, end):
-        real_settle(con, model, first, end)
-        if model == point:
-            _fail(mode, point)
-
-    with mock.patch.object(ingest, "settle_recompute", settle_then_fail):
+    with mock.patch.object(module, name, call_then_fail):
         yield
 
 
