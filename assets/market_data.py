@@ -25,6 +25,12 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 "daily_prices",
                 "Every symbol has a bar for every session of the run (from its listing on).",
             ),
+            spec(
+                "names_arriving",
+                "daily_prices",
+                "No symbol has gone 3 sessions without a bar (one that has stopped arriving: delisted, renamed, "
+                "a new ticker; replace or drop it in monitor.toml).",
+            ),
             # Not blocking: a bar that cannot be true never reaches prices_daily (it is kept aside in
             # rejected_facts), so downstream never reads it; blocking would silence every alert for the refetch
             # window because of one bad bar. The session shows as missing (bars_present, the incomplete-data rule).
@@ -49,6 +55,9 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 context.log.warning(line)
             outcomes = [
                 quality.also_newest(quality.check_bars_present, con, cfg.symbols, start, end),
+                quality.check_names_arriving(
+                    con, cfg.symbols, max(end, quality.newest_session(con, cfg.symbols) or end)
+                ),
                 quality.check_prices_valid(con, cfg.symbols, summary.fetch_start, end),
                 quality.check_moves_plausible(con, cfg.symbols, start, end),
             ]

@@ -9,6 +9,7 @@ from pipelines import calendar, share_counts
 from pipelines.sqlfiles import sql
 
 MAX_ONE_SESSION_MOVE = 0.40
+STOPPED_AFTER_SESSIONS = 3  # no bar this many sessions running: the name has left (a one-night gap is not that)
 
 
 @dataclass
@@ -44,6 +45,21 @@ def check_bars_present(con, symbols, start, end) -> CheckOutcome:
             "sessions_checked": len(calendar.sessions(start, end)),
         },
     )
+
+
+def check_names_arriving(con, symbols, as_of: dt.date, after: int = STOPPED_AFTER_SESSIONS) -> CheckOutcome:
+    """A name without a bar for `after` sessions running has most likely left (delisted, renamed, a new ticker):
+    the sector rule goes on without it, but only a config change can replace it, so ops are told what to do."""
+    rows = con.execute(sql("checks/names_stopped"), {"symbols": symbols, "as_of": as_of, "sessions": after}).fetchall()
+    lines = [f"{t}: no bar for {n} sessions (last {last})" if last else f"{t}: never had a bar" for t, last, n in rows]
+    desc = (
+        f"every symbol had a bar within the last {after} sessions to {as_of}"
+        if not rows
+        else "; ".join(lines)
+        + ". Delisted, renamed or a new ticker? Replace or drop it in monitor.toml [watchlist] tickers; the sector "
+        "rule is decided on the other names meanwhile"
+    )
+    return CheckOutcome("names_arriving", not rows, desc, {"names_stopped": [t for t, _l, _n in rows]})
 
 
 def check_prices_valid(con, symbols, start, end) -> CheckOutcome:

@@ -4,22 +4,19 @@ request and parsing code (a plain requests.Session, so `responses` answers it), 
 import datetime as dt
 import warnings
 
-import duckdb
 import pytest
 import requests
 
-from pipelines import calendar, ingest
+from pipelines import ingest
 from pipelines.config import Runtime
 from pipelines.execution import materialize_sessions
 from pipelines.sources import yahoo
-from tests.support.fake_yahoo import FakeYahoo, YahooWorld
-from tests.support.synthetic import write_config
+from tests.support.fake_yahoo import FakeYahoo
+from tests.support.live_night import NAMES, TONIGHT, Night, world
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 
 D = dt.date
-NAMES = ["NVDA", "AMD", "META"]
-TONIGHT = D(2025, 11, 7)
 
 
 @pytest.fixture(autouse=True)
@@ -28,40 +25,6 @@ def _yahoo_over_requests(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # yfinance's pandas-3 deprecation notices
         yield
-
-
-def world(names=NAMES, start="2024-01-02", tonight=TONIGHT) -> YahooWorld:
-    days = calendar.sessions(start, "2025-12-31")
-    closes = {n: {d: 100.0 + (i % 7) for i, d in enumerate(days)} for n in names}
-    closes["^IXIC"] = {d: 20_000.0 + (i % 5) for i, d in enumerate(days)}
-    return YahooWorld(closes, tonight)
-
-
-class Night:
-    def __init__(self, tmp_path, names=NAMES):
-        self.tmp = tmp_path
-        self.db = tmp_path / "mm.duckdb"
-        self.configure(names)
-
-    def configure(self, names):
-        self.cfg = write_config(
-            self.tmp / "monitor.toml",
-            tickers=names,
-            extra=f"[rules.sector_selloff]\nmin_names_down = {min(2, len(names))}\n"
-            f"min_names_with_cap = {min(2, len(names))}\n",
-        )
-
-    def run(self, world: YahooWorld, session: dt.date):
-        world.tonight = session
-        with FakeYahoo(world):
-            return materialize_sessions(Runtime(self.db, "yfinance", None), str(self.cfg), [session])
-
-    def sql(self, query, params=None):
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
-            return con.execute(query, params or []).fetchall()
-        finally:
-            con.close()
 
 
 def test_the_first_night_leaves_a_year_of_metrics_for_every_name(tmp_path):

@@ -1,6 +1,8 @@
 """The November-2025 pattern: the watchlist loses market value over 5 sessions, broadly, while the benchmark
-falls too. Never evaluated on a session with a gap (that is reported as incomplete data), and never read as calm
-when the basket's cap change covers too few names to decide it (also reported as incomplete data)."""
+falls too. A name without a bar (one that has stopped arriving: delisted, renamed) does not blind it: the
+session is decided on the names present when they carry the decision (the finding says which name it could not
+see; incomplete data is reported beside it). Never decided without the benchmark, and never read as calm when the
+basket's cap change covers too few names to decide it (reported as incomplete data)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ class Settings:
 def evaluate(t: Settings, inp: Inputs):
     for row in inp.watch.itertuples(index=False):
         bench_r5, cap_return, names = num(row.benchmark_return_5d), num(row.cap_return_5d), inp.by_date.get(row.date)
-        if inp.missing(row) or bench_r5 is None or names is None:
+        missing = inp.missing(row)
+        if bench_r5 is None or names is None or inp.cfg.watchlist.benchmark in missing:
             continue
         down = names[crossed_mask(names["return_5d"], t.name_return_5d)].sort_values("return_5d")
         if not (len(down) >= t.min_names_down and crossed(bench_r5, t.benchmark_return_5d)):
@@ -41,6 +44,7 @@ def evaluate(t: Settings, inp: Inputs):
             "n_cap_pairs": int(row.n_cap_pairs),
             "names_down": {n.ticker: round(float(n.return_5d), 6) for n in down.itertuples()},
             "n_names_down": len(down),
+            "missing_tickers": missing,  # the names it was decided without
             "benchmark_return_5d": bench_r5,
             "thresholds": {
                 "cap_return_5d": t.cap_return_5d,
@@ -56,7 +60,12 @@ def evaluate(t: Settings, inp: Inputs):
             figures,
             f"AI sell-off: the watchlist lost {loss(cap_change)} ({pct(cap_return)}) of market value in 5 "
             f"sessions to {row.date}; {len(down)} of {int(row.n_constituents)} names fell "
-            f"{abs(t.name_return_5d):.0%} or more ({names_text}); {inp.cfg.watchlist.benchmark} {pct(bench_r5)}.",
+            f"{abs(t.name_return_5d):.0%} or more ({names_text}); {inp.cfg.watchlist.benchmark} {pct(bench_r5)}."
+            + (
+                f" Decided on {int(row.n_constituents)} of {int(row.n_expected)} names: no bar for {some(missing)}."
+                if missing
+                else ""
+            ),
         )
 
 
@@ -99,7 +108,8 @@ RULE = Rule(
     severity="critical",
     holds_when="the watchlist's 5-session cap change ≤ `cap_return_5d` (summed over at least `min_names_with_cap` "
     "names, else the session is reported as incomplete data), **and** at least `min_names_down` names "
-    "have return_5d ≤ `name_return_5d`, **and** the benchmark's return_5d ≤ `benchmark_return_5d`",
+    "have return_5d ≤ `name_return_5d`, **and** the benchmark's return_5d ≤ `benchmark_return_5d`; decided on the "
+    "names with a bar when those carry it",
     evaluate=evaluate,
     magnitude=lambda m: m["cap_return_5d"],
     settings=Settings,

@@ -1,0 +1,73 @@
+"""Data that drifts (issue 21): rescaled share series, names that leave, restated history, odd timestamps, two
+rows for one session, causes, point-in-time counts. Each scenario runs the real graph against a fake Yahoo at the
+HTTP layer, night after night, and checks what the tables, the checks and Slack say."""
+
+import datetime as dt
+import warnings
+
+import pytest
+import requests
+
+from pipelines import ingest
+from pipelines.sources import yahoo
+from tests.support.live_night import Night, world
+
+pytestmark = pytest.mark.slow  # the graph against a fake Yahoo: run by CI, not the fast loop
+
+D = dt.date
+SIX = ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV"]
+
+
+@pytest.fixture(autouse=True)
+def _yahoo_over_requests(monkeypatch):
+    monkeypatch.setattr(yahoo, "SESSION_FACTORY", requests.Session)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # yfinance's pandas-3 deprecation notices
+        yield
+
+
+@pytest.fixture
+def evening(monkeypatch):
+    """The evening the run believes it is (tonight's session and the fetch clock)."""
+    now = {"of": D(2025, 11, 3)}
+    monkeypatch.setattr(yahoo.YFinanceSource, "tonight", lambda self, end: now["of"])
+    monkeypatch.setattr(ingest, "utcnow", lambda: dt.datetime.combine(now["of"], dt.time(23, 30)))
+    return now
+
+
+def nights(night, market, evening, sessions):
+    for session in sessions:
+        evening["of"] = session
+        report = night.run(market, session)
+        assert report.success, report.error
+    return report
+
+
+def checks(report) -> dict:
+    return {(a, c): (ok, desc) for a, c, ok, _s, desc in report.checks}
+
+
+def test_a_name_that_stops_arriving_does_not_hide_a_sector_sell_off(tmp_path, evening, slack, monkeypatch):
+    """CRWV answers 404 night after night from 2025-11-03. On 11-06 the five others fall 12% and ^IXIC 5%: the sector
+    rule is decided on the five (they carry it), the alert says which name it could not see, and the daily_prices
+    check says CRWV has stopped arriving and what to do about it."""
+    for key, value in slack.env().items():
+        monkeypatch.setenv(key, value)
+    market = world(names=SIX)
+    crash = D(2025, 11, 6)
+    for name in SIX:
+        market.closes[name] = {d: (88.0 if d >= crash else 100.0) for d in market.closes[name]}
+        market.shares[name] = {D(2025, 1, 2): 1e9}
+    market.closes["^IXIC"] = {d: (19_000.0 if d >= crash else 20_000.0) for d in market.closes["^IXIC"]}
+    night = Night(tmp_path, names=SIX, breadth=4)
+    nights(night, market, evening, [D(2025, 10, 31)])
+    market.faults["CRWV"] = "404"
+    report = nights(night, market, evening, [D(2025, 11, 3), D(2025, 11, 4), D(2025, 11, 5), crash])
+
+    [finding] = night.sql("SELECT metrics FROM alerts WHERE rule = 'sector_selloff' AND as_of = ?", [crash])
+    assert '"missing_tickers": ["CRWV"]' in finding[0]
+    [sent] = [p["text"] for p in slack.posts() if "AI sector sell-off" in p["text"]]
+    assert "5 of 5 names fell 5% or more" in sent and "Decided on 5 of 6 names: no bar for CRWV." in sent
+    ok, desc = checks(report)[("daily_prices", "names_arriving")]
+    assert not ok
+    assert "CRWV: no bar for 4 sessions (last 2025-10-31)" in desc and "monitor.toml" in desc
