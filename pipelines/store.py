@@ -342,9 +342,10 @@ def _hold_unconfirmed(
     for column in ("date", "previous_date"):
         held[column] = pd.to_datetime(held[column]).dt.date
     con.register("incoming", pd.concat([shares[["ticker", "date"]], held[["ticker", "date"]]], ignore_index=True))
-    baseline = {t: (d, s) for t, d, s in con.execute(sql("shares/baseline")).fetchall()}
+    stored = con.execute(sql("shares/baseline")).df()
+    stored["date"] = pd.to_datetime(stored["date"]).dt.date
     con.unregister("incoming")
-    outcome = share_counts.confirm(shares, baseline, held, max_change)
+    outcome = share_counts.confirm(shares, stored, held, max_change)
     con.register("held", outcome.held)
     execute_script(con, "shares/replace_held", {"tickers": list(tickers), "source": source, "fetched_at": fetched_at})
     con.unregister("held")

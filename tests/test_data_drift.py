@@ -71,3 +71,32 @@ def test_a_name_that_stops_arriving_does_not_hide_a_sector_sell_off(tmp_path, ev
     ok, desc = checks(report)[("daily_prices", "names_arriving")]
     assert not ok
     assert "CRWV: no bar for 4 sessions (last 2025-10-31)" in desc and "monitor.toml" in desc
+
+
+def test_a_share_history_resent_rescaled_is_held_and_never_replaces_stored_counts(tmp_path, evening):
+    """One refresh, Yahoo sends NVDA's whole count history in thousands (24.3M instead of 24.3B): the resent counts
+    contradict the ones stored for the same dates, so none of them replaces a stored count or confirms another;
+    caps keep the stored counts and the shares_confirmed check names what was held."""
+    market = world()
+    market.closes["NVDA"] = {d: 190.0 for d in market.closes["NVDA"]}
+    counts = {D(2025, 4, 27): 24.388e9, D(2025, 7, 27): 24.347e9, D(2025, 10, 26): 24.305e9}
+    market.shares = {"NVDA": dict(counts), "AMD": {D(2025, 10, 24): 1.62e9}, "META": {D(2025, 10, 24): 2.52e9}}
+    night = Night(tmp_path, extra="[fundamentals]\nrefresh_after_days = 0\n")
+    nights(night, market, evening, [D(2025, 11, 5)])
+
+    market.shares["NVDA"] = {d: n / 1000 for d, n in counts.items()} | {D(2025, 11, 5): 24.3e6}
+    report = nights(night, market, evening, [D(2025, 11, 6)])
+    stored = night.sql("SELECT date, shares FROM shares_outstanding WHERE ticker = 'NVDA' ORDER BY date")
+    assert stored == sorted(counts.items())
+    cap = night.sql("SELECT market_cap FROM metrics_daily WHERE ticker = 'NVDA' AND date = '2025-11-06'")
+    assert cap == [(190.0 * 24.305e9,)]
+    ok, desc = checks(report)[("shares_outstanding", "shares_confirmed")]
+    assert not ok and "NVDA 2025-10-26: 2.43e+07 shares held (-99.9% against 2.43e+10 on 2025-10-26" in desc
+    assert "NVDA 2025-11-05: 2.43e+07 shares held" in desc
+
+    market.shares["NVDA"] = dict(counts) | {D(2025, 11, 7): 24.30e9}  # Yahoo back to the truth
+    report = nights(night, market, evening, [D(2025, 11, 7)])
+    assert checks(report)[("shares_outstanding", "shares_confirmed")][0]
+    assert night.sql("SELECT max(shares) < 25e9 AND min(shares) > 24e9 FROM shares_outstanding WHERE ticker = 'NVDA'")[
+        0
+    ][0]

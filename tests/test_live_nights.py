@@ -217,9 +217,10 @@ def test_a_name_without_share_counts_gets_its_caps_from_the_quarter_averages(tmp
 
 
 def test_a_sell_off_on_a_night_yahoo_left_a_name_out_is_sent_late_when_it_arrives(tmp_path, monkeypatch):
-    """Night 1 (2025-11-06): every name plunges 10% and ^IXIC 3%, but Yahoo answers 404 for META: the basket rules
-    cannot speak, Slack gets 'Incomplete data'. Night 2: the re-fetch window brings META's bar for night 1, the
-    sell-off that held only then goes out, labelled late; the same run again sends nothing more."""
+    """Night 1 (2025-11-06): every name plunges 10% and ^IXIC 3%, but Yahoo answers 404 for META: the sector rule
+    needs all three names down, so the two present do not carry it; Slack gets 'Incomplete data'. Night 2: the
+    re-fetch window brings META's bar for night 1, the sell-off that held only then goes out,
+    labelled late; the same run again sends nothing more."""
     from tests.support.fake_slack import FakeSlack
 
     market = world()
@@ -228,7 +229,7 @@ def test_a_sell_off_on_a_night_yahoo_left_a_name_out_is_sent_late_when_it_arrive
         market.closes[name] = {d: (90.0 if d == plunge else 100.0) for d in market.closes[name]}
     market.closes["^IXIC"] = {d: (19_400.0 if d == plunge else 20_000.0) for d in market.closes["^IXIC"]}
     market.shares = {n: {D(2025, 1, 2): 1e9} for n in NAMES}
-    night = Night(tmp_path)
+    night = Night(tmp_path, breadth=3)
     evening = {"of": D(2025, 11, 5)}
     monkeypatch.setattr(yahoo.YFinanceSource, "tonight", lambda self, end: evening["of"])
     assert night.run(market, D(2025, 11, 5)).success  # the first night: history, nothing to say

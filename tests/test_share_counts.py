@@ -21,7 +21,7 @@ NO_HELD = pd.DataFrame(columns=HELD_COLUMNS)
 
 def test_a_count_far_from_the_previous_is_held_and_caps_keep_the_previous():
     out = share_counts.confirm(
-        counts(("NVDA", D(2025, 11, 5), 23.11e9)), {"NVDA": (D(2025, 10, 26), 24.305e9)}, NO_HELD, 0.02
+        counts(("NVDA", D(2025, 11, 5), 23.11e9)), counts(("NVDA", D(2025, 10, 26), 24.305e9)), NO_HELD, 0.02
     )
     assert out.accepted.empty and out.one_offs.empty
     assert out.held.values.tolist() == [["NVDA", D(2025, 11, 5), 23.11e9, D(2025, 10, 26), 24.305e9]]
@@ -30,7 +30,7 @@ def test_a_count_far_from_the_previous_is_held_and_caps_keep_the_previous():
 def test_small_moves_pass_and_a_later_count_at_the_new_level_confirms_the_held_one():
     out = share_counts.confirm(
         counts(("NVDA", D(2025, 10, 1), 24.30e9), ("NVDA", D(2025, 10, 2), 26.0e9), ("NVDA", D(2025, 10, 3), 26.1e9)),
-        {},
+        counts(),
         NO_HELD,
         0.02,
     )
@@ -41,7 +41,7 @@ def test_small_moves_pass_and_a_later_count_at_the_new_level_confirms_the_held_o
 def test_a_count_followed_by_the_old_level_is_a_one_off():
     out = share_counts.confirm(
         counts(("META", D(2025, 1, 1), 2.52e9), ("META", D(2025, 1, 2), 2.18e9), ("META", D(2025, 1, 3), 2.521e9)),
-        {},
+        counts(),
         NO_HELD,
         0.02,
     )
@@ -51,6 +51,22 @@ def test_a_count_followed_by_the_old_level_is_a_one_off():
         "-13.5% against 2.52e+09 on 2025-01-01, never confirmed: the next count (2025-01-03) is back"
         in out.one_offs["reason"][0]
     )
+
+
+def test_a_history_resent_rescaled_contradicts_the_stored_counts_and_confirms_nothing():
+    """Yahoo sends NVDA's counts in thousands, including a new date: every resent count is held against the stored
+    count of its date, and the new one (agreeing with the rescaled ones) is held too, not confirmed by them."""
+    stored = counts(("NVDA", D(2025, 7, 27), 24.347e9), ("NVDA", D(2025, 10, 26), 24.305e9))
+    resent = counts(
+        ("NVDA", D(2025, 7, 27), 24.347e6), ("NVDA", D(2025, 10, 26), 24.305e6), ("NVDA", D(2025, 11, 5), 24.3e6)
+    )
+    out = share_counts.confirm(resent, stored, NO_HELD, 0.02)
+    assert out.accepted.empty and out.one_offs.empty
+    assert out.held.values.tolist() == [
+        ["NVDA", D(2025, 7, 27), 24.347e6, D(2025, 7, 27), 24.347e9],
+        ["NVDA", D(2025, 10, 26), 24.305e6, D(2025, 10, 26), 24.305e9],
+        ["NVDA", D(2025, 11, 5), 24.3e6, D(2025, 10, 26), 24.305e9],
+    ]
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""A watchlist name or the benchmark has no bar for the session: reported as its own problem, and the basket
-rules are not evaluated for that session (a gap is never read as "no sell-off"). The sector rule also reports a
+"""A watchlist name or the benchmark has no bar for the session: reported as its own problem (a gap is never read
+as "no sell-off"); without the benchmark the basket rules are not evaluated, without a name the sector rule is
+decided on the names with a bar when they carry it. The sector rule also reports a
 session here when its cap change covers too few names to decide it (see its `undecided`)."""
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ def evaluate(_settings, inp: Inputs):
                     "n_constituents": int(row.n_constituents),
                     "n_expected": int(row.n_expected),
                 },
-                f"Incomplete data for {row.date}: no bar for {some(missing)}. Basket rules were not "
-                "evaluated for this session.",
+                f"Incomplete data for {row.date}: no bar for {some(missing)}. "
+                + (
+                    "The basket rules were not evaluated for this session."
+                    if inp.cfg.watchlist.benchmark in missing
+                    else "The sector rule was decided on the names with a bar: it holds only if they carry it."
+                ),
             )
 
 
