@@ -14,7 +14,7 @@ from matplotlib.figure import Figure  # not pyplot: no global figure state, no d
 
 from pipelines import calendar
 from pipelines.config import MonitorConfig
-from pipelines.fmt import pct
+from pipelines.fmt import pct, pe_text
 from pipelines.rules import sector_selloff
 from pipelines.sqlfiles import sql
 
@@ -139,10 +139,9 @@ def names_markdown(con, cfg: MonitorConfig, day: dt.date) -> str:
         "| name | close | 5 sessions | 5-session $ | from 52w high | P/E | shares as of |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
-    for t, close, r5, cap5, dd, pe, sh in rows:
+    for t, close, r5, cap5, dd, pe, sh, eps in rows:
         cap = "n/a" if cap5 is None else f"{cap5 / 1e9:+,.1f}B"
         lines.append(
-            f"| {t} | {close:,.2f} | {pct(r5)} | {cap} | {pct(dd)} | "
-            f"{'n/m' if pe is None else f'{pe:,.0f}'} | {sh or 'none'} |"
+            f"| {t} | {close:,.2f} | {pct(r5)} | {cap} | {pct(dd)} | {pe_text(pe, eps, ',.0f')} | {sh or 'none'} |"
         )
     return "\n".join(lines)

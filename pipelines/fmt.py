@@ -6,6 +6,13 @@ import math
 import re
 
 
+def pe_text(pe, eps, fmt: str) -> str:
+    """A P/E as shown: 'n/m' (not meaningful) when the TTM EPS is zero or negative, 'n/a' when there is none."""
+    if not missing(pe):
+        return format(pe, fmt)
+    return "n/a" if missing(eps) else "n/m"
+
+
 def missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 

@@ -8,7 +8,7 @@ import warnings
 import pytest
 import requests
 
-from pipelines import ingest
+from pipelines import calendar, ingest
 from pipelines.sources import yahoo
 from tests.support.live_night import Night, world
 
@@ -100,3 +100,49 @@ def test_a_share_history_resent_rescaled_is_held_and_never_replaces_stored_count
     assert night.sql("SELECT max(shares) < 25e9 AND min(shares) > 24e9 FROM shares_outstanding WHERE ticker = 'NVDA'")[
         0
     ][0]
+
+
+def test_the_message_says_what_its_figures_cover(tmp_path, evening, slack, monkeypatch):
+    """A history replayed with --notify-history: NVDA drops 12% on 10-15 and again on 11-03 (two episodes), META on
+    10-16 and 11-03, ^IXIC -5% on 11-03; AMD has no share count and no EPS, META's EPS is negative. The 10-16 digest
+    lists NVDA as still firing since 10-15 (not since the later episode's 11-03); the 11-03 sell-off says its dollar
+    figure leaves AMD out; the table shows P/E 'n/a' for AMD (no EPS) and 'n/m' for META (EPS < 0)."""
+    from pipelines.config import Runtime
+    from pipelines.execution import materialize_sessions
+    from tests.support.fake_yahoo import FakeYahoo
+
+    for key, value in slack.env().items():
+        monkeypatch.setenv(key, value)
+    market = world()
+
+    def path(first: D, second: D):
+        return lambda d: 100.0 if d < first else 88.0 if d < second else 77.0
+
+    for name, steps in {
+        "NVDA": path(D(2025, 10, 15), D(2025, 11, 3)),
+        "META": path(D(2025, 10, 16), D(2025, 11, 3)),
+    }.items():
+        market.closes[name] = {d: steps(d) for d in market.closes[name]}
+    market.closes["AMD"] = {d: 100.0 for d in market.closes["AMD"]}
+    market.closes["^IXIC"] = {d: 19_000.0 if d >= D(2025, 11, 3) else 20_000.0 for d in market.closes["^IXIC"]}
+    market.shares = {"NVDA": {D(2025, 1, 2): 24e9}, "META": {D(2025, 1, 2): 2.5e9}}
+    quarters = [D(2024, 9, 30), D(2024, 12, 31), D(2025, 3, 31), D(2025, 6, 30), D(2025, 9, 30)]
+    market.statements = {"NVDA": {q: (1.0, 24e9) for q in quarters}, "META": {q: (-1.0, 2.5e9) for q in quarters}}
+    night = Night(tmp_path)
+    evening["of"] = TONIGHT = D(2025, 11, 7)
+    market.tonight = TONIGHT
+    with FakeYahoo(market):
+        report = materialize_sessions(
+            Runtime(night.db, "yfinance", None),
+            str(night.cfg),
+            calendar.sessions(D(2025, 10, 13), TONIGHT),
+            tags={"market_monitor/notify_history": "true"},
+        )
+    assert report.success, report.error
+    texts = {p["text"].splitlines()[0]: p["text"] for p in slack.posts()}
+    [oct16] = [t for head, t in texts.items() if head.endswith("2025-10-16")]
+    assert "Also still firing: 5-session drop NVDA since 2025-10-15" in oct16
+    [nov3] = [t for head, t in texts.items() if head.endswith("2025-11-03") and "sector" in head.lower()]
+    assert "(summed over 2 names; no market cap for AMD)" in nov3
+    table = {line.split()[0]: line.split()[-1] for line in nov3.splitlines() if line.startswith(("AMD ", "META "))}
+    assert table == {"AMD": "n/a", "META": "n/m"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from pipelines.fmt import missing, slack_escape
+from pipelines.fmt import missing, pe_text, slack_escape
 from pipelines.fmt import pct as _pct
 from pipelines.fmt import some as _some
 from pipelines.fmt import usd as _usd
@@ -24,17 +24,13 @@ ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":inform
 VERB = {"open": "new", "repeat": "still holding", "escalate": "escalated", "resolve": "resolved", "firing": "firing"}
 
 
-def _num(x, fmt: str) -> str:
-    return "n/m" if missing(x) else format(x, fmt)
-
-
 def name_table(rows: list[tuple], tickers: list[str], benchmark: str, limit: int = TABLE_ROWS) -> str:
     """Per-name figures for the session as a monospace table: the `limit` worst names and the benchmark.
-    rows: (ticker, close, return_5d, cap_change_5d, pe_ttm), worst first (sql/outbox/session_names.sql)."""
+    rows: (ticker, close, return_5d, cap_change_5d, pe_ttm, eps_ttm), worst first (sql/outbox/session_names.sql)."""
     shown = [r for r in rows if r[0] != benchmark][:limit] + [r for r in rows if r[0] == benchmark]
     lines = [f"{'name':<7}{'close':>10}{'5d':>8}{'5d $':>10}{'P/E':>7}"]
-    for ticker, close, r5, cap5, pe in shown:
-        lines.append(f"{ticker:<7}{close:>10,.2f}{_pct(r5):>8}{_usd(cap5):>10}{_num(pe, '.0f'):>7}")
+    for ticker, close, r5, cap5, pe, eps in shown:
+        lines.append(f"{ticker:<7}{close:>10,.2f}{_pct(r5):>8}{_usd(cap5):>10}{pe_text(pe, eps, '.0f'):>7}")
     if len(rows) > len(shown):
         lines.append(f"... and {len(rows) - len(shown)} more names (all of them: metrics_daily, the Dagster UI)")
     missing = [t for t in [*tickers, benchmark] if t not in {r[0] for r in rows}]
@@ -52,12 +48,14 @@ def _count(x) -> str:
     return "n/a" if missing(x) else str(int(x))
 
 
-def _figures(watch: dict | None, benchmark: str, name_threshold: float) -> str | None:
+def _figures(watch: dict | None, benchmark: str, name_threshold: float, names: list[tuple]) -> str | None:
     if not watch:
         return None
+    uncovered = sorted(r[0] for r in names if r[0] != benchmark and missing(r[3]))
     parts = [
         f"*Watchlist 5 sessions:* {_usd(watch['cap_change_5d'])} ({_pct(watch['cap_return_5d'])}) "
-        f"over {watch['n_cap_pairs']} names with a market cap",
+        f"over {watch['n_cap_pairs']} names with a market cap"
+        + (f" (not {_some(uncovered)}: no market cap)" if uncovered else ""),
         f"*Names down {abs(name_threshold):.0%} or more:* {_count(watch['n_names_down'])} of "
         f"{watch['n_constituents']}; worst {watch['worst_ticker']} "
         f"{_pct(watch['worst_return_5d'])}",
@@ -149,7 +147,7 @@ def digest(
             SectionBlock(text=MarkdownTextObject(text=_cut("\n".join(figures.history), SECTION_CHARS))),
         ]
         text_lines += [line.replace("*", "") for line in figures.history]
-    basket = _figures(watch, benchmark, figures.name_threshold)
+    basket = _figures(watch, benchmark, figures.name_threshold, figures.names)
     if basket:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=basket))]
     table = name_table(figures.names, figures.tickers, benchmark)

@@ -54,12 +54,17 @@ def evaluate(t: Settings, inp: Inputs):
             },
         }
         names_text = some([f"{n.ticker} {pct(n.return_5d)}" for n in down.itertuples()])
+        # the dollar figure sums the names with a cap at both ends of the window: say which it leaves out
+        uncovered = sorted(names.loc[names["cap_change_5d"].isna(), "ticker"])
+        figures["names_without_cap"] = uncovered
         yield RULE.finding(
             WATCHLIST,
             row.date,
             figures,
             f"AI sell-off: the watchlist lost {loss(cap_change)} ({pct(cap_return)}) of market value in 5 "
-            f"sessions to {row.date}; {len(down)} of {int(row.n_constituents)} names fell "
+            f"sessions to {row.date}"
+            + (f" (summed over {int(row.n_cap_pairs)} names; no market cap for {some(uncovered)})" if uncovered else "")
+            + f"; {len(down)} of {int(row.n_constituents)} names fell "
             f"{abs(t.name_return_5d):.0%} or more ({names_text}); {inp.cfg.watchlist.benchmark} {pct(bench_r5)}."
             + (
                 f" Decided on {int(row.n_constituents)} of {int(row.n_expected)} names: no bar for {some(missing)}."
