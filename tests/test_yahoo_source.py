@@ -231,3 +231,28 @@ def test_the_income_statements_average_shares_are_the_fallback_read_through_yfin
         D(2025, 3, 29): 0.44,
         D(2025, 6, 28): 0.54,
     }
+
+
+def test_a_stored_cookie_without_the_value_yfinance_reads_is_moved_aside(tmp_path, monkeypatch):
+    """A jar that unpickles but lacks Yahoo's A3 cookie: yfinance raised KeyError('A3') inside every request of every
+    later process until someone deleted cookies.db. The cache check reads it as yfinance does and moves it aside."""
+    import pickle
+    import sqlite3
+
+    from pipelines.sources import yahoo
+
+    cache = tmp_path / "yf-cache"
+    cache.mkdir()
+    jar = sqlite3.connect(cache / "cookies.db")
+    jar.execute("CREATE TABLE _cookieschema (strategy VARCHAR PRIMARY KEY, fetch_date DATETIME, cookie_bytes BLOB)")
+    jar.execute(
+        "INSERT INTO _cookieschema VALUES ('curlCffi', '2026-01-01', ?)", [pickle.dumps({".yahoo.com": {"/": {}}})]
+    )
+    jar.commit()
+    jar.close()
+    days = calendar.sessions("2025-10-20", "2025-11-07")
+    with FakeYahoo({"NVDA": chart_body("NVDA", [(d, 190.0) for d in days])}):
+        monkeypatch.setattr(yahoo, "_cache_dirs_set", set())
+        batch = YFinanceSource(cache, timeout=30, session=requests.Session()).fetch_prices(["NVDA"], days[0], days[-1])
+    assert len(batch.prices) == len(days) and batch.missing == []
+    assert any("the stored Yahoo cookie lacks what yfinance reads (KeyError: 'A3')" in p for p in batch.problems)

@@ -29,7 +29,9 @@ def problem_of(path: Path) -> str | None:
                     names = [c[1] for c in con.execute(f'PRAGMA table_info("{table}")').fetchall()]
                     if "cookie_bytes" in names:
                         for row in rows:  # as yfinance reads its jar back
-                            pickle.loads(row[names.index("cookie_bytes")])
+                            jar = pickle.loads(row[names.index("cookie_bytes")])
+                            if "strategy" in names and row[names.index("strategy")] == "curlCffi":
+                                _persistent_cookie(jar)
         finally:
             con.close()
     except sqlite3.Error as exc:
@@ -37,6 +39,17 @@ def problem_of(path: Path) -> str | None:
     except Exception as exc:  # noqa: BLE001 - an unpicklable jar: whatever pickle raises
         return f"cookie does not load: {type(exc).__name__}: {exc}"
     return None
+
+
+def _persistent_cookie(jar) -> None:
+    """What yfinance reads of its stored curl_cffi cookie (data.YfData._load_cookie_curlCffi): the first domain's A3
+    cookie and its expiry. A jar stored without it unpickles fine, then raises KeyError('A3') inside every request
+    of every later process."""
+    try:
+        domain = next(iter(jar))
+        jar[domain]["/"]["A3"].expires  # noqa: B018 - read as yfinance reads it
+    except (KeyError, StopIteration, TypeError, AttributeError) as exc:
+        raise ValueError(f"the stored Yahoo cookie lacks what yfinance reads ({type(exc).__name__}: {exc})") from exc
 
 
 def reset_unusable(cache_dir: Path, now: dt.datetime | None = None) -> list[str]:
