@@ -146,3 +146,72 @@ def test_the_message_says_what_its_figures_cover(tmp_path, evening, slack, monke
     assert "(summed over 2 names; no market cap for AMD)" in nov3
     table = {line.split()[0]: line.split()[-1] for line in nov3.splitlines() if line.startswith(("AMD ", "META "))}
     assert table == {"AMD": "n/a", "META": "n/m"}
+
+
+def test_each_failure_is_named_by_what_yahoo_sent(tmp_path, evening):
+    """A 503 outage, a reply that is not JSON and a reply in an unknown layout were all 'not found (unknown or
+    delisted symbol)' or 'no reason given' (yfinance's words for every failure): each is named by Yahoo's reply."""
+    market = world(names=["NVDA", "AMD", "META", "PLTR"])
+    market.faults.update({"NVDA": "503", "AMD": "malformed", "META": "schema"})
+    report = nights(Night(tmp_path, names=["NVDA", "AMD", "META", "PLTR"]), market, evening, [D(2025, 11, 7)])
+    problems = report.metadata["daily_prices"]["source_problems"]
+    assert "NVDA: no bars from Yahoo (Yahoo server error (HTTP 503): an outage, not the symbol)" in problems
+    assert "AMD: no bars from Yahoo (Yahoo's reply was not JSON (HTTP 200, 31 bytes))" in problems
+    assert (
+        "META: no bars from Yahoo (Yahoo's reply has an unknown layout (no chart.result): its API may have changed)"
+        in problems
+    )
+
+
+def test_a_night_yahoo_is_down_fails_with_the_outage_as_its_cause(tmp_path, evening):
+    from pipelines.config import Runtime
+    from pipelines.execution import materialize_sessions
+    from tests.support.fake_yahoo import FakeYahoo
+
+    market = world()
+    market.faults.update({name: "503" for name in [*market.closes]})
+    night = Night(tmp_path)
+    evening["of"] = market.tonight = D(2025, 11, 7)
+    with FakeYahoo(market):
+        report = materialize_sessions(Runtime(night.db, "yfinance", None), str(night.cfg), [D(2025, 11, 7)], retries=0)
+    assert not report.success and report.failed_step == "daily_prices"
+    assert "Yahoo server error (HTTP 503): an outage, not the symbol" in report.error
+
+
+def test_bars_stamped_at_utc_midnight_are_dated_by_their_session(tmp_path, evening):
+    """One night Yahoo stamps NVDA's daily bars 00:00 UTC: read exchange-local each is the evening before, so
+    yfinance dates every bar a session early (Monday's on a Sunday). Each is dated by its UTC day instead: the
+    stored bars stay Yahoo's, the night says what it corrected, and the next normal night changes nothing."""
+    market = world()
+    night = Night(tmp_path)
+    nights(night, market, evening, [D(2025, 11, 5)])
+    market.utc_stamped = {"NVDA"}
+    report = nights(night, market, evening, [D(2025, 11, 6)])
+    assert any(
+        "NVDA: Yahoo stamped" in p and "00:00 UTC" in p for p in report.metadata["daily_prices"]["source_problems"]
+    )
+    market.utc_stamped = set()
+    nights(night, market, evening, [D(2025, 11, 7)])
+    stored = dict(night.sql("SELECT date, close FROM prices_daily WHERE ticker = 'NVDA' AND date >= '2025-10-01'"))
+    assert stored == {d: c for d, c in market.closes["NVDA"].items() if D(2025, 10, 1) <= d <= D(2025, 11, 7)}
+
+
+def test_a_stray_intraday_row_beside_tonights_bar_never_becomes_tonights_close(tmp_path, evening):
+    """Yahoo sends an intraday snapshot (15:30, NVDA at 57) after tonight's real bar: yfinance keeps the last row of
+    a day, so 57 became NVDA's close ('NVDA lost $1.39T'). Two rows that disagree are neither trusted: tonight has
+    no NVDA bar (named; the sector rule goes on without it), no alert, and the next night brings the real one."""
+    market = world()
+    market.shares = {n: {D(2025, 1, 2): 24e9} for n in market.closes if n != "^IXIC"}
+    night = Night(tmp_path)
+    nights(night, market, evening, [D(2025, 11, 5)])
+    market.strays["NVDA"] = (dt.datetime(2025, 11, 6, 15, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))), 57.0)
+    report = nights(night, market, evening, [D(2025, 11, 6)])
+    problems = report.metadata["daily_prices"]["source_problems"]
+    assert any(p.startswith("NVDA 2025-11-06: Yahoo sent 2 rows that disagree (09:30 ") for p in problems), problems
+    assert night.sql("SELECT count(*) FROM prices_daily WHERE ticker = 'NVDA' AND date = '2025-11-06'") == [(0,)]
+    assert night.sql("SELECT rule FROM alerts WHERE subject = 'NVDA'") == []
+    del market.strays["NVDA"]
+    nights(night, market, evening, [D(2025, 11, 7)])
+    assert night.sql("SELECT close FROM prices_daily WHERE ticker = 'NVDA' AND date = '2025-11-06'") == [
+        (market.closes["NVDA"][D(2025, 11, 6)],)
+    ]

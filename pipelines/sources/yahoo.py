@@ -35,14 +35,23 @@ from pipelines.sources.base import (
     empty,
     with_deadline,
 )
+from pipelines.sources.chart_replies import ChartReplies
 
 log = logging.getLogger(__name__)
 
 FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close", "Volume": "volume"}
 _cache_dirs_set: set[str] = set()
-# The HTTP session yfinance uses; None = its own (curl_cffi). Tests set requests.Session here so a fake Yahoo
-# served with `responses` answers the real graph's requests (curl_cffi traffic cannot be intercepted).
+# The HTTP session yfinance uses; None = the one yfinance makes itself (curl_cffi, impersonating Chrome). Tests set
+# requests.Session here so a fake Yahoo served with `responses` answers the real graph's requests (curl_cffi traffic
+# cannot be intercepted). Either way its chart replies are recorded (chart_replies.py).
 SESSION_FACTORY = None
+
+
+def default_session():
+    from curl_cffi import requests as curl_requests
+
+    return curl_requests.Session(impersonate="chrome")  # as yfinance's own new_session()
+
 
 FETCH_WORKERS = 8  # downloads in flight at once: Yahoo's latency, not our CPU, bounds a night's fetch
 CHUNK_SIZE = 25  # symbols per download
@@ -280,7 +289,7 @@ class YFinanceSource:
 
     @classmethod
     def from_settings(cls, folder: Path | None, cache_dir: Path, timeout: float) -> YFinanceSource:
-        return cls(cache_dir, timeout=timeout, session=SESSION_FACTORY() if SESSION_FACTORY else None)
+        return cls(cache_dir, timeout=timeout, session=(SESSION_FACTORY or default_session)())
 
     def fundamentals_max_age(self, cfg) -> int:
         return cfg.fundamentals.refresh_after_days
@@ -304,7 +313,8 @@ class YFinanceSource:
         self.yf = yf
         self.timeout = timeout
         self.missing_retries, self.missing_retry_delay = missing_retries, missing_retry_delay
-        self.session = session
+        self.replies = ChartReplies()  # what Yahoo answered each symbol: causes, and the bars' raw stamps
+        self.session = self.replies.watch(session) if session is not None else None
         cache = str(Path(cache_dir).resolve())
         self.cache_notes: list[str] = []  # reported with the first prices fetched
         if cache not in _cache_dirs_set:  # must happen before yfinance's first request
@@ -332,11 +342,12 @@ class YFinanceSource:
                 session=self.session,
             )
 
+        self.replies.forget(chunk)
         try:
             frame = with_deadline(download, self.timeout, f"yfinance prices {some(chunk, 3)}")
         except SourceError as exc:
             return PriceBatch(prices=empty(PRICE_COLUMNS), missing=list(chunk)), str(exc)
-        return tidy_download(frame, chunk), None
+        return self.replies.check_dates(tidy_download(frame, chunk)), None
 
     def _download(self, symbols: list[str], start: dt.date, end: dt.date) -> tuple[PriceBatch, str | None]:
         """All symbols in chunks of CHUNK_SIZE, FETCH_WORKERS downloads at a time (yfinance's own download threads
@@ -360,6 +371,8 @@ class YFinanceSource:
         batch.problems[:0], self.cache_notes = self.cache_notes, []
         if len(batch.missing) == len(symbols):
             what = f"Yahoo returned no prices for any of {some(symbols, 20)} ({start}..{end})"
+            # what Yahoo's replies said outranks what yfinance logged ("possibly delisted" for a 503 too)
+            cause = self.replies.common_cause(symbols) or cause
             if cause and cause.startswith("rate limited"):
                 raise RateLimited(f"{what}: {cause}")
             raise SourceError(f"{what}: {cause or 'no reason given'}")
@@ -371,7 +384,10 @@ class YFinanceSource:
             time.sleep(self.missing_retry_delay * 2**attempt)
             again, cause = self._download(batch.missing, start, end)
             batch = merge_batches(batch, again)
-        batch.problems += [f"{symbol}: no bars from Yahoo ({cause or 'no reason given'})" for symbol in batch.missing]
+        batch.problems += [
+            f"{symbol}: no bars from Yahoo ({self.replies.cause(symbol) or cause or 'no reason given'})"
+            for symbol in batch.missing
+        ]
         return batch
 
     def no_bars(self, sessions: list[dt.date]) -> Exception:

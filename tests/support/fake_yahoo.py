@@ -30,15 +30,26 @@ def _open_ts(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, 9, 30, tzinfo=NY).timestamp())
 
 
+def utc_midnight_ts(day: dt.date) -> int:
+    """A daily bar stamped 00:00 UTC (the evening before, in New York) instead of at the session's open."""
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+
+
 def chart_body(
     symbol: str,
     bars: list[tuple[dt.date, float]],
     splits: dict[dt.date, int] | None = None,
     dividends: dict[dt.date, float] | None = None,
+    stamp=_open_ts,
+    stray: tuple[dt.datetime, float] | None = None,
 ) -> str:
-    """A v8 chart response: bars are (session, close); open/high/low equal close, adjclose = close."""
-    ts = [_open_ts(d) for d, _ in bars]
+    """A v8 chart response: bars are (session, close); open/high/low equal close, adjclose = close. `stamp`: how a
+    session's bar is stamped; `stray`: an extra (time, close) row after the bars (an intraday snapshot)."""
+    ts = [stamp(d) for d, _ in bars]
     closes = [c for _, c in bars]
+    if stray:
+        ts.append(int(stray[0].timestamp()))
+        closes.append(stray[1])
     events = {}
     if splits:
         events["splits"] = {
@@ -110,7 +121,8 @@ def statement_body(symbol: str, quarters: dict[dt.date, tuple[float, float]]) ->
 class YahooWorld:
     """A market Yahoo serves night after night: closes per symbol, of which only the sessions up to `tonight`
     exist yet, cut to the window each chart request asks for (period1..period2), with faults per symbol:
-    "404" (unknown symbol), "429" (rate limited), "500", or "malformed" (a body that is not JSON); a fault given
+    "404" (unknown symbol), "429" (rate limited), "500"/"503" (an outage), "malformed" (a body that is not JSON) or
+    "schema" (JSON in a layout yfinance does not know); a fault given
     as a list is used up one request at a time (["500", "500"]: two failed requests, then answers).
     `delay`: seconds each chart request takes (a real night's latency); `throttle_every`: Yahoo's throttling by
     count, not by clock: every Nth chart request is answered 429 until `throttle_budget` requests have been, so a
@@ -139,6 +151,8 @@ class YahooWorld:
         self.shares: dict[str, dict[dt.date, float]] = {}
         self.statements: dict[str, dict[dt.date, tuple[float, float]]] = {}
         self.unrestated: set[str] = set()  # symbols whose splits are reported before their history is restated
+        self.utc_stamped: set[str] = set()  # symbols whose bars Yahoo stamps 00:00 UTC
+        self.strays: dict[str, tuple[dt.datetime, float]] = {}  # symbol -> an intraday row sent after tonight's bar
         self.faults: dict[str, str] = {}
         self.delay, self.rate_limit = delay, rate_limit
         self.throttle_every, self.throttle_budget = throttle_every, throttle_budget
@@ -207,10 +221,12 @@ class YahooWorld:
             fault = fault.pop(0) if fault else None
         if fault == "404" or symbol not in self.closes:
             return 404, NOT_FOUND
-        if fault in ("429", "500"):
+        if fault in ("429", "500", "503"):
             return int(fault), "Too Many Requests" if fault == "429" else "Internal Server Error"
         if fault == "malformed":
             return 200, "<html>Will be right back</html>"
+        if fault == "schema":
+            return 200, json.dumps({"chart": {"outcome": [], "status": "ok"}})
         p1 = re.search(r"period1=(\d+)", url)
         p2 = re.search(r"period2=(\d+)", url)
         lo = dt.datetime.fromtimestamp(int(p1[1]), NY).date() if p1 else self.tonight
@@ -229,6 +245,8 @@ class YahooWorld:
             symbol,
             bars,
             splits={d: r for d, r in self.splits.get(symbol, {}).items() if lo <= d <= min(hi, self.tonight)},
+            stamp=utc_midnight_ts if symbol in self.utc_stamped else _open_ts,
+            stray=self.strays.get(symbol) if p1 else None,
         )
 
 
