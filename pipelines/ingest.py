@@ -98,7 +98,7 @@ def load_prices(
         stored["rows"],
         missing=batch.missing,
         splits_applied=stored["splits_applied"],
-        problems=batch.problems,
+        problems=batch.problems + stored["restated"],
         rejected=stored["rejected"],
     )
 

@@ -306,6 +306,32 @@ def _apply_splits(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) 
     return changes
 
 
+ADJ_RESTATED = 1e-5  # relative: Yahoo's rounding stays far below; NVDA's $0.01 dividend at $190 is 5e-5
+
+
+def _follow_adj_restatement(con, prices: pd.DataFrame, fetched_at: dt.datetime) -> list[str]:
+    """When the source restated its adjusted closes (a dividend) and the re-read window reaches only part of them,
+    the stored bars before it are put on the new basis by the same factor: returns over the seam never mix bases
+    (a -10.9% week that was -0.6%). One line per ticker restated."""
+    if prices.empty:
+        return []
+    con.register("incoming_prices", prices[["ticker", "date", "close", "adj_close"]])
+    try:
+        found = con.execute(sql("loads/adj_restated"), {"tolerance": ADJ_RESTATED}).fetchall()
+    finally:
+        con.unregister("incoming_prices")
+    lines = []
+    for ticker, day, factor, n in found:
+        execute_script(
+            con, "loads/restate_adj", {"ticker": ticker, "date": day, "factor": factor, "fetched_at": fetched_at}
+        )
+        lines.append(
+            f"{ticker}: the source restated its adjusted closes (×{factor:.6g} at {day}, a dividend): the {n} stored "
+            f"bar(s) before {day} put on the same basis"
+        )
+    return lines
+
+
 def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -> dict:
     """Upsert one price batch (and its split/dividend events) in one transaction. Bars that cannot be true never
     reach prices_daily: they are kept aside in rejected_facts, and a stored bar for that session is kept."""
@@ -317,6 +343,7 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
         )
     with transaction(con):
         splits_applied = _apply_splits(con, batch, source, fetched_at)
+        restated = _follow_adj_restatement(con, batch.prices, fetched_at)
         usable, rejected = _door(con, "price", batch.prices, ["ticker", "date"], source, fetched_at)
         rows = _upsert(con, "loads/upsert_prices", usable, source, fetched_at)
         _upsert(con, "loads/upsert_dividends", batch.dividends, source, fetched_at)
@@ -330,7 +357,7 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
             },
         ).fetchall()
         con.execute(sql("loads/mark_recompute"), {"fetched_at": fetched_at}).fetchall()
-    return {"rows": rows, "splits_applied": splits_applied, "rejected": rejected}
+    return {"rows": rows, "splits_applied": splits_applied, "restated": restated, "rejected": rejected}
 
 
 def _hold_unconfirmed(

@@ -215,3 +215,24 @@ def test_a_stray_intraday_row_beside_tonights_bar_never_becomes_tonights_close(t
     assert night.sql("SELECT close FROM prices_daily WHERE ticker = 'NVDA' AND date = '2025-11-06'") == [
         (market.closes["NVDA"][D(2025, 11, 6)],)
     ]
+
+
+def test_adjusted_closes_restated_beyond_the_re_read_window_never_mix_bases(tmp_path, evening):
+    """NVDA goes ex-dividend on 2025-11-05 (a 10% special dividend): from then Yahoo serves every adjusted close
+    before it times 0.9, but a night re-reads only its last 10 sessions. The stored bars before them are put on the
+    same basis: no 5-session return spans two bases, so no false 'NVDA -10%' (stock_drop_5d) reaches alerts."""
+    market = world()
+    market.closes["NVDA"] = {d: 100.0 for d in market.closes["NVDA"]}
+    night = Night(tmp_path)
+    nights(night, market, evening, [D(2025, 11, 4)])
+    market.dividends["NVDA"] = (D(2025, 11, 5), 0.9)
+    report = nights(night, market, evening, [D(2025, 11, 5), D(2025, 11, 6)])
+    assert night.sql("SELECT rule, as_of FROM alerts WHERE subject = 'NVDA'") == []
+    stored = night.sql(
+        "SELECT count(*) FILTER (WHERE abs(adj_close - 90) > 1e-9) FROM prices_daily "
+        "WHERE ticker = 'NVDA' AND date < '2025-11-05'"
+    )
+    assert stored == [(0,)]
+    worst = night.sql("SELECT min(return_5d) FROM metrics_daily WHERE ticker = 'NVDA' AND date >= '2025-10-01'")
+    assert worst[0][0] > -0.01
+    assert report.success

@@ -42,14 +42,18 @@ def chart_body(
     dividends: dict[dt.date, float] | None = None,
     stamp=_open_ts,
     stray: tuple[dt.datetime, float] | None = None,
+    adjusted: list[float] | None = None,
 ) -> str:
     """A v8 chart response: bars are (session, close); open/high/low equal close, adjclose = close. `stamp`: how a
-    session's bar is stamped; `stray`: an extra (time, close) row after the bars (an intraday snapshot)."""
+    session's bar is stamped; `stray`: an extra (time, close) row after the bars (an intraday snapshot); `adjusted`:
+    the adjusted closes, when not the closes."""
     ts = [stamp(d) for d, _ in bars]
     closes = [c for _, c in bars]
+    adjclose = list(adjusted) if adjusted is not None else list(closes)
     if stray:
         ts.append(int(stray[0].timestamp()))
         closes.append(stray[1])
+        adjclose.append(stray[1])
     events = {}
     if splits:
         events["splits"] = {
@@ -79,7 +83,7 @@ def chart_body(
         "timestamp": ts,
         "indicators": {
             "quote": [{"open": closes, "high": closes, "low": closes, "close": closes, "volume": [1000] * len(closes)}],
-            "adjclose": [{"adjclose": closes}],
+            "adjclose": [{"adjclose": adjclose}],
         },
     }
     if events:
@@ -153,6 +157,8 @@ class YahooWorld:
         self.unrestated: set[str] = set()  # symbols whose splits are reported before their history is restated
         self.utc_stamped: set[str] = set()  # symbols whose bars Yahoo stamps 00:00 UTC
         self.strays: dict[str, tuple[dt.datetime, float]] = {}  # symbol -> an intraday row sent after tonight's bar
+        # symbol -> (ex-date, factor): from the ex-date on, adjusted closes before it are served times the factor
+        self.dividends: dict[str, tuple[dt.date, float]] = {}
         self.faults: dict[str, str] = {}
         self.delay, self.rate_limit = delay, rate_limit
         self.throttle_every, self.throttle_budget = throttle_every, throttle_budget
@@ -212,6 +218,12 @@ class YahooWorld:
             }
         )
 
+    def _adjusted(self, symbol: str, bars: list[tuple[dt.date, float]]) -> list[float]:
+        ex_date, factor = self.dividends.get(symbol, (None, 1.0))
+        if ex_date is None or self.tonight < ex_date:
+            return [c for _d, c in bars]
+        return [c * factor if d < ex_date else c for d, c in bars]
+
     def release(self) -> None:
         self._released.set()
 
@@ -246,6 +258,7 @@ class YahooWorld:
             bars,
             splits={d: r for d, r in self.splits.get(symbol, {}).items() if lo <= d <= min(hi, self.tonight)},
             stamp=utc_midnight_ts if symbol in self.utc_stamped else _open_ts,
+            adjusted=self._adjusted(symbol, bars),
             stray=self.strays.get(symbol) if p1 else None,
         )
 
