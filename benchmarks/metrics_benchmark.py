@@ -98,8 +98,8 @@ def build_universe(con, tickers: int, first: dt.date, last: dt.date) -> int:
         FROM walk ORDER BY date, ticker
     """)
     con.execute("""
-        INSERT INTO shares_outstanding (ticker, date, shares, source, fetched_at)
-        SELECT DISTINCT ticker, make_date(year(date), 1, 1), 1e9 + hash(ticker) % 1000000000, 'bench', now()
+        INSERT INTO shares_outstanding (ticker, date, shares, public_on_date, source, fetched_at)
+        SELECT DISTINCT ticker, make_date(year(date), 1, 1), 1e9 + hash(ticker) % 1000000000, true, 'bench', now()
         FROM prices_daily
     """)
     con.execute("""

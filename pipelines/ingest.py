@@ -123,6 +123,7 @@ def load_fundamentals(
         now,
         cfg.fundamentals.max_share_change,
         data.average_shares,
+        data.counts_public_on_date,
     )
     return LoadSummary(
         start,

@@ -8,6 +8,9 @@ from pipelines import calendar
 from pipelines.sqlfiles import execute_script, sql
 
 SESSIONS_52W = 252  # "52 weeks" in sessions: the drawdown_52w window, and the warm-up a new symbol is fetched with
+# A quarter is announced within this many days of its end (10-K deadline: 60; the next quarter's announcement comes
+# 90+ days after): an announcement further away is another quarter's, never this one's.
+ANNOUNCED_WITHIN_DAYS = 75
 LOOKBACK_SESSIONS = SESSIONS_52W + 5  # the 52-week high of the oldest session, plus the 5-session lag
 
 
@@ -21,6 +24,7 @@ def compute_metrics(con, start: dt.date, end: dt.date, eps_lag_days: int) -> int
             "start": start,
             "end": end,
             "eps_lag": eps_lag_days,
+            "announced_within": ANNOUNCED_WITHIN_DAYS,
             "sessions_52w": SESSIONS_52W,
             "lookback": calendar.sessions_back(first, LOOKBACK_SESSIONS),
         },

@@ -404,10 +404,12 @@ def store_fundamentals(
     fetched_at: dt.datetime,
     max_share_change: float | None = None,
     average_shares: pd.DataFrame | None = None,
+    counts_public_on_date: bool = False,
 ) -> dict:
     """Upsert share counts and EPS in one transaction. With `max_share_change`, a count that far from the previous
     one waits in shares_held until a later count confirms it (None: every usable count is stored).
-    `average_shares` (quarter averages) fill the dates before each ticker's first count, marked as such."""
+    `average_shares` (quarter averages) fill the dates before each ticker's first count, marked as such.
+    `counts_public_on_date`: the counts are dated the day they became public (averages never are)."""
     with transaction(con):
         shares, bad_shares = _door(con, "shares", shares, ["ticker", "date"], source, fetched_at)
         if max_share_change is not None:
@@ -420,10 +422,14 @@ def store_fundamentals(
             bad_shares = bad_shares + bad_averages
         shares = (
             pd.concat(
-                [shares.assign(measure="outstanding"), averages.assign(measure="basic_average")], ignore_index=True
+                [
+                    shares.assign(measure="outstanding", public_on_date=counts_public_on_date),
+                    averages.assign(measure="basic_average", public_on_date=False),
+                ],
+                ignore_index=True,
             )
             if len(averages)
-            else shares.assign(measure="outstanding")
+            else shares.assign(measure="outstanding", public_on_date=counts_public_on_date)
         )
         earnings, bad_eps = _door(con, "eps", earnings, ["ticker", "period_end"], source, fetched_at)
         n_shares = _upsert(con, "loads/upsert_shares", shares, source, fetched_at)

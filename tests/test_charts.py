@@ -21,7 +21,7 @@ def test_chart_and_table_for_the_ops_view(tmp_path):
     md = charts.as_markdown_image(png)
     assert md.startswith("![chart](data:image/png;base64,") and base64.b64decode(md.split(",", 1)[1][:-1]) == png
     table = charts.names_markdown(m.con, m.cfg, days[-1])
-    assert "| AAA | 90.00 | -10.0% | -10.0B | -10.0% | n/m | 2025-01-02 |" in table
+    assert "| AAA | 90.00 | -10.0% | -10.0B | -10.0% | n/a | 2025-01-02 |" in table  # no EPS at all: n/a
     assert charts.watchlist_chart(m.con, m.cfg, days[0].replace(year=2020)) is None
 
 

@@ -21,7 +21,7 @@ def test_the_readme_offline_command_prints_the_november_alert(tmp_path):
     dry_run = result.stdout.split("--- dry run (no Slack settings): this message would be sent ---")[1]
     assert dry_run.lstrip().startswith("[CRITICAL] AI sector sell-off — 2025-11-07")
     assert "sector_selloff WATCHLIST (firing since 2025-11-06)" in dry_run
-    assert "the watchlist lost $547B (-7.0%)" in dry_run
+    assert "the watchlist lost $548B (-7.0%)" in dry_run
 
 
 def test_the_example_is_a_faithful_cut_of_the_real_data(tmp_path, shared_market):

@@ -63,7 +63,7 @@ def test_a_permanent_failure_of_any_channel_keeps_the_message_queued(crash):
 def test_a_digest_is_built_from_rows_without_a_database():
     figures = message.SessionFigures(
         watch=None,
-        names=[("AAA", 92.0, -0.08, -8e9, None), ("^IXIC", 975.0, -0.025, None, None)],
+        names=[("AAA", 92.0, -0.08, -8e9, None, None), ("^IXIC", 975.0, -0.025, None, None, None)],
         tickers=["AAA", "BBB"],
         benchmark="^IXIC",
     )

@@ -91,13 +91,25 @@ def test_valuation_extreme_threshold(tmp_path, close, fires):
 
 
 def test_missing_bar_reports_incomplete_data_instead_of_firing(tmp_path):
-    m, days = crash_market(tmp_path, {"AAA": 80.0, "CCC": 80.0, "DDD": 80.0}, bench_final=900.0, skip=("BBB",))
+    """The names with a bar do not carry the sector rule (2 down, 3 needed): the session is incomplete data."""
+    m, days = crash_market(tmp_path, {"AAA": 80.0, "CCC": 80.0}, bench_final=900.0, skip=("BBB",))
     m.with_rules(sector_selloff=SectorSelloff(min_names_down=3))
     findings = m.compute(days[0], days[-1])
     assert fired(findings, "sector_selloff") == []
     gap = fired(findings, "data_incomplete")
     assert len(gap) == 1 and gap[0].metrics["missing_tickers"] == ["BBB"]
     assert "no bar for BBB" in gap[0].message
+
+
+def test_the_names_with_a_bar_carry_the_sector_rule_without_a_missing_one(tmp_path):
+    """3 of the names with a bar fell, 3 needed: the rule holds without BBB, and says so."""
+    m, days = crash_market(tmp_path, {"AAA": 80.0, "CCC": 80.0, "DDD": 80.0}, bench_final=900.0, skip=("BBB",))
+    m.with_rules(sector_selloff=SectorSelloff(min_names_down=3, min_names_with_cap=3))
+    findings = m.compute(days[0], days[-1])
+    [sell_off] = fired(findings, "sector_selloff")
+    assert sell_off.metrics["missing_tickers"] == ["BBB"]
+    assert sell_off.message.endswith(f"Decided on {len(NAMES) - 1} of {len(NAMES)} names: no bar for BBB.")
+    assert len(fired(findings, "data_incomplete")) == 1
 
 
 def test_missing_benchmark_bar_is_incomplete_data(tmp_path):

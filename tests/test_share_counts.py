@@ -162,7 +162,7 @@ def test_a_market_cap_before_the_first_count_uses_the_quarter_average(tmp_path):
     from tests.support.scenario import Market
 
     m = Market(tmp_path / "mm.duckdb", ["PLTR"])
-    days = m.series("PLTR", "2024-01-02", [20.0] * 5)
+    days = m.series("PLTR", "2024-03-01", [20.0] * 5)  # the 2023-12-31 average is public by then (+60 days)
     store.store_fundamentals(
         m.con,
         counts(("PLTR", D(2025, 4, 30), 2.36e9)),
@@ -175,3 +175,27 @@ def test_a_market_cap_before_the_first_count_uses_the_quarter_average(tmp_path):
     )
     m.compute(days[0], days[-1])
     assert m.metric("PLTR", days[-1], "market_cap") == pytest.approx(20.0 * 2.2e9)
+
+
+def test_a_count_dated_at_its_quarter_end_counts_from_its_announcement(tmp_path):
+    """Point in time: NVDA's count at its 2025-10-26 quarter end was published with the results on 2025-11-19;
+    the market caps before that use the count public then (2025-07-27's), from that session on the new one."""
+    from tests.support.scenario import Market
+
+    m = Market(tmp_path / "mm.duckdb", ["NVDA"])
+    days = m.series("NVDA", "2025-11-10", [100.0] * 10)
+    eps = pd.DataFrame(
+        [{"ticker": "NVDA", "period_end": D(2025, 10, 26), "reported_date": D(2025, 11, 19), "eps_diluted": 1.3}]
+    )
+    store.store_fundamentals(
+        m.con,
+        counts(("NVDA", D(2025, 7, 27), 24.347e9), ("NVDA", D(2025, 10, 26), 24.305e9)),
+        eps,
+        ["NVDA"],
+        "replay",
+        NOW,
+    )
+    m.compute(days[0], days[-1])
+    assert m.metric("NVDA", D(2025, 11, 18), "market_cap") == pytest.approx(100.0 * 24.347e9)
+    assert m.metric("NVDA", D(2025, 11, 18), "shares_as_of") == D(2025, 7, 27)
+    assert m.metric("NVDA", D(2025, 11, 19), "market_cap") == pytest.approx(100.0 * 24.305e9)

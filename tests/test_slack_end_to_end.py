@@ -195,7 +195,7 @@ def test_november_2025_replay(tmp_path, shared_market):
         assert first.returncode == 0, first.stderr
         [opening] = slack.posts()
         assert opening["text"].startswith("[CRITICAL] AI sector sell-off — 2025-11-07")
-        assert "lost $547B (-7.0%)" in opening["text"] and "NVDA" in opening["text"]
+        assert "lost $548B (-7.0%)" in opening["text"] and "NVDA" in opening["text"]
         for night in ("2025-11-10", "2025-11-11"):
             result = cli("run", "--source", "replay", "--replay-dir", str(shared_market), "--end", night, env=env)
             assert result.returncode == 0, result.stderr

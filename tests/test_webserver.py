@@ -110,7 +110,13 @@ def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
         "analytics_copy",
     }
     checks = {k: {c["name"] for c in v["assetChecksOrError"]["checks"]} for k, v in assets.items()}
-    assert checks["daily_prices"] == {"bars_present", "prices_valid", "moves_plausible", "session_fresh"}
+    assert checks["daily_prices"] == {
+        "bars_present",
+        "names_arriving",
+        "prices_valid",
+        "moves_plausible",
+        "session_fresh",
+    }
     assert checks["alerts"] == {"data_complete", "session_fresh"}
     assert checks["slack_notifications"] == {"notifications_delivered"}
     [repo] = data["repositoriesOrError"]["nodes"]
@@ -188,6 +194,7 @@ def test_a_range_run_shows_each_session_materialized_and_a_failed_range_its_sess
     }
     assert checks == {
         "bars_present": "SUCCEEDED",
+        "names_arriving": "SUCCEEDED",
         "prices_valid": "SUCCEEDED",
         "moves_plausible": "SUCCEEDED",
         "session_fresh": None,

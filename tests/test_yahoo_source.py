@@ -108,6 +108,17 @@ def test_earnings_get_their_announcement_dates():
     }
 
 
+def test_a_quarter_missing_from_the_earnings_dates_never_takes_the_next_quarters_announcement():
+    """Yahoo's list lacks the 2025-03-31 quarter's announcement; the next one (2025-07-05, 96 days later) is the
+    June quarter's: with a 100-day window March's EPS counted as known from it, April to July had no EPS."""
+    income = pd.DataFrame(
+        {pd.Timestamp("2025-03-31"): [0.10], pd.Timestamp("2025-06-30"): [0.12]}, index=["Diluted EPS"]
+    )
+    dates = pd.DataFrame(index=pd.DatetimeIndex(["2025-07-05 16:00"]))
+    eps = tidy_earnings(income, "XYZ", dates)
+    assert dict(zip(eps["period_end"], eps["reported_date"])) == {D(2025, 3, 31): None, D(2025, 6, 30): D(2025, 7, 5)}
+
+
 def test_share_history_deduplicated_despiked_and_split_adjusted():
     idx = pd.DatetimeIndex(
         ["2024-01-02", "2024-01-02", "2024-02-01", "2024-03-01", "2024-04-01", "2024-07-01"], tz="America/New_York"

@@ -33,7 +33,8 @@ def evaluate(t: Settings, inp: Inputs):
         if not (len(down) >= t.min_names_down and crossed(bench_r5, t.benchmark_return_5d)):
             continue
         if int(row.n_cap_pairs) < t.min_names_with_cap:  # the cap change would decide, and it covers too little
-            yield undecided(t, inp, row, names, len(down), bench_r5)
+            if not missing:  # else the session is reported incomplete already (one finding a session)
+                yield undecided(t, inp, row, names, len(down), bench_r5)
             continue
         if cap_return is None or not crossed(cap_return, t.cap_return_5d):
             continue

@@ -51,6 +51,9 @@ class Fundamentals:
     # Each quarter's weighted average basic shares (income statement), dated at the quarter's end: the fallback
     # for the dates before a ticker's first share count (or all dates, when it has none).
     average_shares: pd.DataFrame = field(default_factory=lambda: empty(SHARES_COLUMNS))
+    # Whether `shares` are dated the day they became public (Yahoo's share-count series); False: dated at a period
+    # end or a filing's cover, public only with the announcement after it (metrics_daily.sql).
+    counts_public_on_date: bool = False
 
 
 class Source(Protocol):

@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipelines import calendar
 from pipelines.fmt import some
+from pipelines.metrics import ANNOUNCED_WITHIN_DAYS
 from pipelines.sources import yfinance_cache
 from pipelines.sources.base import (
     DIVIDEND_COLUMNS,
@@ -258,8 +259,9 @@ def tidy_average_shares(income: pd.DataFrame | None, symbol: str) -> pd.DataFram
 def tidy_earnings(income: pd.DataFrame | None, symbol: str, dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """quarterly_income_stmt's 'Diluted EPS' row (GAAP) -> one row a quarter, with its announcement date.
 
-    The announcement is the first earnings date in `get_earnings_dates` within 100 days after period end;
-    unknown otherwise (the metrics then apply a conservative lag).
+    The announcement is the first earnings date in `get_earnings_dates` within ANNOUNCED_WITHIN_DAYS after period
+    end (further away it is the next quarter's: a quarter missing from the list must not take it); unknown otherwise
+    (the metrics then apply a conservative lag).
     """
     if income is None or income.empty or "Diluted EPS" not in income.index:
         return empty(EARNINGS_COLUMNS)
@@ -268,7 +270,7 @@ def tidy_earnings(income: pd.DataFrame | None, symbol: str, dates: pd.DataFrame 
     rows = []
     for period, value in eps.items():
         end = pd.Timestamp(period).date()
-        after = [d for d in announced if end < d <= end + dt.timedelta(days=100)]
+        after = [d for d in announced if end < d <= end + dt.timedelta(days=ANNOUNCED_WITHIN_DAYS)]
         rows.append(
             {
                 "ticker": symbol,
@@ -406,6 +408,7 @@ class YFinanceSource:
             earnings=concat_or_empty([r.earnings for r in results], EARNINGS_COLUMNS),
             problems=[p for r in results for p in r.problems],
             average_shares=concat_or_empty([r.average_shares for r in results], SHARES_COLUMNS),
+            counts_public_on_date=True,  # get_shares_full: each count dated when Yahoo published it
         )
 
     def _fundamentals_of(self, symbol: str, start: dt.date) -> Fundamentals:

@@ -19,6 +19,19 @@ eps_ttm AS (
     WINDOW q AS (PARTITION BY ticker ORDER BY known_on, period_end ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)
     QUALIFY row_number() OVER (PARTITION BY ticker, known_on ORDER BY period_end DESC) = 1
 ),
+shares_known AS (
+    -- each share count from the day it was public: its own date for a count dated when published; else the first
+    -- announcement within $announced_within days after its date (the filing it came with), else its date + $eps_lag
+    SELECT s.ticker, s.date, s.shares,
+           CASE WHEN s.public_on_date THEN s.date
+                ELSE coalesce(
+                    (SELECT min(e.reported_date) FROM earnings e
+                     WHERE e.ticker = s.ticker
+                       AND e.reported_date BETWEEN s.date AND CAST(s.date + to_days(CAST($announced_within AS INTEGER)) AS DATE)),
+                    CAST(s.date + to_days(CAST($eps_lag AS INTEGER)) AS DATE))
+           END AS known_on
+    FROM shares_outstanding s
+),
 recent AS (
     SELECT ticker, date, close, adj_close FROM prices_daily WHERE date BETWEEN $lookback AND $end
 ),
@@ -31,7 +44,7 @@ changes AS (
     UNION
     SELECT sp.ticker, ev.date
     FROM spans sp
-    JOIN (SELECT ticker, date FROM shares_outstanding UNION SELECT ticker, effective_date FROM eps_ttm) ev
+    JOIN (SELECT ticker, known_on AS date FROM shares_known UNION SELECT ticker, effective_date FROM eps_ttm) ev
       ON ev.ticker = sp.ticker AND ev.date > sp.first_date AND ev.date <= sp.last_date
 ),
 segments AS (
@@ -41,7 +54,10 @@ segments AS (
            sh.shares, sh.date AS shares_as_of, e.eps_ttm
     FROM changes c
     JOIN spans sp ON sp.ticker = c.ticker
-    ASOF LEFT JOIN shares_outstanding sh ON sh.ticker = c.ticker AND sh.date <= c.date
+    -- the newest count public by then (ties in known_on: the later as-of date, the newer figure)
+    ASOF LEFT JOIN (SELECT ticker, known_on, date, shares FROM shares_known
+                    QUALIFY row_number() OVER (PARTITION BY ticker, known_on ORDER BY date DESC) = 1) sh
+        ON sh.ticker = c.ticker AND sh.known_on <= c.date
     ASOF LEFT JOIN eps_ttm e ON e.ticker = c.ticker AND e.effective_date <= c.date
 ),
 facts AS (

@@ -61,7 +61,8 @@ class Market:
         store.store_prices(self.con, PriceBatch(frame), "test", NOW)
         counts = pd.DataFrame([{"ticker": t, "date": dt.date(2024, 1, 2), "shares": n} for t, n in shares.items()])
         no_eps = pd.DataFrame(columns=["ticker", "period_end", "reported_date", "eps_diluted"])
-        store.store_fundamentals(self.con, counts, no_eps, list(shares), "test", NOW)
+        # a scenario's counts are known on their dates (as Yahoo's are), not with a later announcement
+        store.store_fundamentals(self.con, counts, no_eps, list(shares), "test", NOW, counts_public_on_date=True)
         return days
 
     def series(self, ticker: str, start: str, values: list[float]) -> list[dt.date]:
@@ -79,6 +80,7 @@ class Market:
             [ticker],
             "test",
             fetched_at,
+            counts_public_on_date=True,
         )
 
     def eps(self, ticker: str, quarters: list[tuple[str, str | None, float]]) -> None:
