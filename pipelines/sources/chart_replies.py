@@ -68,8 +68,10 @@ class ChartReplies:
         def get(*args, **kwargs):
             response = original(*args, **kwargs)
             url = str(kwargs.get("url") or (args[0] if args else ""))
+            params = kwargs.get("params") or {}
+            probe = "range=1d" in url or (isinstance(params, dict) and params.get("range") == "1d")
             match = CHART.search(url)
-            if match and "range=1d" not in url:  # not yfinance's timezone probe (one bar, any hour)
+            if match and not probe:  # not yfinance's timezone probe (one bar, stamped at any hour)
                 symbol = match[1].replace("%5E", "^")
                 reply = cause_of(response.status_code, response.text)
                 with self._lock:
