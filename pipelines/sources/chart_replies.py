@@ -71,11 +71,14 @@ class ChartReplies:
             params = kwargs.get("params") or {}
             probe = "range=1d" in url or (isinstance(params, dict) and params.get("range") == "1d")
             match = CHART.search(url)
-            if match and not probe:  # not yfinance's timezone probe (one bar, stamped at any hour)
+            if match:
                 symbol = match[1].replace("%5E", "^")
                 reply = cause_of(response.status_code, response.text)
-                with self._lock:
-                    self.replies[symbol] = reply
+                # yfinance's timezone probe (one bar, stamped at any hour) counts for its failure only: when it
+                # fails, yfinance asks for nothing else
+                if not (probe and reply.problem is None):
+                    with self._lock:
+                        self.replies[symbol] = reply
             return response
 
         session.get = get
