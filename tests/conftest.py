@@ -40,6 +40,21 @@ def isolated_env(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def yahoo_over_requests(monkeypatch):
+    """The live source's HTTP through requests.Session, so a fake Yahoo served with `responses` answers it."""
+    import warnings
+
+    import requests
+
+    from pipelines.sources import yahoo
+
+    monkeypatch.setattr(yahoo, "SESSION_FACTORY", requests.Session)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # yfinance's pandas-3 deprecation notices
+        yield
+
+
+@pytest.fixture
 def slack():
     with FakeSlack() as server:
         yield server

@@ -3,27 +3,18 @@ rows for one session, causes, point-in-time counts. Each scenario runs the real 
 HTTP layer, night after night, and checks what the tables, the checks and Slack say."""
 
 import datetime as dt
-import warnings
 
 import pytest
-import requests
 
 from pipelines import calendar, ingest
 from pipelines.sources import yahoo
 from tests.support.live_night import Night, world
 
-pytestmark = pytest.mark.slow  # the graph against a fake Yahoo: run by CI, not the fast loop
+# the graph against a fake Yahoo served through requests: run by CI, not the fast loop
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("yahoo_over_requests")]
 
 D = dt.date
 SIX = ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV"]
-
-
-@pytest.fixture(autouse=True)
-def _yahoo_over_requests(monkeypatch):
-    monkeypatch.setattr(yahoo, "SESSION_FACTORY", requests.Session)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # yfinance's pandas-3 deprecation notices
-        yield
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 request and parsing code (a plain requests.Session, so `responses` answers it), night after night."""
 
 import datetime as dt
-import warnings
 
 import pytest
-import requests
 
 from pipelines import ingest
 from pipelines.config import Runtime
@@ -14,17 +12,10 @@ from pipelines.sources import yahoo
 from tests.support.fake_yahoo import FakeYahoo
 from tests.support.live_night import NAMES, TONIGHT, Night, world
 
-pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
+# the graph against a fake Yahoo served through requests: run by CI, not the fast loop
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("yahoo_over_requests")]
 
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def _yahoo_over_requests(monkeypatch):
-    monkeypatch.setattr(yahoo, "SESSION_FACTORY", requests.Session)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # yfinance's pandas-3 deprecation notices
-        yield
 
 
 def test_the_first_night_leaves_a_year_of_metrics_for_every_name(tmp_path):
