@@ -17,8 +17,9 @@ def build_nightly(cfg: MonitorConfig, partitions: dg.PartitionsDefinition, exclu
         "nightly",
         selection=selection,
         partitions_def=partitions,
-        # runs launched from the UI carry these; the schedule and the CLI say who they are
-        tags={"market_monitor/source": source, "market_monitor/trigger": "ui"},
+        # what a run launched by hand carries (the UI's Launchpad or `dagster job execute`: Dagster tags neither, so
+        # they cannot be told apart); the schedule and the market-monitor CLI say who they are
+        tags={"market_monitor/source": source, "market_monitor/trigger": "manual"},
         # One process for the whole run, as the CLI: the steps run one after another anyway (one DuckDB writer),
         # and the multiprocess executor paid 4-5 s per step to start a process for under a second of work.
         executor_def=dg.in_process_executor,

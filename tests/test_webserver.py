@@ -156,6 +156,36 @@ def test_cli_runs_are_listed_under_the_nightly_job_with_their_labels(dagster_dev
     assert tags["market_monitor/sessions"] == "2024-08-16 .. 2024-08-16"
 
 
+def test_a_run_launched_with_dagster_job_execute_says_it_was_launched_by_hand(dagster_dev, tmp_path):
+    """`dagster job execute` is not the UI: the run says `manual` (it said `ui`), with its source and partition."""
+    from tests.support.synthetic import basic_snapshot, write_config
+
+    snap = basic_snapshot(tmp_path / "snap")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_dev.home),
+        "MARKET_MONITOR_DB": str(tmp_path / "job.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+        "MARKET_MONITOR_SOURCE": "replay",
+        "MARKET_MONITOR_REPLAY_DIR": str(snap),
+    }
+    dagster = Path(sys.executable).parent / "dagster"
+    job = subprocess.run(
+        [str(dagster), "job", "execute", "-m", "pipelines.definitions", "-j", "nightly"]
+        + ["--tags", json.dumps({"dagster/partition": "2024-08-15"})],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert job.returncode == 0, job.stderr[-2000:]
+    query = "{ runsOrError { ... on Runs { results { runId jobName tags { key value } } } } }"
+    runs = graphql(dagster_dev.port, query)["runsOrError"]["results"]
+    [tags] = [{t["key"]: t["value"] for t in r["tags"]} for r in runs if r["runId"] in job.stderr]
+    assert tags["market_monitor/trigger"] == "manual" and tags["market_monitor/source"] == "replay"
+
+
 PARTITIONS = """{ assetNodes { assetKey { path } partitionStats { numMaterialized numFailed } } }"""
 
 
