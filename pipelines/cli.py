@@ -23,6 +23,12 @@ environment (each also a flag):
   MARKET_MONITOR_SOURCE      yfinance (default) or replay
   MARKET_MONITOR_REPLAY_DIR  snapshot folder read by the replay source
   DAGSTER_HOME               when set, runs are recorded where the Dagster UI shows them
+  SLACK_BOT_TOKEN            with SLACK_CHANNEL: alerts are posted with the Web API (charts in their thread)
+  SLACK_CHANNEL              the alerts' channel
+  SLACK_WEBHOOK_URL          instead of a token: an incoming webhook (text only)
+  SLACK_OPS_CHANNEL          where run failures and failed checks go (default: SLACK_CHANNEL)
+  SLACK_API_URL              the Web API's base URL (default: https://slack.com/api/)
+  without SLACK_BOT_TOKEN/SLACK_WEBHOOK_URL nothing is sent: the message is printed as a dry run
 """
 
 
@@ -99,8 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=ENV_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    snap.add_argument("--start", type=_date, required=True)
-    snap.add_argument("--end", type=_date, required=True)
+    snap.add_argument("--start", type=_date, required=True, help="first session to fetch (YYYY-MM-DD)")
+    snap.add_argument("--end", type=_date, required=True, help="last session to fetch (YYYY-MM-DD)")
     snap.add_argument("--out", required=True, help="folder to write")
     snap.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
     bt = sub.add_parser(
@@ -112,8 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=ENV_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    bt.add_argument("--start", type=_date, required=True)
-    bt.add_argument("--end", type=_date, required=True)
+    bt.add_argument("--start", type=_date, required=True, help="first session evaluated (YYYY-MM-DD)")
+    bt.add_argument("--end", type=_date, required=True, help="last session evaluated (YYYY-MM-DD)")
     bt.add_argument("--json", action="store_true", help="print the report as JSON")
     bt.add_argument("--config", help="config file (env MARKET_MONITOR_CONFIG)")
     bt.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB)")
@@ -122,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a read-only SQL query on the analysts' copy",
         description="Run a read-only query on the analysts' copy of the database (<db>.analytics.duckdb, refreshed "
         "at the end of every run) and print the result. Never touches the live file, so it can run "
-        "while the pipeline writes. Tables and views: see the README's schema section.",
+        "while the pipeline writes. Tables and views: docs/analysts.md.",
         epilog=ENV_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -151,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--by", help="who (default: the login name)")
     verbs.add_parser("list", help="list every silence, newest first")
     ex = verbs.add_parser("expire", help="end a silence now")
-    ex.add_argument("id", type=int)
+    ex.add_argument("id", type=int, help="the silence's id, as `silence list` prints it")
     ex.add_argument("--by", help="who (default: the login name)")
     for p in verbs.choices.values():
         p.add_argument("--db", help="DuckDB file (env MARKET_MONITOR_DB)")
@@ -352,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     warnings.filterwarnings("ignore", module="dagster")  # beta/preview notices are for us, not for users
+    # pandas deprecations raised inside yfinance's own code (~200 lines on a failed night): for its maintainers
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="yfinance")
+    warnings.filterwarnings("ignore", category=FutureWarning, module="yfinance")
     try:
         return COMMANDS[args.command](args)
     except (DatabaseLocked, SourceError) as exc:
