@@ -63,7 +63,6 @@ def test_the_retry_waits_monitor_toml_promises_are_the_ones_dagster_waits():
         assert centre - base <= min(waits) and max(waits) <= centre + base, (attempt, centre)
 
 
-@pytest.mark.slow  # the source's own pauses between its asks (3 s, 6 s)
 def test_a_failed_live_night_prints_its_cause_not_yfinances_deprecation_notices(tmp_path, monkeypatch, capsys):
     """A snapshot on a night Yahoo answers nothing: exit 1 and the cause, without the pandas deprecation notices
     raised inside yfinance (about 200 lines on a real failed night, burying the one line that matters)."""
