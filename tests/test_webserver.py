@@ -1,5 +1,6 @@
 """The Dagster UI's view of the project: start `dagster dev` on loopback and ask its GraphQL API."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -49,25 +50,14 @@ class Webserver:
     home: Path  # the instance it shows: CLI runs that set DAGSTER_HOME to it appear in the UI
 
 
-@pytest.fixture(scope="module")
-def dagster_dev(tmp_path_factory):
-    """One `dagster dev` for the module (it takes seconds to start); each test runs over its own sessions."""
-    tmp_path = tmp_path_factory.mktemp("webserver")
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+@contextlib.contextmanager
+def dagster_dev_on(env: dict, ready: str = QUERY, args=("dev", "-w", "workspace.yaml")):
+    """`dagster dev` (or `args`) with `env`, in its own process group: it may ignore SIGTERM, and its children must
+    go with it. Yields its port once GraphQL answers `ready` with something."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
-        "MARKET_MONITOR_SOURCE": "replay",
-        "MARKET_MONITOR_REPLAY_DIR": str(tmp_path),
-    }
     dagster = Path(sys.executable).parent / "dagster"
-    # its own process group: `dagster dev` may ignore SIGTERM, and its children must go with it
     proc = subprocess.Popen(
-        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        [str(dagster), *args, "-h", "127.0.0.1", "-p", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -78,15 +68,14 @@ def dagster_dev(tmp_path_factory):
         deadline = time.monotonic() + 120
         while True:
             try:
-                data = graphql(port, QUERY)
-                if data["assetNodes"]:
+                if any(graphql(port, ready).values()):
                     break
             except OSError:
                 pass
             assert proc.poll() is None, "dagster dev exited"
             assert time.monotonic() < deadline, "dagster dev did not answer within 120 s"
             time.sleep(1)
-        yield Webserver(port, home)
+        yield port
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -94,6 +83,24 @@ def dagster_dev(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def dagster_dev(tmp_path_factory):
+    """One `dagster dev` for the module (it takes seconds to start); each test runs over its own sessions."""
+    tmp_path = tmp_path_factory.mktemp("webserver")
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb"),
+        "MARKET_MONITOR_SOURCE": "replay",
+        "MARKET_MONITOR_REPLAY_DIR": str(tmp_path),
+    }
+    with dagster_dev_on(env) as port:
+        yield Webserver(port, home)
 
 
 def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
@@ -184,6 +191,43 @@ def test_a_run_launched_with_dagster_job_execute_says_it_was_launched_by_hand(da
     runs = graphql(dagster_dev.port, query)["runsOrError"]["results"]
     [tags] = [{t["key"]: t["value"] for t in r["tags"]} for r in runs if r["runId"] in job.stderr]
     assert tags["market_monitor/trigger"] == "manual" and tags["market_monitor/source"] == "replay"
+
+
+def readme_ui_lines() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    block = text.split("**See it in the Dagster UI.**")[1].split("```bash\n")[1].split("```")[0]
+    return [line.split("#")[0].strip() for line in block.strip().splitlines()]
+
+
+def test_the_readmes_dagster_dev_line_shows_the_demos_run(tmp_path):
+    """The README's three lines, as written (DAGSTER_HOME on a copy of dagster_home/, the database in tmp): the
+    demo's CLI run is in the UI that `dagster dev` line starts, under `nightly`, with the replay source."""
+    import shlex
+
+    export, run_line, dev_line = readme_ui_lines()
+    assert export == "export DAGSTER_HOME=$PWD/dagster_home"
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "MARKET_MONITOR_DB": str(tmp_path / "mm.duckdb")}
+    bin_dir = Path(sys.executable).parent
+    run_args = shlex.split(run_line)
+    assert run_args[0] == ".venv/bin/market-monitor"
+    demo = subprocess.run(
+        [str(bin_dir / "market-monitor"), *run_args[1:]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    words = shlex.split(dev_line)
+    settings = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
+    command = [w for w in words if w not in {f"{k}={v}" for k, v in settings.items()}]
+    assert command[:2] == [".venv/bin/dagster", "dev"]
+    runs_query = "{ runsOrError { ... on Runs { results { runId jobName status tags { key value } } } } }"
+    with dagster_dev_on({**env, **settings}, ready=QUERY, args=command[1:]) as port:
+        runs = graphql(port, runs_query)["runsOrError"]["results"]
+    [shown] = [r for r in runs if r["runId"] in demo.stdout]
+    tags = {t["key"]: t["value"] for t in shown["tags"]}
+    assert shown["jobName"] == "nightly" and shown["status"] == "SUCCESS"
+    assert tags["market_monitor/source"] == "replay" and tags["market_monitor/sessions"] == "2025-11-07 .. 2025-11-07"
 
 
 PARTITIONS = """{ assetNodes { assetKey { path } partitionStats { numMaterialized numFailed } } }"""
