@@ -3,7 +3,15 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.common import ALERT_GROUP, WRITER_POOL, check_result, newest_session_metadata, open_store, spec
+from assets.common import (
+    ALERT_GROUP,
+    WRITER_POOL,
+    check_result,
+    newest_session_metadata,
+    open_store,
+    repair_failed_partitions,
+    spec,
+)
 from pipelines import charts, evaluation, ingest, publish, rules, store
 from pipelines.alerting.notify import due_sessions, notify
 from pipelines.alerting.slack import build_sender
@@ -52,6 +60,7 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
             names = charts.names_markdown(con, cfg, end)
             chart = charts.as_markdown_image(charts.watchlist_chart(con, cfg, end), "last 60 sessions")
             newer_gaps = evaluation.gaps_after(con, end)  # a backfill must not hide tonight's gap
+        repair_failed_partitions(context, cfg, "alerts", start)
         in_run = [f for f in findings if f.as_of >= start]
         gaps = [f.message for f in in_run if f.rule == data_incomplete.NAME] + newer_gaps
         latest = [f for f in findings if f.as_of == end]
@@ -136,6 +145,7 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                 },
                 allow_retries=False,
             )
+        repair_failed_partitions(context, cfg, "slack_notifications", start)  # delivered: earlier nights' too
         charts_failed = delivery.files_failed
         outcome = CheckOutcome(
             "notifications_delivered",
@@ -188,8 +198,9 @@ def build_publish_asset(cfg: MonitorConfig, partitions: dg.PartitionsDefinition)
         "night's alerts are computed, whatever Slack does (slack_notifications republishes it after delivery); "
         "`market-monitor sql` and notebooks read it, never the live file.",
     )
-    def analytics_copy(monitor: MonitorResource) -> dg.MaterializeResult:
+    def analytics_copy(context: dg.AssetExecutionContext, monitor: MonitorResource) -> dg.MaterializeResult:
         info = publish.publish(monitor.db_path, monitor.analytics_path)
+        repair_failed_partitions(context, cfg, "analytics_copy", session_range(context)[0])
         return dg.MaterializeResult(
             metadata={
                 "path": info["path"],

@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.common import DERIVED_GROUP, WRITER_POOL, newest_session_metadata, open_store
+from assets.common import DERIVED_GROUP, WRITER_POOL, newest_session_metadata, open_store, repair_failed_partitions
 from pipelines import charts, ingest, metrics, store
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
@@ -37,6 +37,7 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
                     sql("checks/without_market_cap"), {"day": end, "benchmark": cfg.watchlist.benchmark}
                 ).fetchall()
             ]
+        repair_failed_partitions(context, cfg, "metrics_daily", start)
         return dg.MaterializeResult(
             metadata={
                 "rows_written": rows,
@@ -61,6 +62,7 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
             ingest.settle_recompute(con, "watchlist_daily", first, end)
             latest = con.execute(sql("models/watchlist_session"), {"session": end}).df()
             names = charts.names_markdown(con, cfg, end)
+        repair_failed_partitions(context, cfg, "watchlist_daily", start)
         # The chart, which marks alert sessions, is drawn by the alerts asset once tonight's rules have run.
         meta = {
             "rows_written": rows,

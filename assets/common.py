@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb as duckdb_module
 from dagster_duckdb import DuckDBResource
 
-from pipelines import store
+from pipelines import calendar, store
 from pipelines.config import MonitorConfig
 from pipelines.errors import DatabaseError, PermanentError
 from pipelines.quality import CheckOutcome
@@ -75,6 +75,42 @@ def check_result(outcome: CheckOutcome, warn: bool = False, asset_key: str | Non
             k: dg.MetadataValue.json(v) if isinstance(v, list | dict) else v for k, v in outcome.metadata.items()
         },
     )
+
+
+def repair_failed_partitions(
+    context: dg.AssetExecutionContext, cfg: MonitorConfig, asset: str, start, when=None
+) -> list[str]:
+    """The sessions of the re-read window before this run's own (`history.refetch_sessions`) whose partition of
+    `asset` a run failed (red in the UI) and whose data this run has now stored: a materialization is recorded for
+    each (metadata says which run completed it), so the next good night turns them green without a re-run.
+    `when`: which of those sessions count as complete (default: those whose daily_prices partition is in)."""
+    window = calendar.sessions(calendar.sessions_back(start, cfg.history.refetch_sessions), start)[:-1]
+    keys = [d.isoformat() for d in window]
+    if not keys:
+        return []
+    instance, partitions = context.instance, context.assets_def.partitions_def
+    status = instance.get_status_by_partition(dg.AssetKey(asset), keys, partitions) or {}
+    failed = [k for k in keys if status.get(k) == dg.AssetPartitionStatus.FAILED]
+    if not failed:
+        return []
+    if when is None:
+        prices = instance.get_status_by_partition(dg.AssetKey("daily_prices"), failed, partitions) or {}
+        complete = {k for k in failed if prices.get(k) == dg.AssetPartitionStatus.MATERIALIZED}
+    else:
+        complete = {d.isoformat() for d in when}
+    repaired = [k for k in failed if k in complete]
+    for key in repaired:
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=asset,
+                partition=key,
+                description=f"completed by the run of {start}: its data arrived with that run's re-read window",
+                metadata={"completed_by_run_of": str(start)},
+            )
+        )
+    if repaired:
+        context.log.info(f"{asset}: failed session(s) {', '.join(repaired)} completed by this run")
+    return repaired
 
 
 def newest_session_metadata(context: dg.AssetExecutionContext, end, details: dict) -> dict:

@@ -3,8 +3,16 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.common import RAW_GROUP, WRITER_POOL, check_result, open_store, source_retry, spec
-from pipelines import ingest, quality
+from assets.common import (
+    RAW_GROUP,
+    WRITER_POOL,
+    check_result,
+    open_store,
+    repair_failed_partitions,
+    source_retry,
+    spec,
+)
+from pipelines import calendar, ingest, quality
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
 from pipelines.resources import SourceResource
@@ -53,6 +61,8 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 context.log.warning(f"{symbol}: the source returned no bars for {summary.fetch_start}..{end}")
             for line in summary.problems + summary.rejected:
                 context.log.warning(line)
+            before = calendar.previous_session(start)
+            complete = quality.complete_sessions(con, cfg.symbols, min(summary.fetch_start, before), before)
             outcomes = [
                 quality.also_newest(quality.check_bars_present, con, cfg.symbols, start, end),
                 quality.check_names_arriving(
@@ -61,9 +71,11 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 quality.check_prices_valid(con, cfg.symbols, summary.fetch_start, end),
                 quality.check_moves_plausible(con, cfg.symbols, start, end),
             ]
+        repaired = repair_failed_partitions(context, cfg, "daily_prices", start, when=complete)
         return dg.MaterializeResult(
             metadata={
                 "rows_upserted": summary.rows,
+                "failed_sessions_completed": dg.MetadataValue.json(repaired),
                 "sessions": f"{start} .. {end}",
                 "fetched_range": f"{summary.fetch_start} .. {summary.fetch_end}",
                 "symbols_missing": dg.MetadataValue.json(summary.missing),
@@ -119,6 +131,10 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 con, cfg.watchlist.tickers, end, fcfg.eps_stale_after_days, fcfg.eps_report_lag_days
             )
         problems = dg.MetadataValue.json(summary.problems)
+        if not summary.fetched_nothing:  # shares and EPS are current: earlier failed nights are behind them
+            behind = calendar.sessions(calendar.sessions_back(start, cfg.history.refetch_sessions), start)
+            for asset in ("shares_outstanding", "earnings"):
+                repair_failed_partitions(context, cfg, asset, start, when=behind)
         yield dg.MaterializeResult(
             asset_key="shares_outstanding", metadata={"rows_upserted": summary.rows, "problems": problems}
         )

@@ -25,6 +25,8 @@ class LoadSummary:
     splits_applied: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # facts that cannot be true, kept aside in rejected_facts
+    # fundamentals only: some tickers were due and none answered (every call failed): nothing is current
+    fetched_nothing: bool = False
 
 
 def utcnow() -> dt.datetime:
@@ -132,4 +134,5 @@ def load_fundamentals(
         stored["earnings_rows"],
         problems=data.problems + stored["rejected"],
         rejected=stored["rejected"],
+        fetched_nothing=not answered,
     )

@@ -25,6 +25,12 @@ def missing_bars(con, symbols: list[str], start: dt.date, end: dt.date) -> list[
     return [(t, d) for t, d in rows]
 
 
+def complete_sessions(con, symbols: list[str], start: dt.date, end: dt.date) -> list[dt.date]:
+    """The sessions in [start, end] on which every symbol (from its first bar on) has a bar."""
+    gaps = {day for _t, day in missing_bars(con, symbols, start, end)}
+    return [d for d in calendar.sessions(start, end) if d not in gaps]
+
+
 def check_bars_present(con, symbols, start, end) -> CheckOutcome:
     gaps = missing_bars(con, symbols, start, end)
     by_symbol: dict[str, list[str]] = {}

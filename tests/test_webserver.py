@@ -230,6 +230,47 @@ def test_the_readmes_dagster_dev_line_shows_the_demos_run(tmp_path):
     assert tags["market_monitor/source"] == "replay" and tags["market_monitor/sessions"] == "2025-11-07 .. 2025-11-07"
 
 
+STATUSES = """{ assetNodes { assetKey { path } assetPartitionStatuses { ... on TimePartitionStatuses {
+  ranges { startKey endKey status } } } } }"""
+
+
+def partition_status(port: int, key: str) -> dict[str, str]:
+    """Each asset's status for one session's partition, as the UI's partition view shows it."""
+    out = {}
+    for node in graphql(port, STATUSES)["assetNodes"]:
+        ranges = (node["assetPartitionStatuses"] or {}).get("ranges") or []
+        status = [r["status"] for r in ranges if r["startKey"] <= key <= r["endKey"]]
+        out["/".join(node["assetKey"]["path"])] = status[0] if status else "MISSING"
+    return out
+
+
+def test_a_failed_session_turns_green_when_the_next_night_brings_its_data(dagster_dev, tmp_path):
+    """A night with no bars at all fails red in every asset; the next night's re-read window brings that session's
+    bars, and its partitions turn green in the same run, without anyone re-running the failed one."""
+    from tests.support.cli import cli
+    from tests.support.synthetic import basic_snapshot, write_config
+
+    snap = basic_snapshot(tmp_path / "snap")
+    kept = {p: p.read_text() for p in snap.glob("*.csv")}
+    for path, text in kept.items():
+        path.write_text("".join(line for line in text.splitlines(True) if not line.startswith("2024-07-17,")))
+    env = {
+        "DAGSTER_HOME": str(dagster_dev.home),
+        "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+    }
+    replay = ("run", "--source", "replay", "--replay-dir", str(snap))
+    assert cli(*replay, "--end", "2024-07-16", env=env).returncode == 0
+    assert cli(*replay, "--end", "2024-07-17", env=env).returncode != 0  # no bars at all for the session
+    red = partition_status(dagster_dev.port, "2024-07-17")
+    assert red["daily_prices"] == red["metrics_daily"] == red["alerts"] == "FAILED", red
+    for path, text in kept.items():  # the data arrives
+        path.write_text(text)
+    assert cli(*replay, "--end", "2024-07-18", env=env).returncode == 0
+    green = partition_status(dagster_dev.port, "2024-07-17")
+    assert {k: v for k, v in green.items() if v != "MATERIALIZED"} == {}
+
+
 PARTITIONS = """{ assetNodes { assetKey { path } partitionStats { numMaterialized numFailed } } }"""
 
 
