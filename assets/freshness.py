@@ -25,7 +25,7 @@ def build_freshness_checks(cfg: MonitorConfig) -> list[dg.AssetChecksDefinition]
         def session_fresh(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
             due = freshness.due_session(freshness.now(), cfg.schedule.fresh_by_cron, cfg.schedule.timezone)
             done = context.instance.get_materialized_partitions(dg.AssetKey(asset))
-            passed, text = freshness.describe(due, done)
+            passed, text = freshness.describe(due, done, _fetched_nothing(context.instance, asset, due))
             return dg.AssetCheckResult(
                 passed=passed,
                 severity=dg.AssetCheckSeverity.ERROR,
@@ -36,6 +36,23 @@ def build_freshness_checks(cfg: MonitorConfig) -> list[dg.AssetChecksDefinition]
         return session_fresh
 
     return [make(asset) for asset in DAILY_ASSETS]
+
+
+def _fetched_nothing(instance: dg.DagsterInstance, asset: str, due) -> str | None:
+    """What the due session's newest materialization says it fetched nothing, if it says so: a night every call to
+    the source failed still materializes shares_outstanding and earnings (0 rows), and that is not fresh."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[due.isoformat()]), limit=1
+    ).records
+    if not records:
+        return None
+    meta = records[0].asset_materialization.metadata
+    flag = meta.get(freshness.FETCHED_NOTHING)
+    if flag is None or not getattr(flag, "value", flag):
+        return None
+    problems = meta.get("problems")
+    first = (getattr(problems, "value", None) or ["the source answered none of the names due"])[0]
+    return str(first)
 
 
 def build_freshness_schedule(cfg: MonitorConfig, checks: list[dg.AssetChecksDefinition]):

@@ -12,7 +12,7 @@ from assets.common import (
     source_retry,
     spec,
 )
-from pipelines import calendar, ingest, quality
+from pipelines import calendar, freshness, ingest, quality
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
 from pipelines.resources import SourceResource
@@ -26,7 +26,8 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
         retry_policy=source_retry(cfg),
         group_name=RAW_GROUP,
         kinds={"duckdb", "python"},
-        description="Daily OHLCV bars (table prices_daily) for the watchlist and the benchmark, upserted.",
+        description="Daily OHLCV bars (table prices_daily) for the watchlist and the benchmark, upserted. "
+        "Metadata symbols_missing: every symbol without a bar for a session of the run.",
         check_specs=[
             spec(
                 "bars_present",
@@ -61,6 +62,8 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 context.log.warning(f"{symbol}: the source returned no bars for {summary.fetch_start}..{end}")
             for line in summary.problems + summary.rejected:
                 context.log.warning(line)
+            # the source's missing names (nothing in the whole window) and those without a bar for a run's session
+            no_bar = {t for t, _d in quality.missing_bars(con, cfg.symbols, start, end)}
             before = calendar.previous_session(start)
             complete = quality.complete_sessions(con, cfg.symbols, min(summary.fetch_start, before), before)
             outcomes = [
@@ -78,7 +81,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 "failed_sessions_completed": dg.MetadataValue.json(repaired),
                 "sessions": f"{start} .. {end}",
                 "fetched_range": f"{summary.fetch_start} .. {summary.fetch_end}",
-                "symbols_missing": dg.MetadataValue.json(summary.missing),
+                "symbols_missing": dg.MetadataValue.json(sorted(set(summary.missing) | no_bar)),
                 "splits_applied": dg.MetadataValue.json(summary.splits_applied),
                 "bars_refused": dg.MetadataValue.json(summary.rejected),
                 "source_problems": dg.MetadataValue.json(summary.problems),
@@ -135,11 +138,13 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
             behind = calendar.sessions(calendar.sessions_back(start, cfg.history.refetch_sessions), start)
             for asset in ("shares_outstanding", "earnings"):
                 repair_failed_partitions(context, cfg, asset, start, when=behind)
+        nothing = {freshness.FETCHED_NOTHING: summary.fetched_nothing}  # session_fresh reads it
         yield dg.MaterializeResult(
-            asset_key="shares_outstanding", metadata={"rows_upserted": summary.rows, "problems": problems}
+            asset_key="shares_outstanding",
+            metadata={"rows_upserted": summary.rows, "problems": problems, **nothing},
         )
         yield dg.MaterializeResult(
-            asset_key="earnings", metadata={"rows_upserted": summary.earnings_rows, "problems": problems}
+            asset_key="earnings", metadata={"rows_upserted": summary.earnings_rows, "problems": problems, **nothing}
         )
         yield check_result(shares, warn=True, asset_key="shares_outstanding")
         yield check_result(held, warn=True, asset_key="shares_outstanding")

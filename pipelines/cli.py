@@ -227,6 +227,8 @@ def cmd_run(args) -> int:
         extra += f", {meta['summary']}" if "summary" in meta else ""
         missing = meta.get("symbols_missing")
         extra += f", missing: {_brief(', '.join(missing), 200)}" if missing else ""
+        if meta.get("fetched_nothing"):  # every call failed: a materialization with nothing in it is not fresh
+            extra = ", nothing fetched: every call to the source failed (not fresh)"
         print(f"  {asset}: materialized{extra}")
     failed = [c for c in report.checks if not c[2]]
     print(f"  checks: {len(report.checks) - len(failed)} passed, {len(failed)} failed")

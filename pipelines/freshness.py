@@ -31,8 +31,17 @@ def due_session(now: dt.datetime, deadline_cron: str, timezone: str) -> dt.date:
     return day
 
 
-def describe(due: dt.date, materialized: set[str]) -> tuple[bool, str]:
-    """(passed, what ops read) for an asset whose materialized session partitions are `materialized`."""
+FETCHED_NOTHING = "fetched_nothing"  # materialization metadata: the run stored nothing (every source call failed)
+
+
+def describe(due: dt.date, materialized: set[str], fetched_nothing: str | None = None) -> tuple[bool, str]:
+    """(passed, what ops read) for an asset whose materialized session partitions are `materialized`;
+    `fetched_nothing`: why the due session's materialization stored nothing, when it did."""
+    if due.isoformat() in materialized and fetched_nothing:
+        return (
+            False,
+            f"stale: {due}, the latest session due, was materialized by a run that fetched nothing ({fetched_nothing})",
+        )
     if due.isoformat() in materialized:
         return True, f"{due}, the latest session due, is in"
     newest = max(materialized) if materialized else "none"

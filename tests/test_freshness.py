@@ -84,3 +84,34 @@ def test_stale_when_tonight_is_missing_even_after_a_backfill_and_fresh_when_it_i
     monkeypatch.setattr(freshness, "now", lambda: dt.datetime(2024, 9, 2, 23, 0, tzinfo=NY))  # Labor Day
     fresh = _checks(defs, instance)
     assert all(ok for ok, _ in fresh.values()), fresh
+
+
+@pytest.mark.usefixtures("yahoo_over_requests")
+def test_a_night_every_source_call_failed_is_stale_though_its_fundamentals_materialized(tmp_path, monkeypatch):
+    """Yahoo answers nothing (503 on every chart, nothing for shares or statements): daily_prices fails, and the
+    fundamentals step still materializes shares_outstanding and earnings with 0 rows. That is not fresh: their
+    session_fresh checks fail naming it, and the CLI line says nothing was fetched."""
+    from pipelines.sources import yahoo
+    from tests.support.fake_yahoo import FakeYahoo
+    from tests.support.live_night import world
+
+    night = D(2025, 11, 7)
+    market = world()
+    market.faults.update({symbol: "503" for symbol in market.closes})
+    market.tonight = night
+    monkeypatch.setattr(yahoo.YFinanceSource, "tonight", lambda self, end: night)
+    breadth = "[rules.sector_selloff]\nmin_names_down = 2\nmin_names_with_cap = 2\n"
+    cfg = str(write_config(tmp_path / "monitor.toml", tickers=["NVDA", "AMD", "META"], extra=breadth))
+    runtime = Runtime(tmp_path / "mm.duckdb", "yfinance", None)
+    instance = dg.DagsterInstance.ephemeral()
+    with FakeYahoo(market):
+        report = materialize_sessions(runtime, cfg, [night], instance, retries=0)
+    assert not report.success and report.failed_step == "daily_prices"
+    assert report.metadata["shares_outstanding"]["fetched_nothing"] is True
+    monkeypatch.setattr(freshness, "now", lambda: dt.datetime(2025, 11, 7, 21, 30, tzinfo=NY))
+    checks = _checks(build_definitions(runtime, cfg), instance)
+    for asset in ("shares_outstanding", "earnings"):
+        passed, text = checks[asset]
+        assert not passed and text.startswith(
+            "stale: 2025-11-07, the latest session due, was materialized by a run that fetched nothing"
+        ), text
