@@ -1,4 +1,5 @@
-"""Freshness as ops mean it: one `session_fresh` check per daily asset, run by its own schedule at the deadline.
+"""Freshness as ops mean it: one `session_fresh` check per daily asset, run by `freshness_sensor` whenever the
+answer can change (the deadline passing, a nightly run ending, the code location loading).
 
 A failed check is red in the UI (ERROR) and, because the check job's run succeeds, `slack_on_failed_checks`
 posts it to the ops channel like any failed ERROR check.
@@ -55,18 +56,37 @@ def _fetched_nothing(instance: dg.DagsterInstance, asset: str, due) -> str | Non
     return str(first)
 
 
-def build_freshness_schedule(cfg: MonitorConfig, checks: list[dg.AssetChecksDefinition]):
+def build_freshness_sensor(cfg: MonitorConfig, checks: list[dg.AssetChecksDefinition], watched_job: str):
+    """The freshness checks run whenever their answer can change: when the deadline passes (the session due moves),
+    after each run of `watched_job` ends (it may have brought the session due, or failed to), and on the first
+    evaluation after the code location loads, so the UI never shows "Not evaluated" for hours. One run per
+    (session due, last run ended) pair: the run key dedups, the sensor's minute interval bounds the delay."""
     job = dg.define_asset_job(
         JOB_NAME,
         selection=dg.AssetSelection.checks(*checks),
-        description="Checks that tonight's session is in every daily asset.",
+        description="Checks that the latest session due is in every daily asset.",
     )
-    schedule = dg.ScheduleDefinition(
-        name="freshness_schedule",
+
+    @dg.sensor(
+        name="freshness_sensor",
         job=job,
-        cron_schedule=cfg.schedule.fresh_by_cron,
-        execution_timezone=cfg.schedule.timezone,
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="At the deadline, checks that the latest session due is materialized in every daily asset.",
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Runs the session_fresh checks when the deadline ({cfg.schedule.fresh_by_cron}, "
+        f"{cfg.schedule.timezone}) passes, after each {watched_job} run ends, and once the code location loads.",
     )
-    return job, schedule
+    def freshness_sensor(context: dg.SensorEvaluationContext):
+        due = freshness.due_session(freshness.now(), cfg.schedule.fresh_by_cron, cfg.schedule.timezone)
+        ended = context.instance.get_runs(
+            filters=dg.RunsFilter(
+                job_name=watched_job, statuses=[dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
+            ),
+            limit=1,
+        )
+        after = ended[0].run_id if ended else "none"
+        return dg.RunRequest(
+            run_key=f"due {due} after {watched_job} run {after}",
+            tags={"market_monitor/trigger": "freshness", "market_monitor/due_session": str(due)},
+        )
+
+    return job, freshness_sensor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.freshness import build_freshness_checks, build_freshness_schedule
+from assets.freshness import build_freshness_checks, build_freshness_sensor
 from assets.graph import build_assets
 from pipelines.config import Runtime, config_path, load_config
 from pipelines.partitions import session_partitions
@@ -20,15 +20,15 @@ def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = Non
     job, schedule = build_nightly(
         cfg, session_partitions(cfg.history.start), exclude_checks=checks, source=runtime.source
     )
-    fresh_job, fresh_schedule = build_freshness_schedule(cfg, checks)
+    fresh_job, fresh_sensor = build_freshness_sensor(cfg, checks, job.name)
     slack = slack_from_env()  # one notification resource: the alert assets and the ops sensors share it
     return dg.Definitions(
         assets=build_assets(cfg),
         asset_checks=checks,
         resources=build_resources(runtime, cfg, slack),
         jobs=[job, fresh_job],
-        schedules=[schedule, fresh_schedule],
-        sensors=[build_run_failure_sensor(slack), build_failed_checks_sensor(slack)],
+        schedules=[schedule],
+        sensors=[build_run_failure_sensor(slack), build_failed_checks_sensor(slack), fresh_sensor],
     )
 
 

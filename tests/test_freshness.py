@@ -115,3 +115,29 @@ def test_a_night_every_source_call_failed_is_stale_though_its_fundamentals_mater
         assert not passed and text.startswith(
             "stale: 2025-11-07, the latest session due, was materialized by a run that fetched nothing"
         ), text
+
+
+def test_freshness_is_evaluated_on_load_after_each_nightly_run_and_when_the_deadline_passes(tmp_path, monkeypatch):
+    """It was "Not evaluated" until 21:00: a year-stale database looked fine all afternoon. The sensor asks for a
+    run at its first evaluation, again once a nightly run has ended or the deadline has moved the session due, and
+    not twice for the same state."""
+    snap = basic_snapshot(tmp_path / "snap")
+    cfg = str(write_config(tmp_path / "monitor.toml"))
+    runtime = Runtime(tmp_path / "mm.duckdb", "replay", snap)
+    instance = dg.DagsterInstance.ephemeral()
+    sensor = build_definitions(runtime, cfg).resolve_sensor_def("freshness_sensor")
+    clock = {"now": dt.datetime(2024, 8, 30, 15, 0, tzinfo=NY)}
+    monkeypatch.setattr(freshness, "now", lambda: clock["now"])
+
+    def keys() -> str:
+        [request] = sensor.evaluate_tick(dg.build_sensor_context(instance=instance)).run_requests
+        return request.run_key
+
+    on_load = keys()
+    assert on_load.startswith("due 2024-08-29 after nightly run none")  # 15:00: the 29th is the session due
+    assert keys() == on_load  # the same state: the run key dedups it
+    assert materialize_sessions(runtime, cfg, [D(2024, 8, 29)], instance).success
+    after_run = keys()
+    assert after_run != on_load and after_run.startswith("due 2024-08-29 after nightly run ")
+    clock["now"] = dt.datetime(2024, 8, 30, 21, 0, 30, tzinfo=NY)
+    assert keys().startswith("due 2024-08-30 ")

@@ -9,14 +9,16 @@ from pipelines.definitions import build_definitions
 
 
 def tick(tmp_path, when: dt.datetime):
-    with dg.instance_for_test() as instance:
-        defs = build_definitions(Runtime(tmp_path / "mm.duckdb", "replay", tmp_path))
-        schedule = defs.resolve_schedule_def("nightly_schedule")
-        context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()
-        )
-        result = schedule.evaluate_tick(context)
-        return schedule, SimpleNamespace(run_requests=list(result.run_requests or []), skip_message=result.skip_message)
+    # an ephemeral instance: instance_for_test left its state storage set for the process, so a later test that
+    # loads definitions in the same worker failed ("Attempted to resolve undefined DagsterInstance weakref")
+    instance = dg.DagsterInstance.ephemeral()
+    defs = build_definitions(Runtime(tmp_path / "mm.duckdb", "replay", tmp_path))
+    schedule = defs.resolve_schedule_def("nightly_schedule")
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
+    result = schedule.evaluate_tick(context)
+    return schedule, SimpleNamespace(run_requests=list(result.run_requests or []), skip_message=result.skip_message)
 
 
 def test_friday_session_requests_its_partition(tmp_path):

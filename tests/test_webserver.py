@@ -132,9 +132,12 @@ def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
         name: (s["cronSchedule"], s["executionTimezone"], s["scheduleState"]["status"]) for name, s in schedules.items()
     } == {
         "nightly_schedule": ("30 18 * * 1-5", "America/New_York", "RUNNING"),
-        "freshness_schedule": ("0 21 * * 1-5", "America/New_York", "RUNNING"),
     }
-    assert {s["name"] for s in repo["sensors"]} == {"slack_on_run_failure", "slack_on_failed_checks"}
+    assert {s["name"] for s in repo["sensors"]} == {
+        "slack_on_run_failure",
+        "slack_on_failed_checks",
+        "freshness_sensor",
+    }
     assert {"nightly", "freshness"} <= {j["name"] for j in repo["jobs"]}
 
 
