@@ -166,16 +166,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_sql(args) -> int:
-    from pipelines import analysts
+    from pipelines import analysts, publish
     from pipelines.config import analytics_path, db_path_from_env
 
-    frame = analysts.query(analytics_path(db_path_from_env(settings_env(args))), args.query)
+    live = db_path_from_env(settings_env(args))
+    copy = analytics_path(live)
+    frame = analysts.query(copy, args.query)
+    behind = publish.lag(live, copy)
+    if behind is not None:  # on stderr: the result on stdout stays clean for pipes and --csv
+        published = dt.datetime.fromtimestamp(copy.stat().st_mtime, dt.UTC)
+        print(
+            f"market-monitor: note: the analysts' copy was published {published:%Y-%m-%d %H:%M} UTC, "
+            f"{_duration(behind)} before the live database's last write: the last run did not republish it "
+            "(see analytics_copy in the Dagster UI), or a run is writing now and republishes at its end",
+            file=sys.stderr,
+        )
     if args.csv:
         sys.stdout.write(frame.to_csv(index=False))
     else:
         with pd_options():
             print(frame.to_string(index=False) if len(frame) else "(no rows)")
     return 0
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
 
 
 def pd_options():

@@ -101,6 +101,22 @@ def publish(live: Path | str, analytics: Path | str) -> dict:
     }
 
 
+LAGS_AFTER_SECONDS = 60  # the copy is published at a run's end: a minute behind the live file is that run's own
+
+
+def lag(live: Path | str, analytics: Path | str) -> float | None:
+    """Seconds the analysts' copy is older than the live database's last write (its file or its .wal), when it is
+    more than a run's own delay; None otherwise (or when either file is missing)."""
+    live, analytics = Path(live), Path(analytics)
+    try:
+        copied = analytics.stat().st_mtime
+        written = max(p.stat().st_mtime for p in (live, _wal(live)) if p.exists())
+    except (OSError, ValueError):
+        return None
+    behind = written - copied
+    return behind if behind > LAGS_AFTER_SECONDS else None
+
+
 def _copy_file(live: Path, tmp: Path) -> bool:
     """The live file byte for byte, while a read-only connection holds DuckDB's lock so no writer can change it
     (~0.1 s for 50 MB where copying table by table took 1 s). False when the file is not the whole database (a

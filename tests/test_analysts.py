@@ -77,6 +77,26 @@ def test_sql_command_reads_the_copy_and_refuses_writes(tmp_path):
     assert csv.stdout.splitlines() == ["ticker,weekly_return", "AMD,0.0"]
     write = cli("sql", "DELETE FROM alerts", env=env)
     assert write.returncode == 2 and "read-only" in write.stderr
+    assert "note:" not in table.stderr  # the copy is the run's own: nothing to say
+
+
+def test_sql_says_how_old_the_copy_is_when_it_lags_the_live_file(tmp_path, capsys):
+    """A run that wrote the live file but did not republish (it failed before analytics_copy, or is writing now):
+    `sql` answered from yesterday's copy with no sign. It answers, and says on stderr how far behind the copy is."""
+    from pipelines import cli as market_monitor
+    from pipelines.store import connect
+
+    live, copy = tmp_path / "mm.duckdb", tmp_path / "mm.analytics.duckdb"
+    con = connect(live)
+    con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    con.close()
+    publish.publish(live, copy)
+    published = copy.stat().st_mtime
+    os.utime(live, (published + 3 * 3600 + 120, published + 3 * 3600 + 120))  # written three hours later
+    assert market_monitor.main(["sql", "SELECT x FROM t", "--db", str(live)]) == 0
+    out, err = capsys.readouterr()
+    assert "1" in out
+    assert "note: the analysts' copy was published" in err and "3 h 2 min before the live database's last write" in err
 
 
 @pytest.fixture(scope="module")
