@@ -274,6 +274,40 @@ def test_a_failed_session_turns_green_when_the_next_night_brings_its_data(dagste
     assert {k: v for k, v in green.items() if v != "MATERIALIZED"} == {}
 
 
+MESSAGES = """{ assetNodes(assetKeys: [{path: ["slack_notifications"]}]) { assetMaterializations(limit: 1) {
+  partition metadataEntries { label ... on MarkdownMetadataEntry { mdStr } } } } }"""
+
+
+def test_the_messages_the_ui_shows_are_wrapped_not_cut_off(dagster_dev, tmp_path):
+    """slack_notifications' `messages` metadata is a monospace block the UI does not wrap: a digest's long lines ran
+    past the view's edge. Every line now fits (100 characters), and no word of the message is lost."""
+    import pandas as pd
+
+    from tests.support.cli import cli
+    from tests.support.synthetic import basic_snapshot, write_config
+
+    snap = basic_snapshot(tmp_path / "snap")
+    for path in snap.glob("*.csv"):  # every name -10% and ^IXIC -5% on the last session: a long critical digest
+        if path.name not in ("shares.csv", "eps.csv"):
+            frame = pd.read_csv(path)
+            frame.loc[frame.index[-1], ["open", "high", "low", "close"]] *= 0.95 if path.name == "IXIC.csv" else 0.9
+            frame.to_csv(path, index=False)
+    env = {
+        "DAGSTER_HOME": str(dagster_dev.home),
+        "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
+        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
+    }
+    run = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-30", env=env)
+    assert run.returncode == 0, run.stderr
+    [node] = graphql(dagster_dev.port, MESSAGES)["assetNodes"]
+    [latest] = node["assetMaterializations"]
+    [shown] = [e["mdStr"] for e in latest["metadataEntries"] if e["label"] == "messages"]
+    assert "AI sector sell-off" in shown
+    assert [line for line in shown.splitlines() if len(line) > 100] == []
+    sent = run.stdout.split("this message would be sent ---")[1].split("--- and in its thread")[0]
+    assert set(sent.split()) <= set(shown.split())
+
+
 PARTITIONS = """{ assetNodes { assetKey { path } partitionStats { numMaterialized numFailed } } }"""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import textwrap
 from dataclasses import dataclass, field
 
 from pipelines import calendar, charts, store
@@ -51,6 +52,19 @@ def stored_findings(con, until: dt.date) -> list[Finding]:
     return [Finding(r, s, d, sev, json.loads(m), msg) for r, s, d, sev, m, msg in rows]
 
 
+UI_WIDTH = 100  # characters a code block in the Dagster UI's metadata view shows before it cuts the line off
+
+
+def for_ui(text: str, width: int = UI_WIDTH) -> str:
+    """A message as the UI's metadata view shows it (a monospace block that does not wrap): long lines wrapped at
+    `width`, continuations indented; the per-name table's lines are short and stay as they are."""
+    lines = []
+    for line in text.splitlines():
+        wrapped = textwrap.wrap(line, width, subsequent_indent="    ", break_on_hyphens=False)
+        lines += wrapped or [""]
+    return "\n".join(lines)
+
+
 def notify(
     con,
     cfg: MonitorConfig,
@@ -92,7 +106,7 @@ def notify(
             if sender is None or isinstance(sender, Attaching)
             else None,
         )
-    report.texts = "\n\n".join(f"**{nid}**\n```\n{outbox.text_of(con, nid)}\n```" for nid in report.queued[:5])
+    report.texts = "\n\n".join(f"**{nid}**\n```\n{for_ui(outbox.text_of(con, nid))}\n```" for nid in report.queued[:5])
     if sender is not None:
         report.delivery = outbox.deliver(con, sender, now)
     return report
