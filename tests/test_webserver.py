@@ -146,16 +146,23 @@ RUNS = """{ pipelineOrError(params: {pipelineName: "nightly", repositoryName: "_
   ... on Pipeline { runs { runId status tags { key value } } } } }"""
 
 
-def test_cli_runs_are_listed_under_the_nightly_job_with_their_labels(dagster_dev, tmp_path):
-    from tests.support.cli import cli
+def cli_setup(dagster_dev: "Webserver", tmp_path: Path, **snapshot) -> tuple[Path, dict]:
+    """A synthetic snapshot and the environment a CLI run needs to record its run in the module's instance."""
     from tests.support.synthetic import basic_snapshot, write_config
 
-    snap = basic_snapshot(tmp_path / "snap")
+    snap = basic_snapshot(tmp_path / "snap", **snapshot)
     env = {
         "DAGSTER_HOME": str(dagster_dev.home),
         "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
         "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
     }
+    return snap, env
+
+
+def test_cli_runs_are_listed_under_the_nightly_job_with_their_labels(dagster_dev, tmp_path):
+    from tests.support.cli import cli
+
+    snap, env = cli_setup(dagster_dev, tmp_path)
     run = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-16", env=env)
     assert run.returncode == 0, run.stderr
     runs = graphql(dagster_dev.port, RUNS)["pipelineOrError"]["runs"]
@@ -168,17 +175,9 @@ def test_cli_runs_are_listed_under_the_nightly_job_with_their_labels(dagster_dev
 
 def test_a_run_launched_with_dagster_job_execute_says_it_was_launched_by_hand(dagster_dev, tmp_path):
     """`dagster job execute` is not the UI: the run says `manual` (it said `ui`), with its source and partition."""
-    from tests.support.synthetic import basic_snapshot, write_config
 
-    snap = basic_snapshot(tmp_path / "snap")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(dagster_dev.home),
-        "MARKET_MONITOR_DB": str(tmp_path / "job.duckdb"),
-        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
-        "MARKET_MONITOR_SOURCE": "replay",
-        "MARKET_MONITOR_REPLAY_DIR": str(snap),
-    }
+    snap, env = cli_setup(dagster_dev, tmp_path)
+    env = {**os.environ, **env, "MARKET_MONITOR_SOURCE": "replay", "MARKET_MONITOR_REPLAY_DIR": str(snap)}
     dagster = Path(sys.executable).parent / "dagster"
     job = subprocess.run(
         [str(dagster), "job", "execute", "-m", "pipelines.definitions", "-j", "nightly"]
@@ -251,17 +250,11 @@ def test_a_failed_session_turns_green_when_the_next_night_brings_its_data(dagste
     """A night with no bars at all fails red in every asset; the next night's re-read window brings that session's
     bars, and its partitions turn green in the same run, without anyone re-running the failed one."""
     from tests.support.cli import cli
-    from tests.support.synthetic import basic_snapshot, write_config
 
-    snap = basic_snapshot(tmp_path / "snap")
+    snap, env = cli_setup(dagster_dev, tmp_path)
     kept = {p: p.read_text() for p in snap.glob("*.csv")}
     for path, text in kept.items():
         path.write_text("".join(line for line in text.splitlines(True) if not line.startswith("2024-07-17,")))
-    env = {
-        "DAGSTER_HOME": str(dagster_dev.home),
-        "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
-        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
-    }
     replay = ("run", "--source", "replay", "--replay-dir", str(snap))
     assert cli(*replay, "--end", "2024-07-16", env=env).returncode == 0
     assert cli(*replay, "--end", "2024-07-17", env=env).returncode != 0  # no bars at all for the session
@@ -284,20 +277,14 @@ def test_the_messages_the_ui_shows_are_wrapped_not_cut_off(dagster_dev, tmp_path
     import pandas as pd
 
     from tests.support.cli import cli
-    from tests.support.synthetic import basic_snapshot, write_config
 
     # sessions no other test of the module materializes: they share one instance and count partitions
-    snap = basic_snapshot(tmp_path / "snap", end="2024-08-09")
+    snap, env = cli_setup(dagster_dev, tmp_path, end="2024-08-09")
     for path in snap.glob("*.csv"):  # every name -10% and ^IXIC -5% on the last session: a long critical digest
         if path.name not in ("shares.csv", "eps.csv"):
             frame = pd.read_csv(path)
             frame.loc[frame.index[-1], ["open", "high", "low", "close"]] *= 0.95 if path.name == "IXIC.csv" else 0.9
             frame.to_csv(path, index=False)
-    env = {
-        "DAGSTER_HOME": str(dagster_dev.home),
-        "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
-        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
-    }
     run = cli("run", "--source", "replay", "--replay-dir", str(snap), "--end", "2024-08-09", env=env)
     assert run.returncode == 0, run.stderr
     [node] = graphql(dagster_dev.port, MESSAGES)["assetNodes"]
@@ -327,14 +314,8 @@ CHECKS = """{ assetNodes(assetKeys: [{path: ["daily_prices"]}]) { assetChecksOrE
 def test_a_range_run_shows_each_session_materialized_and_a_failed_range_its_sessions_failed(dagster_dev, tmp_path):
     """The event log the shipped instance writes (pipelines/event_log_storage.py), as the UI reads it."""
     from tests.support.cli import cli
-    from tests.support.synthetic import basic_snapshot, write_config
 
-    snap = basic_snapshot(tmp_path / "snap")
-    env = {
-        "DAGSTER_HOME": str(dagster_dev.home),
-        "MARKET_MONITOR_DB": str(tmp_path / "cli.duckdb"),
-        "MARKET_MONITOR_CONFIG": str(write_config(tmp_path / "monitor.toml")),
-    }
+    snap, env = cli_setup(dagster_dev, tmp_path)
     before = partition_stats(dagster_dev.port)  # the module's other tests share the instance, not these sessions
     ok = cli(
         "run", "--source", "replay", "--replay-dir", str(snap), "--start", "2024-08-19", "--end", "2024-08-23", env=env
