@@ -126,7 +126,7 @@ class ChartReplies:
     def common_cause(self, symbols: list[str]) -> str | None:
         """The cause most of the symbols' replies gave (a night when nothing arrived has one cause, mostly)."""
         causes = [c for c in (self.cause(s) for s in symbols) if c]
-        return max(set(causes), key=causes.count) if causes else None
+        return max(sorted(set(causes)), key=causes.count) if causes else None  # ties: the same one every time
 
     def check_dates(self, batch):
         """The batch yfinance parsed, its bars dated by the sessions Yahoo stamped them for (see session_dates); a
