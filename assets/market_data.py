@@ -62,8 +62,6 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 context.log.warning(f"{symbol}: the source returned no bars for {summary.fetch_start}..{end}")
             for line in summary.problems + summary.rejected:
                 context.log.warning(line)
-            # the source's missing names (nothing in the whole window) and those without a bar for a run's session
-            no_bar = {t for t, _d in quality.missing_bars(con, cfg.symbols, start, end)}
             before = calendar.previous_session(start)
             complete = quality.complete_sessions(con, cfg.symbols, min(summary.fetch_start, before), before)
             outcomes = [
@@ -75,13 +73,15 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
                 quality.check_moves_plausible(con, cfg.symbols, start, end),
             ]
         repaired = repair_failed_partitions(context, cfg, "daily_prices", start, when=complete)
+        # the source's missing names (nothing in the whole window) and those without a bar for a run's session
+        no_bar = outcomes[0].metadata["symbols_missing"]
         return dg.MaterializeResult(
             metadata={
                 "rows_upserted": summary.rows,
                 "failed_sessions_completed": dg.MetadataValue.json(repaired),
                 "sessions": f"{start} .. {end}",
                 "fetched_range": f"{summary.fetch_start} .. {summary.fetch_end}",
-                "symbols_missing": dg.MetadataValue.json(sorted(set(summary.missing) | no_bar)),
+                "symbols_missing": dg.MetadataValue.json(sorted(set(summary.missing) | set(no_bar))),
                 "splits_applied": dg.MetadataValue.json(summary.splits_applied),
                 "bars_refused": dg.MetadataValue.json(summary.rejected),
                 "source_problems": dg.MetadataValue.json(summary.problems),

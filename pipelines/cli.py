@@ -225,6 +225,7 @@ def cmd_backtest(args) -> int:
 def cmd_run(args) -> int:
     from pipelines.config import Runtime, config_path, load_config
     from pipelines.execution import materialize_sessions, resolve_range
+    from pipelines.freshness import FETCHED_NOTHING
 
     env = settings_env(args)
     runtime = Runtime.from_env(env)
@@ -246,7 +247,7 @@ def cmd_run(args) -> int:
         extra += f", {meta['summary']}" if "summary" in meta else ""
         missing = meta.get("symbols_missing")
         extra += f", missing: {_brief(', '.join(missing), 200)}" if missing else ""
-        if meta.get("fetched_nothing"):  # every call failed: a materialization with nothing in it is not fresh
+        if meta.get(FETCHED_NOTHING):  # every call failed: a materialization with nothing in it is not fresh
             extra = ", nothing fetched: every call to the source failed (not fresh)"
         print(f"  {asset}: materialized{extra}")
     failed = [c for c in report.checks if not c[2]]

@@ -19,6 +19,9 @@ from zoneinfo import ZoneInfo
 CHART = re.compile(r"/v8/finance/chart/([^/?]+)")
 SERVER_ERRORS = range(500, 600)
 SAME_CLOSE = 1e-3  # two rows for one session agree when their closes are this close (relative)
+# causes named alike whether read from a reply here or from yfinance's log (sources/yahoo.py CAUSES)
+RATE_LIMITED = "rate limited by Yahoo (HTTP 429)"
+NOT_FOUND = "not found (unknown or delisted symbol)"
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Reply:
 def cause_of(status: int, body: str) -> Reply:
     """A chart reply read as Yahoo sent it: its cause of failure (None when usable) and its bars' raw stamps."""
     if status == 429:
-        return Reply(status, "rate limited by Yahoo (HTTP 429)")
+        return Reply(status, RATE_LIMITED)
     if status in SERVER_ERRORS:
         return Reply(status, f"Yahoo server error (HTTP {status}): an outage, not the symbol")
     try:
@@ -43,7 +46,7 @@ def cause_of(status: int, body: str) -> Reply:
     if not isinstance(chart, dict) or not ("result" in chart or "error" in chart):
         return Reply(status, "Yahoo's reply has an unknown layout (no chart.result): its API may have changed")
     if status == 404 or not chart.get("result"):
-        return Reply(status, "not found (unknown or delisted symbol)")
+        return Reply(status, NOT_FOUND)
     result = chart["result"][0]
     try:
         closes = result["indicators"]["quote"][0].get("close") or []

@@ -36,7 +36,7 @@ from pipelines.sources.base import (
     empty,
     with_deadline,
 )
-from pipelines.sources.chart_replies import ChartReplies
+from pipelines.sources.chart_replies import NOT_FOUND, RATE_LIMITED, ChartReplies
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +78,12 @@ CAUSES = [
     ),
     (
         re.compile(r"Too Many Requests|Rate ?limit|YFRateLimitError|HTTP Error 429|429 Client Error", re.I),
-        "rate limited by Yahoo (HTTP 429)",
+        RATE_LIMITED,
     ),
     (re.compile(r"timed out|timeout|curl: \(28\)", re.I), "timed out"),
     (
         re.compile(r"possibly delisted|No data found|symbol may be delisted", re.I),
-        "not found (unknown or delisted symbol)",
+        NOT_FOUND,
     ),
     (re.compile(r"Expecting value|JSONDecodeError", re.I), "malformed reply"),
     (re.compile(r"database is locked", re.I), "yfinance's cache was busy (database is locked)"),
