@@ -24,11 +24,11 @@ shares_known AS (
     -- announcement within $announced_within days after its date (the filing it came with), else its date + $eps_lag
     SELECT s.ticker, s.date, s.shares,
            CASE WHEN s.public_on_date THEN s.date
-                ELSE coalesce(
+                ELSE eps_known_on(
                     (SELECT min(e.reported_date) FROM earnings e
                      WHERE e.ticker = s.ticker
                        AND e.reported_date BETWEEN s.date AND CAST(s.date + to_days(CAST($announced_within AS INTEGER)) AS DATE)),
-                    CAST(s.date + to_days(CAST($eps_lag AS INTEGER)) AS DATE))
+                    s.date, $eps_lag)
            END AS known_on
     FROM shares_outstanding s
 ),
