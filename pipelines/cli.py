@@ -380,9 +380,6 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     warnings.filterwarnings("ignore", module="dagster")  # beta/preview notices are for us, not for users
-    # pandas deprecations raised inside yfinance's own code (~200 lines on a failed night): for its maintainers
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module="yfinance")
-    warnings.filterwarnings("ignore", category=FutureWarning, module="yfinance")
     try:
         return COMMANDS[args.command](args)
     except (DatabaseLocked, SourceError) as exc:

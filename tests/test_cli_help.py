@@ -81,3 +81,19 @@ def test_a_failed_live_night_prints_its_cause_not_yfinances_deprecation_notices(
     assert code == 1
     assert capsys.readouterr().err.strip().endswith("not found (unknown or delisted symbol)")
     assert [str(w.message)[:60] for w in seen if "yfinance" in w.filename] == []
+
+
+@pytest.mark.slow  # another process
+def test_a_fresh_cli_process_on_a_failed_night_prints_one_line_not_yfinances_noise(tmp_path):
+    """As a user sees it: a new process, where yfinance is imported after the CLI started (its import puts its own
+    warnings filter in front) and its log lines had no handler but Python's last resort. Yahoo is unreachable
+    (a proxy on a closed port: the same offline or not): exit 1 and the one line that names the cause."""
+    from tests.support.cli import cli
+
+    closed = {"https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    result = cli("snapshot", "--start", "2025-11-03", "--end", "2025-11-07", "--out", str(tmp_path / "s"), env=closed)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "market-monitor: Yahoo returned no prices for any of NVDA, PLTR, ORCL, META, AMD, CRWV, ^IXIC "
+        "(2025-11-03..2025-11-07): connection refused (cannot reach Yahoo)"
+    ]

@@ -13,6 +13,7 @@ import logging
 import math
 import re
 import time
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -46,6 +47,18 @@ _cache_dirs_set: set[str] = set()
 # requests.Session here so a fake Yahoo served with `responses` answers the real graph's requests (curl_cffi traffic
 # cannot be intercepted). Either way its chart replies are recorded (chart_replies.py).
 SESSION_FACTORY = None
+
+
+def quiet(yf) -> None:
+    """yfinance's own noise off the terminal, once it is imported: the pandas deprecations raised inside its code
+    (~200 lines on a failed night; its import puts a 'default' filter for them in front, so ours must come after)
+    and its log lines, which Python's last-resort handler printed (36 "Cookie/crumb fetch failed" on a night without
+    network). What they mean reaches the run as named causes (`yfinance_log`, chart_replies.py)."""
+    for category in (DeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category, module="yfinance")
+    logger = logging.getLogger("yfinance")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def default_session():
@@ -312,6 +325,7 @@ class YFinanceSource:
     ):
         import yfinance as yf
 
+        quiet(yf)
         self.yf = yf
         self.timeout = timeout
         self.missing_retries, self.missing_retry_delay = missing_retries, missing_retry_delay
