@@ -326,13 +326,16 @@ def test_a_range_run_shows_each_session_materialized_and_a_failed_range_its_sess
         c["name"]: (c["executionForLatestMaterialization"] or {}).get("status")
         for c in prices["assetChecksOrError"]["checks"]
     }
+    # session_fresh is the freshness job's: `dagster dev`'s daemon runs it when freshness_sensor ticks, so whether it
+    # has run (or is running) at this moment depends on the machine's speed, not on this run
+    assert "session_fresh" in checks
+    del checks["session_fresh"]
     assert checks == {
         "bars_present": "SUCCEEDED",
         "names_arriving": "SUCCEEDED",
         "prices_valid": "SUCCEEDED",
         "moves_plausible": "SUCCEEDED",
-        "session_fresh": None,
-    }  # session_fresh: the freshness job's, not run here
+    }
     amd = snap / "AMD.csv"
     amd.write_text(amd.read_text().replace("2024-08-28,100.0,", "2024-08-28,oops,"))
     bad = cli(
