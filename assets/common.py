@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import dagster as dg
 import duckdb as duckdb_module
@@ -78,12 +78,13 @@ def check_result(outcome: CheckOutcome, warn: bool = False, asset_key: str | Non
 
 
 def repair_failed_partitions(
-    context: dg.AssetExecutionContext, cfg: MonitorConfig, asset: str, start, when=None
+    context: dg.AssetExecutionContext, cfg: MonitorConfig, asset: str, start, when: Iterable | dict | None = None
 ) -> list[str]:
     """The sessions of the re-read window before this run's own (`history.refetch_sessions`) whose partition of
     `asset` a run failed (red in the UI) and whose data this run has now stored: a materialization is recorded for
     each (metadata says which run completed it), so the next good night turns them green without a re-run.
-    `when`: which of those sessions count as complete (default: those whose daily_prices partition is in)."""
+    `when`: which of those sessions count as complete (default: those whose daily_prices partition is in); a dict
+    gives each session's extra metadata too."""
     window = calendar.sessions(calendar.sessions_back(start, cfg.history.refetch_sessions), start)[:-1]
     keys = [d.isoformat() for d in window]
     if not keys:
@@ -101,6 +102,7 @@ def repair_failed_partitions(
         complete = {k for k in failed if prices.get(k) == dg.AssetPartitionStatus.MATERIALIZED}
     else:
         complete = {d.isoformat() for d in when}
+    extra = {d.isoformat(): meta for d, meta in when.items()} if isinstance(when, dict) else {}
     repaired = [k for k in failed if k in complete]
     for key in repaired:
         context.log_event(
@@ -108,7 +110,10 @@ def repair_failed_partitions(
                 asset_key=asset,
                 partition=key,
                 description=f"completed by the run of {start}: its data arrived with that run's re-read window",
-                metadata={"completed_by_run_of": str(start)},
+                metadata={
+                    "completed_by_run_of": str(start),
+                    **{k: dg.MetadataValue.json(v) for k, v in extra.get(key, {}).items()},
+                },
             )
         )
     if repaired:

@@ -63,7 +63,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
             for line in summary.problems + summary.rejected:
                 context.log.warning(line)
             before = calendar.previous_session(start)
-            complete = quality.complete_sessions(con, cfg.symbols, min(summary.fetch_start, before), before)
+            complete = quality.sessions_in(con, cfg.symbols, min(summary.fetch_start, before), before)
             outcomes = [
                 quality.also_newest(quality.check_bars_present, con, cfg.symbols, start, end),
                 quality.check_names_arriving(

@@ -25,10 +25,19 @@ def missing_bars(con, symbols: list[str], start: dt.date, end: dt.date) -> list[
     return [(t, d) for t, d in rows]
 
 
-def complete_sessions(con, symbols: list[str], start: dt.date, end: dt.date) -> list[dt.date]:
-    """The sessions in [start, end] on which every symbol (from its first bar on) has a bar."""
-    gaps = {day for _t, day in missing_bars(con, symbols, start, end)}
-    return [d for d in calendar.sessions(start, end) if d not in gaps]
+def sessions_in(con, symbols: list[str], start: dt.date, end: dt.date) -> dict[dt.date, dict]:
+    """The sessions in [start, end] that have bars (what a run of that session materializes), each with the
+    symbols still without one: a name that has stopped arriving must not keep its sessions red for good."""
+    empty = {
+        d
+        for (d,) in con.execute(
+            sql("loads/sessions_without_bars"), {"start": start, "end": end, "symbols": symbols}
+        ).fetchall()
+    }
+    gaps: dict[dt.date, list[str]] = {}
+    for ticker, day in missing_bars(con, symbols, start, end):
+        gaps.setdefault(day, []).append(ticker)
+    return {d: {"symbols_missing": sorted(gaps.get(d, []))} for d in calendar.sessions(start, end) if d not in empty}
 
 
 def check_bars_present(con, symbols, start, end) -> CheckOutcome:
