@@ -10,7 +10,7 @@ from pipelines.config import Runtime, config_path, load_config
 from pipelines.partitions import session_partitions
 from pipelines.resources import build_resources, slack_from_env
 from pipelines.schedules import build_nightly
-from pipelines.sensors import build_failed_checks_sensor, build_run_failure_sensor
+from pipelines.sensors import build_failed_checks_sensor, build_run_failure_sensor, build_unrun_checks_sensor
 
 
 def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = None) -> dg.Definitions:
@@ -28,7 +28,12 @@ def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = Non
         resources=build_resources(runtime, cfg, slack),
         jobs=[job, fresh_job],
         schedules=[schedule],
-        sensors=[build_run_failure_sensor(slack), build_failed_checks_sensor(slack), fresh_sensor],
+        sensors=[
+            build_run_failure_sensor(slack),
+            build_failed_checks_sensor(slack),
+            build_unrun_checks_sensor(),
+            fresh_sensor,
+        ],
     )
 
 

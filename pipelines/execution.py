@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass, field, replace
 
 import dagster as dg
@@ -16,6 +15,7 @@ from pipelines.config import ConfigError, MonitorConfig, Runtime, load_config
 from pipelines.event_log_storage import ephemeral_instance
 from pipelines.progress import progress_logger
 from pipelines.resources import build_resources
+from pipelines.unrun_checks import explain_unrun_checks, first_failure
 
 JOB_NAME = "nightly"
 LOCATION_NAME = "pipelines.definitions"  # workspace.yaml's python_module: the code location's default name
@@ -67,24 +67,6 @@ def instance_for_cli() -> dg.DagsterInstance:
         raise ConfigError(f"DAGSTER_HOME: {home}/dagster.yaml{at}: {first}") from None
 
 
-def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str | None, str, bool]:
-    """(step key, one-line cause, bad input?) of the run's first failed step: a dg.Failure's own description,
-    else the innermost exception."""
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            data = event.step_failure_data
-            user = data.user_failure_data
-            if user and user.description:
-                bad_input = bool(getattr(user.metadata.get("bad_input"), "value", False))
-                return event.step_key, f"{event.step_key}: {user.description.strip()}", bad_input
-            cause = data.error.cause or data.error
-            while cause.cause is not None:
-                cause = cause.cause
-            message = re.sub(r"^[\w.]+(Error|Exception|Failure|NoBarsYet|RateLimited): ", "", cause.message.strip())
-            return event.step_key, f"{event.step_key}: {message}", False
-    return None, "the run failed (see the Dagster run log)", False
-
-
 def materialize_sessions(
     runtime: Runtime,
     config: MonitorConfig | str,
@@ -123,6 +105,8 @@ def materialize_sessions(
             run_config={"loggers": {"progress": {"config": {"retries": cfg.history.source_retries}}}},
             raise_on_error=False,
         )
+        if not result.success:  # the daemon's sensor does the same for scheduled and UI runs
+            explain_unrun_checks(instance, result.run_id)
     finally:
         if owned:
             instance.dispose()
@@ -137,5 +121,5 @@ def materialize_sessions(
             seen.add(ident)
             report.checks.append((*ident, ev.passed, ev.severity.value, ev.description or ""))
     if not result.success:
-        report.failed_step, report.error, report.bad_input = _first_failure(result)
+        report.failed_step, report.error, report.bad_input = first_failure(result.all_events)
     return report

@@ -11,6 +11,7 @@ import dagster as dg
 
 from pipelines.alerting.slack import build_sender
 from pipelines.resources import SlackResource, slack_from_env
+from pipelines.unrun_checks import explain_unrun_checks
 
 WILL_RETRY_TAG = "dagster/will_retry"
 
@@ -51,6 +52,25 @@ def build_run_failure_sensor(slack: SlackResource | None = None) -> dg.RunFailur
         return None
 
     return slack_on_run_failure
+
+
+def build_unrun_checks_sensor() -> dg.RunFailureSensorDefinition:
+    @dg.run_failure_sensor(
+        name="explain_unrun_checks",
+        description="A failed run leaves the checks it never reached as 'Execution failed' with no word of why: "
+        "this records a WARN 'not evaluated' result for each, naming the failed step and its cause. "
+        "CLI runs do the same in-process.",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        monitor_all_code_locations=False,
+    )
+    def explain_unrun(context: dg.RunFailureSensorContext):
+        explained = explain_unrun_checks(context.instance, context.dagster_run.run_id)
+        if not explained:
+            return dg.SkipReason(f"run {context.dagster_run.run_id}: every planned check was evaluated")
+        context.log.info(f"not evaluated: {', '.join(explained)}")
+        return None
+
+    return explain_unrun
 
 
 def failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:

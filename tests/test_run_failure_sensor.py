@@ -91,3 +91,42 @@ def test_failed_error_checks_of_a_successful_run_reach_the_ops_channel(monkeypat
         [post] = slack.posts()
         assert post["channel"] == "#ops"
         assert "prices.bars_present: missing bars: NVDA" in post["text"] and "moves_plausible" not in post["text"]
+
+
+def test_checks_a_failed_run_never_reached_say_so_and_why_instead_of_execution_failed():
+    """Dagster leaves them planned: the UI said "Execution failed" with no description, read as bad data."""
+    from pipelines.sensors import build_unrun_checks_sensor
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("bars_present", asset="prices")])
+    def prices():
+        raise dg.Failure(description="yfinance prices: cannot resolve host (no network or DNS)")
+
+    @dg.asset(deps=[prices], check_specs=[dg.AssetCheckSpec("data_complete", asset="verdicts")])
+    def verdicts():
+        return dg.MaterializeResult(check_results=[dg.AssetCheckResult(passed=True)])
+
+    keys = [dg.AssetCheckKey(dg.AssetKey(a), c) for a, c in (("prices", "bars_present"), ("verdicts", "data_complete"))]
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([prices, verdicts], instance=instance, raise_on_error=False)
+        run = instance.get_run_by_id(result.run_id)
+        before = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+        assert {r.status.value for r in before.values()} == {"PLANNED"}
+        failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+        context = dg.build_run_status_sensor_context(
+            sensor_name="explain_unrun_checks", dagster_instance=instance, dagster_run=run, dagster_event=failure
+        ).for_run_failure()
+        sensor = build_unrun_checks_sensor()
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING  # with or without Slack
+        assert sensor(context) is None
+        after = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+        for record in after.values():
+            evaluation = record.event.asset_check_evaluation
+            assert record.run_id == result.run_id and not evaluation.passed
+            assert evaluation.severity == dg.AssetCheckSeverity.WARN
+            assert evaluation.description.startswith("not evaluated: step prices failed before this check ran")
+            assert "cannot resolve host" in evaluation.description
+        assert isinstance(sensor(context), dg.SkipReason)  # once: the CLI and the daemon may both see the run
+        assert (
+            len(instance.get_records_for_run(result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records)
+            == 2
+        )

@@ -363,3 +363,19 @@ def test_a_range_run_shows_each_session_materialized_and_a_failed_range_its_sess
         "slack_notifications": (5, 5),
         "analytics_copy": (5, 5),
     }
+    # the checks the failed run never reached say so, and why; they read "Execution failed" with no word before
+    query = """{ assetNodes(assetKeys: [{path: ["daily_prices"]}, {path: ["alerts"]}]) { assetKey { path }
+      assetChecksOrError { ... on AssetChecks { checks { name executionForLatestMaterialization { runId status
+      evaluation { severity description } } } } } } }"""
+    shown = {
+        (node["assetKey"]["path"][0], c["name"]): c["executionForLatestMaterialization"]
+        for node in graphql(dagster_dev.port, query)["assetNodes"]
+        for c in node["assetChecksOrError"]["checks"]
+        if c["name"] != "session_fresh"
+    }
+    assert set(shown) == {("daily_prices", n) for n in checks} | {("alerts", "data_complete")}
+    for execution in shown.values():
+        assert execution["runId"] in bad.stdout + bad.stderr
+        assert execution["status"] == "FAILED" and execution["evaluation"]["severity"] == "WARN", execution
+        described = execution["evaluation"]["description"]
+        assert described.startswith("not evaluated: step daily_prices failed") and "AMD.csv line 62" in described
