@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The Dagster-facing modules of pipelines/: code location, job runner, resources, schedules, sensors, CLI, and
-# the instance's event log storage.
+# the instance's event log storage, the failed run's unreached checks.
 WIRING = {
     "pipelines.definitions",
     "pipelines.execution",
@@ -18,6 +18,7 @@ WIRING = {
     "pipelines.progress",
     "pipelines.cli",
     "pipelines.event_log_storage",
+    "pipelines.unrun_checks",
 }
 LAZY_DAGSTER = {("pipelines.config", "dagster._utils.schedules"), ("pipelines.freshness", "dagster._utils.schedules")}
 

@@ -136,6 +136,7 @@ def test_ui_shows_assets_checks_schedule_and_sensor(dagster_dev):
     assert {s["name"] for s in repo["sensors"]} == {
         "slack_on_run_failure",
         "slack_on_failed_checks",
+        "explain_unrun_checks",
         "freshness_sensor",
     }
     assert {"nightly", "freshness"} <= {j["name"] for j in repo["jobs"]}
