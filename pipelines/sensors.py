@@ -11,7 +11,7 @@ import dagster as dg
 
 from pipelines.alerting.slack import build_sender
 from pipelines.resources import SlackResource, slack_from_env
-from pipelines.unrun_checks import explain_unrun_checks
+from pipelines.unrun_checks import explain_unrun_checks, run_failure_cause
 
 WILL_RETRY_TAG = "dagster/will_retry"
 
@@ -41,7 +41,10 @@ def build_run_failure_sensor(slack: SlackResource | None = None) -> dg.RunFailur
         sender = build_sender(slack.settings().for_ops())
         if sender is None:
             return dg.SkipReason("no Slack settings")
-        error = context.failure_event.message if context.failure_event else None
+        # the step's own cause (Dagster's run failure message only names the failed steps)
+        error = run_failure_cause(context.instance, run.run_id)
+        if error is None and context.failure_event:
+            error = context.failure_event.message
         text = failure_text(run.run_id, run.job_name, error, slack.ui_url)
         sender.post(
             text,

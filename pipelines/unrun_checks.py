@@ -30,6 +30,14 @@ def first_failure(events: Iterable[dg.DagsterEvent]) -> tuple[str | None, str, b
     return None, "the run failed (see the Dagster run log)", False
 
 
+def run_failure_cause(instance: dg.DagsterInstance, run_id: str) -> str | None:
+    """The first failed step's one-line cause, as the CLI prints it ('daily_prices: AMD.csv line 62: …')."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE, limit=1).records
+    if not records:
+        return None
+    return first_failure([records[0].event_log_entry.dagster_event])[1]
+
+
 def explain_unrun_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     """Record, in the failed run `run_id`, a WARN evaluation for every check it planned and never evaluated.
     Returns 'asset.check' for each. Idempotent: a check already evaluated (by the run, or by an earlier call from
@@ -43,23 +51,27 @@ def explain_unrun_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]
         dg.DagsterEventType.STEP_FAILURE,
     }
     events = [r.event_log_entry.dagster_event for r in instance.get_records_for_run(run_id, of_type=kinds).records]
-    planned: dict[dg.AssetCheckKey, None] = {}
+    # a run launched from a code location plans its checks per partition; an in-process run, once for all
+    planned: dict[tuple[dg.AssetCheckKey, str | None], None] = {}
     for event in events:
-        key = getattr(event.event_specific_data, "asset_check_key", None)
+        data = event.event_specific_data
         if event.event_type_value == "ASSET_CHECK_EVALUATION_PLANNED":
-            planned[key] = None
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            planned.pop(key, None)
+            subset = data.partitions_subset
+            for partition in subset.get_partition_keys() if subset is not None else [None]:
+                planned[(data.asset_check_key, partition)] = None
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":  # one without a partition covers them all
+            for key in [k for k in planned if k[0] == data.asset_check_key and data.partition in (None, k[1])]:
+                del planned[key]
     if not planned:
         return []
     step, cause, _ = first_failure(events)
     where = f"step {step} failed" if step else "the run failed"
+    description = (
+        f"{NOT_EVALUATED}: {where} before this check ran, so the data was not checked (this is no verdict on it). "
+        f"Cause: {cause}"
+    )
     done = []
-    for key in planned:
-        description = (
-            f"{NOT_EVALUATED}: {where} before this check ran, so the data was not checked (this is no verdict "
-            f"on it). Cause: {cause}"
-        )
+    for key, partition in planned:
         evaluation = dg.AssetCheckEvaluation(
             asset_key=key.asset_key,
             check_name=key.name,
@@ -67,6 +79,7 @@ def explain_unrun_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]
             severity=dg.AssetCheckSeverity.WARN,
             description=description,
             metadata={"evaluated": False, "failed_step": step or "", "cause": cause},
+            partition=partition,
         )
         label = f"{key.asset_key.to_user_string()}.{key.name}"
         instance.report_dagster_event(
@@ -78,5 +91,6 @@ def explain_unrun_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]
             ),
             run_id=run_id,
         )
-        done.append(label)
+        if label not in done:
+            done.append(label)
     return done

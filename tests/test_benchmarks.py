@@ -3,6 +3,7 @@ benchmark fails here, not months later when someone needs the numbers. Speed is 
 it); only that each run completed and reported what it promises."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,9 +14,14 @@ from tests.support.cli import ROOT
 pytestmark = pytest.mark.slow  # each runs its script in a subprocess
 
 
-def run_benchmark(script: str, *args: str) -> list[dict]:
+def run_benchmark(script: str, *args: str, env: dict | None = None) -> list[dict]:
     done = subprocess.run(
-        [sys.executable, f"benchmarks/{script}", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+        [sys.executable, f"benchmarks/{script}", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
@@ -23,7 +29,12 @@ def run_benchmark(script: str, *args: str) -> list[dict]:
 
 def test_every_benchmark_script_has_a_smoke_test():
     scripts = {p.name for p in (ROOT / "benchmarks").glob("*.py")}
-    assert scripts == {"metrics_benchmark.py", "live_fetch_benchmark.py", "pipeline_benchmark.py"}
+    assert scripts == {
+        "metrics_benchmark.py",
+        "live_fetch_benchmark.py",
+        "pipeline_benchmark.py",
+        "instance_benchmark.py",
+    }
 
 
 def test_metrics_benchmark_prints_its_figures_and_agrees_with_its_reference():
@@ -44,3 +55,25 @@ def test_pipeline_benchmark_prints_its_figures_for_two_successful_runs():
     for run in (figures["two_years"], figures["one_more_session"]):
         assert run["exit"] == 0 and run["error"] is None
         assert {"daily_prices", "metrics_daily", "alerts"} <= set(run["steps_s"]) and run["peak_rss_mib"] > 0
+
+
+def test_instance_benchmark_prints_sqlite_and_postgres_figures_for_successful_runs():
+    from tests.support import postgres
+
+    postgres.server_or_skip()
+    rows = run_benchmark(
+        "instance_benchmark.py",
+        "--names",
+        "3",
+        "--start",
+        "2024-06-03",
+        "--end",
+        "2024-06-14",
+        "--repeat",
+        "1",
+        env=postgres.SERVER,
+    )
+    assert [r["instance"] for r in rows] == ["sqlite", "postgres"]
+    for row in rows:
+        for run in (row["two_years"], row["one_more_session"]):
+            assert run["exit"] == 0 and run["error"] is None and run["seconds"] > 0

@@ -182,3 +182,30 @@ def test_a_table_another_process_adds_later_is_seen_and_one_that_exists_is_not_a
     (tmp_path / "index.db").rename(tmp_path / "moved.db")  # asking the file again would now say no
     assert storage.has_table("event_logs") and storage.has_table("added_later")
     storage.dispose()
+
+
+def test_it_runs_only_on_the_dagster_release_it_was_written_against():
+    """It overrides private methods of Dagster's SQLite storage: a Dagster upgrade that renamed one would break the
+    webserver and daemon at instance load. The upgrade fails here first, saying what to do."""
+    from pipelines import event_log_storage
+
+    assert dg.__version__ == event_log_storage.WRITTEN_FOR_DAGSTER, (
+        f"pipelines/event_log_storage.py was written against Dagster {event_log_storage.WRITTEN_FOR_DAGSTER} and "
+        f"Dagster {dg.__version__} is installed: check the private methods it overrides (_connect, _initdb, "
+        "_initialized_dbs, _held_conn) in the new release, run tests/test_event_log_storage.py and "
+        "tests/test_webserver.py, then set WRITTEN_FOR_DAGSTER; or drop the event_log_storage section of "
+        "dagster_home/dagster.yaml (Dagster's default storage reads the same files)"
+    )
+    for name in ("_connect", "_initdb", "conn_string_for_shard"):
+        assert hasattr(event_log_storage.SqliteEventLogStorage, name), name
+
+
+def test_dagsters_private_api_is_used_in_that_module_only():
+    """Beside it, only the two lazy uses of Dagster's cron parser (tests/test_layers.py names them)."""
+    users = sorted(
+        str(path.relative_to(ROOT))
+        for folder in ("pipelines", "assets")
+        for path in (ROOT / folder).rglob("*.py")
+        if "from dagster._" in path.read_text() or "import dagster._" in path.read_text()
+    )
+    assert users == ["pipelines/config.py", "pipelines/event_log_storage.py", "pipelines/freshness.py"]

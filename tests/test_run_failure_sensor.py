@@ -41,6 +41,8 @@ def test_failed_run_reaches_slack(monkeypatch):
         sensor(_failure_context(instance))
         [post] = slack.posts()
         assert "market-monitor run failed: failing_job" in post["text"]
+        # the step's cause, not only Dagster's "Steps failed: ['explode']"
+        assert "explode: yfinance prices NVDA: no answer within 120 s" in post["text"]
 
 
 def test_runs_that_will_be_retried_are_skipped_and_no_slack_means_stopped(monkeypatch):

@@ -1,15 +1,10 @@
 """The Dagster UI's view of the project: start `dagster dev` on loopback and ask its GraphQL API."""
 
-import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +13,9 @@ import pytest
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
 
 ROOT = Path(__file__).resolve().parent.parent
+
+from tests.support.ui import dagster_dev_on, graphql  # noqa: E402
+
 QUERY = """{
   repositoriesOrError { ... on RepositoryConnection { nodes {
     schedules { name cronSchedule executionTimezone scheduleState { status } }
@@ -28,61 +26,10 @@ QUERY = """{
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def graphql(port: int, query: str) -> dict:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read())["data"]
-
-
 @dataclass
 class Webserver:
     port: int
     home: Path  # the instance it shows: CLI runs that set DAGSTER_HOME to it appear in the UI
-
-
-@contextlib.contextmanager
-def dagster_dev_on(env: dict, ready: str = QUERY, args=("dev", "-w", "workspace.yaml")):
-    """`dagster dev` (or `args`) with `env`, in its own process group: it may ignore SIGTERM, and its children must
-    go with it. Yields its port once GraphQL answers `ready` with something."""
-    port = free_port()
-    dagster = Path(sys.executable).parent / "dagster"
-    proc = subprocess.Popen(
-        [str(dagster), *args, "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if any(graphql(port, ready).values()):
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None, "dagster dev exited"
-            assert time.monotonic() < deadline, "dagster dev did not answer within 120 s"
-            time.sleep(1)
-        yield port
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +46,7 @@ def dagster_dev(tmp_path_factory):
         "MARKET_MONITOR_SOURCE": "replay",
         "MARKET_MONITOR_REPLAY_DIR": str(tmp_path),
     }
-    with dagster_dev_on(env) as port:
+    with dagster_dev_on(env, ready=QUERY) as port:
         yield Webserver(port, home)
 
 
