@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The Dagster-facing modules of pipelines/: code location, job runner, resources, schedules, sensors, CLI, and
-# the instance's event log storage, the failed run's unreached checks.
+# the instance's storage (SQLite and Postgres), the failed run's unreached checks.
 WIRING = {
     "pipelines.definitions",
     "pipelines.execution",
@@ -19,6 +19,8 @@ WIRING = {
     "pipelines.cli",
     "pipelines.event_log_storage",
     "pipelines.unrun_checks",
+    "pipelines.postgres_storage",
+    "pipelines.remembered_tables",
 }
 LAZY_DAGSTER = {("pipelines.config", "dagster._utils.schedules"), ("pipelines.freshness", "dagster._utils.schedules")}
 

@@ -82,7 +82,7 @@ def test_the_production_instance_records_a_range_a_night_and_a_failed_run_the_we
     assert night.returncode == 0, night.stderr[-2000:]
     amd = snap / "AMD.csv"
     amd.write_text(amd.read_text().replace("2024-08-27,100.0,", "2024-08-27,oops,"))
-    failed = cli(*replay, "--end", "2024-08-27", env=env)
+    failed = cli(*replay, "--start", "2024-08-27", "--end", "2024-08-28", env=env)
     assert failed.returncode == 2 and "AMD.csv" in failed.stderr, failed.stderr[-2000:]
 
     web_env = {**os.environ, **env, "MARKET_MONITOR_SOURCE": "replay", "MARKET_MONITOR_REPLAY_DIR": str(snap)}
@@ -92,16 +92,18 @@ def test_the_production_instance_records_a_range_a_night_and_a_failed_run_the_we
         assert [(r["status"], r["tags"]["market_monitor/sessions"]) for r in mine[::-1]] == [
             ("SUCCESS", "2024-08-19 .. 2024-08-23"),
             ("SUCCESS", "2024-08-26 .. 2024-08-26"),
-            ("FAILURE", "2024-08-27 .. 2024-08-27"),
+            ("FAILURE", "2024-08-27 .. 2024-08-28"),
         ]
         assert {r["jobName"] for r in mine} == {"nightly"}
         assert {r["tags"]["market_monitor/trigger"] for r in mine} == {"cli"}
         prices = partition_statuses(port, "daily_prices")
-        assert {d: prices.get(d) for d in ("2024-08-19", "2024-08-23", "2024-08-26", "2024-08-27")} == {
+        days = ("2024-08-19", "2024-08-23", "2024-08-26", "2024-08-27", "2024-08-28")
+        assert {d: prices.get(d) for d in days} == {
             "2024-08-19": "MATERIALIZED",
             "2024-08-23": "MATERIALIZED",
             "2024-08-26": "MATERIALIZED",
             "2024-08-27": "FAILED",
+            "2024-08-28": "FAILED",
         }
         shown = checks(port, "daily_prices")
         assert shown["bars_present"]["status"] == "FAILED"  # the failed night's: not evaluated, and why
