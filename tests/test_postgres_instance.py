@@ -22,7 +22,7 @@ from tests.support import postgres
 from tests.support.cli import cli
 from tests.support.fake_slack import FakeSlack
 from tests.support.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_fundamentals
-from tests.support.ui import dagster_dev_on, graphql
+from tests.support.ui import dagster_dev_on, graphql, stop_group
 
 pytestmark = pytest.mark.slow
 
@@ -190,16 +190,20 @@ def test_the_daemon_ticks_the_schedule_queues_the_run_posts_to_slack_and_reports
         )
         try:
             with dagster_dev_on(env, args=tuple(web_args[1:3]), program="dagster-webserver") as port:
-                tick = wait_for("the schedule's first tick", lambda: schedule_ticks(port))[-1]  # the oldest
+                # the oldest tick: a per-minute cron ticks again every minute, each tick its own run (Dagster scopes a
+                # schedule's run_key to its tick), so the test follows run ids, never "the latest run"
+                tick = wait_for("the schedule's first tick", lambda: schedule_ticks(port))[-1]
                 if today_is_session:
-                    assert tick["status"] == "SUCCESS", tick
-                    scheduled = wait_for("the scheduled run", lambda: finished(port, "dagster/schedule_name"))
+                    assert tick["status"] == "SUCCESS" and tick["runIds"], tick
+                    first = tick["runIds"][0]
                 else:
                     assert tick["status"] == "SKIPPED" and "is not an NYSE trading session" in tick["skipReason"]
-                    launch(port, last)
-                    scheduled = wait_for("the launched run", lambda: finished(port, "dagster/partition"))
-                assert scheduled["status"] == "SUCCESS", scheduled
+                    first = launch(port, last)
+                scheduled = wait_for("the first run", lambda: finished(port, first), diagnose=lambda: runs(port))
+                assert scheduled["status"] == "SUCCESS", (scheduled, runs(port))
                 assert scheduled["tags"]["dagster/partition"] == last.isoformat()
+                if today_is_session:
+                    assert scheduled["tags"]["market_monitor/trigger"] == "schedule"
                 digest = wait_for("the digest at Slack", lambda: [p for p in slack.posts() if "sell-off" in p["text"]])
                 assert digest[0]["channel"] == "#ai-selloff", digest[0]
                 fresh = wait_for(
@@ -209,28 +213,24 @@ def test_the_daemon_ticks_the_schedule_queues_the_run_posts_to_slack_and_reports
 
                 amd = snap / "AMD.csv"  # a bad file: the next run fails with its cause
                 amd.write_text(amd.read_text().replace(f"{last},", f"{last},oops,", 1))
-                launch(port, last)
-                failed = wait_for("the failed run", lambda: finished(port, "dagster/partition", status="FAILURE"))
-                assert failed["tags"].get("market_monitor/trigger") == "manual"
+                failing = launch(port, last)
+                failed = wait_for("the failed run", lambda: finished(port, failing), diagnose=lambda: runs(port))
+                assert failed["status"] == "FAILURE" and failed["tags"]["market_monitor/trigger"] == "manual"
                 notice = wait_for(
                     "the run-failure notice",
-                    lambda: [p for p in slack.posts() if "market-monitor run failed" in p["text"]],
+                    lambda: [p for p in slack.posts() if f"(run {failing[:8]})" in p["text"]],
                 )
-                assert notice[0]["channel"] == "#ops" and failed["runId"][:8] in notice[0]["text"]
-                assert "AMD.csv" in notice[0]["text"]
+                assert notice[0]["channel"] == "#ops" and "market-monitor run failed" in notice[0]["text"]
+                assert "AMD.csv" in notice[0]["text"]  # the step's cause, not only "Steps failed: [...]"
                 unreached = wait_for(
                     "the failed run's checks explained",
-                    lambda: [
-                        c
-                        for c in [evaluated(checks(port, "alerts")["data_complete"])]
-                        if c and c["runId"] == failed["runId"]
-                    ],
-                    diagnose=lambda: (checks(port, "alerts"), sensor_ticks(port, "explain_unrun_checks")),
+                    lambda: [e for e in check_executions(port, "alerts", "data_complete") if e["runId"] == failing],
+                    diagnose=lambda: sensor_ticks(port, "explain_unrun_checks"),
                 )
+                assert unreached[0]["status"] == "FAILED" and unreached[0]["evaluation"]["severity"] == "WARN"
                 assert unreached[0]["evaluation"]["description"].startswith("not evaluated: step daily_prices failed")
         finally:
-            os.killpg(daemon.pid, 15)
-            daemon.wait(timeout=60)
+            stop_group(daemon)
 
 
 def evaluated(execution: dict | None) -> dict | None:
@@ -250,14 +250,15 @@ def schedule_ticks(port: int) -> list[dict]:
     return [t for t in ticks if t["status"] != "STARTED"]
 
 
-def finished(port: int, tag: str, status: str | None = None) -> dict | None:
-    done = [
-        r
-        for r in runs(port)
-        if r["jobName"] == "nightly" and tag in r["tags"] and r["status"] in ("SUCCESS", "FAILURE", "CANCELED")
-    ]
-    done = [r for r in done if status is None or r["status"] == status]
-    return done[0] if done else None
+def finished(port: int, run_id: str) -> dict | None:
+    mine = [r for r in runs(port) if r["runId"] == run_id]
+    return mine[0] if mine and mine[0]["status"] in ("SUCCESS", "FAILURE", "CANCELED") else None
+
+
+def check_executions(port: int, asset: str, check: str) -> list[dict]:
+    query = f"""{{ assetCheckExecutions(assetKey: {{path: ["{asset}"]}}, checkName: "{check}", limit: 50) {{
+      runId status evaluation {{ severity description }} }} }}"""
+    return [e for e in graphql(port, query)["assetCheckExecutions"] if e["evaluation"]]
 
 
 def launch(port: int, session: dt.date) -> str:

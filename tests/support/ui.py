@@ -58,9 +58,15 @@ def dagster_dev_on(env: dict, ready: str = READY, args=("dev", "-w", "workspace.
             time.sleep(1)
         yield port
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to the process group, then SIGKILL to whatever of it is left: a code server the daemon or the
+    webserver started can outlive its parent (seen: two `dagster api grpc` left running for an hour)."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=20)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
