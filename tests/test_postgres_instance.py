@@ -9,7 +9,6 @@ import datetime as dt
 import os
 import shlex
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from tests.support import postgres
 from tests.support.cli import cli
 from tests.support.fake_slack import FakeSlack
 from tests.support.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_fundamentals
-from tests.support.ui import dagster_dev_on, graphql, stop_group
+from tests.support.ui import dagster_dev_on, graphql, start_group, stop_group
 
 pytestmark = pytest.mark.slow
 
@@ -180,14 +179,7 @@ def test_the_daemon_ticks_the_schedule_queues_the_run_posts_to_slack_and_reports
         assert daemon_args[0] == ".venv/bin/dagster-daemon"
         web_args = shlex.split(web_line)
         assert web_args[:3] == [".venv/bin/dagster-webserver", "-w", "workspace.yaml"]
-        daemon = subprocess.Popen(
-            [str(Path(sys.executable).parent / "dagster-daemon"), *daemon_args[1:]],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        daemon = start_group("dagster-daemon", daemon_args[1:], env)
         try:
             with dagster_dev_on(env, args=tuple(web_args[1:3]), program="dagster-webserver") as port:
                 # the oldest tick: a per-minute cron ticks again every minute, each tick its own run (Dagster scopes a

@@ -37,14 +37,7 @@ def dagster_dev_on(env: dict, ready: str = READY, args=("dev", "-w", "workspace.
     group: it may ignore SIGTERM, and its children must go with it. Yields its port once GraphQL answers `ready`
     with something."""
     port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / program), *args, "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = start_group(program, [*args, "-h", "127.0.0.1", "-p", str(port)], env)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -59,6 +52,18 @@ def dagster_dev_on(env: dict, ready: str = READY, args=("dev", "-w", "workspace.
         yield port
     finally:
         stop_group(proc)
+
+
+def start_group(program: str, args, env: dict) -> subprocess.Popen:
+    """The venv's `program` in its own process group (stop it with stop_group), from the project root."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / program), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def stop_group(proc: subprocess.Popen) -> None:
