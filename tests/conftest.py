@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import rules
+from tests.support import postgres  # noqa: F401  (reads DAGSTER_PG_* now, before isolated_env drops them)
 from tests.support.fake_slack import FakeSlack
 from tests.support.scenario import NAMES, Market
 

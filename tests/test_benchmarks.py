@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.support import postgres  # at import: it reads the server's settings before isolated_env drops them
 from tests.support.cli import ROOT
 
 pytestmark = pytest.mark.slow  # each runs its script in a subprocess
@@ -58,8 +59,6 @@ def test_pipeline_benchmark_prints_its_figures_for_two_successful_runs():
 
 
 def test_instance_benchmark_prints_sqlite_and_postgres_figures_for_successful_runs():
-    from tests.support import postgres
-
     postgres.server_or_skip()
     tiny = ["--names", "6", "--start", "2024-06-03", "--end", "2024-06-14", "--repeat", "1"]
     rows = run_benchmark("instance_benchmark.py", *tiny, env=postgres.SERVER)
