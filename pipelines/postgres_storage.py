@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
-from dagster_postgres.utils import pg_url_from_config
+from dagster_postgres.utils import get_token_provider_from_config, pg_url_from_config
 
 from pipelines.remembered_tables import RemembersTables
 
@@ -30,25 +30,35 @@ def _keep_a_connection(storage) -> None:
     storage.optimize_for_webserver(statement_timeout=0, pool_recycle=POOL_RECYCLE_SECONDS, max_overflow=MAX_OVERFLOW)
 
 
+def _from_config(cls, inst_data, config_value):
+    """As dagster-postgres' own from_config_value, which names its class instead of `cls`."""
+    return cls(
+        pg_url_from_config(config_value),
+        config_value.get("should_autocreate_tables", True),
+        inst_data,
+        get_token_provider_from_config(config_value),
+    )
+
+
 class PooledPostgresEventLogStorage(RemembersTables, PostgresEventLogStorage):
-    def __init__(self, postgres_url: str, should_autocreate_tables: bool = True, inst_data=None):
+    def __init__(self, postgres_url: str, should_autocreate_tables: bool = True, inst_data=None, token_provider=None):
         # Set by the storage that benefits, in each process that loads it (CLI, run worker, daemon), so nobody has
         # to remember it in a ConfigMap; an explicit DAGSTER_EVENT_BATCH_SIZE (0 turns it off) wins.
         os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
         self._tables = set()
-        super().__init__(postgres_url, should_autocreate_tables, inst_data=inst_data)
+        super().__init__(postgres_url, should_autocreate_tables, inst_data=inst_data, token_provider=token_provider)
         _keep_a_connection(self)
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
-        return cls(pg_url_from_config(config_value), config_value.get("should_autocreate_tables", True), inst_data)
+        return _from_config(cls, inst_data, config_value)
 
 
 class PooledPostgresRunStorage(PostgresRunStorage):
-    def __init__(self, postgres_url: str, should_autocreate_tables: bool = True, inst_data=None):
-        super().__init__(postgres_url, should_autocreate_tables, inst_data=inst_data)
+    def __init__(self, postgres_url: str, should_autocreate_tables: bool = True, inst_data=None, token_provider=None):
+        super().__init__(postgres_url, should_autocreate_tables, inst_data=inst_data, token_provider=token_provider)
         _keep_a_connection(self)
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
-        return cls(pg_url_from_config(config_value), config_value.get("should_autocreate_tables", True), inst_data)
+        return _from_config(cls, inst_data, config_value)

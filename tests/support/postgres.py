@@ -42,7 +42,7 @@ def server_or_skip() -> None:
     else:
         try:
             _connect(SERVER["DAGSTER_PG_DB"]).close()
-        except Exception as exc:  # noqa: BLE001: any reason the server cannot be reached is the one line we give
+        except Exception as exc:  # any reason the server cannot be reached is the one line we give
             reason = f"PostgreSQL at {SERVER['DAGSTER_PG_HOST']}:{SERVER['DAGSTER_PG_PORT']} unreachable: {exc}"
     if reason:
         if REQUIRED:
@@ -80,3 +80,15 @@ def production_home(home: Path, extra: dict | None = None) -> Path:
 
 def instance_env(db: str) -> dict[str, str]:
     return {**SERVER, "DAGSTER_PG_DB": db}
+
+
+def sessions_opened(db: str) -> int:
+    """Connections made to `db` so far (PostgreSQL counts each in pg_stat_database.sessions)."""
+    conn = _connect(SERVER["DAGSTER_PG_DB"])
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_stat_force_next_flush()")
+            cur.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (db,))
+            return int(cur.fetchone()[0])
+    finally:
+        conn.close()
