@@ -146,6 +146,10 @@ def _record_rejects(
     con.unregister("accepted")
 
 
+# Each kind of fact's checks at the door (found by grep from here, not assembled from the kind's name).
+DOOR_VERDICTS = {"price": "door/price_verdicts", "shares": "door/shares_verdicts", "eps": "door/eps_verdicts"}
+
+
 def _door(
     con, kind: str, frame: pd.DataFrame, keys: list[str], source: str, fetched_at: dt.datetime
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -156,7 +160,7 @@ def _door(
         return frame, []
     frame = frame.reset_index(drop=True)
     con.register("incoming", frame.assign(_row=range(len(frame))))
-    query = sql(f"door/{kind}_verdicts")
+    query = sql(DOOR_VERDICTS[kind])
     verdicts = con.execute(query, used_params(query, DOOR_LIMITS)).df()
     con.unregister("incoming")
     bad = verdicts[verdicts["reason"].notna()].sort_values("_row")

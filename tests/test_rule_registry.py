@@ -86,3 +86,27 @@ def test_every_rule_has_a_magnitude_for_what_it_finds(tmp_path):
     assert {f.rule for f in findings} == {r.name for r in RULES}
     for ep in build_episodes(findings, days[-1], 2):
         assert ep.peak in ep.findings
+
+
+def test_rules_see_every_metrics_daily_column():
+    """A rule reads whichever metric it needs: the rules' input was a hand-kept list of 11 columns, and a new rule
+    on drawdown_52w failed with KeyError."""
+    import datetime as dt
+
+    import duckdb
+
+    from pipelines import store
+    from pipelines.rules import load_inputs
+
+    con = duckdb.connect()
+    store.prepare(con)
+    columns = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'metrics_daily' "
+            "ORDER BY ordinal_position"
+        ).fetchall()
+    ]
+    _, metrics = load_inputs(con, dt.date(2025, 11, 3), dt.date(2025, 11, 7), "^IXIC")
+    assert list(metrics.columns) == columns
+    assert {"drawdown_52w", "max_drawdown_5d", "adj_close", "shares_outstanding"} <= set(metrics.columns)

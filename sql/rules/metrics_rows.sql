@@ -1,6 +1,6 @@
--- Per-ticker metrics the stock rules and the basket's breadth read.
-SELECT ticker, date, close, market_cap, shares_as_of, return_1d, return_5d, cap_change_1d, cap_change_5d,
-       eps_ttm, pe_ttm
+-- Every metrics_daily column of the sessions evaluated: a rule reads whichever it needs (a hand-kept list of 11
+-- columns made a new rule on drawdown_52w fail with KeyError).
+SELECT *
 FROM metrics_daily
 WHERE date BETWEEN $start AND $end
 ORDER BY date, ticker;
