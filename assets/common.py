@@ -77,6 +77,11 @@ def check_result(outcome: CheckOutcome, warn: bool = False, asset_key: str | Non
     )
 
 
+def sessions_reread_before(cfg: MonitorConfig, start) -> list:
+    """The sessions before `start` that a run starting there re-reads (`history.refetch_sessions`)."""
+    return calendar.sessions(calendar.sessions_back(start, cfg.history.refetch_sessions), start)[:-1]
+
+
 def repair_failed_partitions(
     context: dg.AssetExecutionContext, cfg: MonitorConfig, asset: str, start, when: Iterable | dict | None = None
 ) -> list[str]:
@@ -85,8 +90,7 @@ def repair_failed_partitions(
     each (metadata says which run completed it), so the next good night turns them green without a re-run.
     `when`: which of those sessions count as complete (default: those whose daily_prices partition is in); a dict
     gives each session's extra metadata too."""
-    window = calendar.sessions(calendar.sessions_back(start, cfg.history.refetch_sessions), start)[:-1]
-    keys = [d.isoformat() for d in window]
+    keys = [d.isoformat() for d in sessions_reread_before(cfg, start)]
     if not keys:
         return []
     instance, partitions = context.instance, context.assets_def.partitions_def

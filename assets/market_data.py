@@ -9,6 +9,7 @@ from assets.common import (
     check_result,
     open_store,
     repair_failed_partitions,
+    sessions_reread_before,
     source_retry,
     spec,
 )
@@ -135,7 +136,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
             )
         problems = dg.MetadataValue.json(summary.problems)
         if not summary.fetched_nothing:  # shares and EPS are current: earlier failed nights are behind them
-            behind = calendar.sessions(calendar.sessions_back(start, cfg.history.refetch_sessions), start)
+            behind = sessions_reread_before(cfg, start)
             for asset in ("shares_outstanding", "earnings"):
                 repair_failed_partitions(context, cfg, asset, start, when=behind)
         nothing = {freshness.FETCHED_NOTHING: summary.fetched_nothing}  # session_fresh reads it

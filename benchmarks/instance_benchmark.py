@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.pipeline_benchmark import run, write_universe  # noqa: E402
+from benchmarks.pipeline_benchmark import run, write_config, write_universe  # noqa: E402
 from pipelines import calendar  # noqa: E402
 from tests.support import postgres  # noqa: E402
 
@@ -53,10 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         names = write_universe(tmp / "snap", opts.names, str(warm_up), opts.end)
-        cfg = tmp / "monitor.toml"
-        cfg.write_text(
-            f'[watchlist]\ntickers = {json.dumps(names)}\n[history]\nstart = "{warm_up}"\nsource_retries = 0\n'
-        )
+        cfg = write_config(tmp / "monitor.toml", names, warm_up)
         base = ["--source", "replay", "--replay-dir", str(tmp / "snap")]
         for rep in range(opts.repeat):
             for kind in ("sqlite", "postgres"):

@@ -57,6 +57,11 @@ def write_universe(folder: Path, n: int, start: str, end: str, seed: int = 7) ->
     return names
 
 
+def write_config(path: Path, names: list[str], start) -> Path:
+    path.write_text(f'[watchlist]\ntickers = {json.dumps(names)}\n[history]\nstart = "{start}"\nsource_retries = 0\n')
+    return path
+
+
 def run(args: list[str], env: dict) -> dict:
     started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -93,10 +98,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             names = write_universe(tmp / "snap", n, str(warm_up), opts.end)
-            cfg = tmp / "monitor.toml"
-            cfg.write_text(
-                f'[watchlist]\ntickers = {json.dumps(names)}\n[history]\nstart = "{warm_up}"\nsource_retries = 0\n'
-            )
+            cfg = write_config(tmp / "monitor.toml", names, warm_up)
             env = {"MARKET_MONITOR_CONFIG": str(cfg), "MARKET_MONITOR_DB": str(tmp / "mm.duckdb")}
             base = ["--source", "replay", "--replay-dir", str(tmp / "snap")]
             history = run([*base, "--start", str(days[0]), "--end", str(days[-2])], env)
