@@ -14,7 +14,7 @@ from assets.common import (
 )
 from pipelines import charts, evaluation, ingest, publish, rules, store
 from pipelines.alerting.notify import due_sessions, notify
-from pipelines.alerting.slack import build_sender
+from pipelines.alerting.routes import Routes
 from pipelines.config import MonitorConfig
 from pipelines.partitions import session_range
 from pipelines.quality import CheckOutcome
@@ -51,18 +51,23 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
     )
     def alerts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
-        with open_store(duckdb) as con:
-            first = evaluation.first_evaluable(con, cfg, ingest.recompute_from(con, cfg, start, "alerts"))
+        with open_store(duckdb, cfg) as con:
+            first = evaluation.first_evaluable_of_all(con, cfg, ingest.recompute_from(con, cfg, start, "alerts"))
             with store.transaction(con):
-                findings = evaluation.evaluate_range(con, cfg, first, end)
+                findings = evaluation.evaluate_range(con, cfg, first, end, whole_windows=True)
                 rows = rules.store_findings(con, findings, first, end)
                 ingest.settle_recompute(con, "alerts", first, end)
             names = charts.names_markdown(con, cfg, end)
-            chart = charts.as_markdown_image(charts.watchlist_chart(con, cfg, end), "last 60 sessions")
+            basket_charts = {
+                b.name: charts.as_markdown_image(charts.watchlist_chart(con, b, end), f"{b.title}, last 60 sessions")
+                for b in cfg.baskets
+            }
             newer_gaps = evaluation.gaps_after(con, end)  # a backfill must not hide tonight's gap
         repair_failed_partitions(context, cfg, "alerts", start)
         in_run = [f for f in findings if f.as_of >= start]
-        gaps = [f.message for f in in_run if f.rule == data_incomplete.NAME] + newer_gaps
+        several = len(cfg.baskets) > 1
+        gaps = [f"{f.basket}: {f.message}" if several else f.message for f in in_run if f.rule == data_incomplete.NAME]
+        gaps += [f"{b}: {m}" if several else m for b, m in newer_gaps]
         latest = [f for f in findings if f.as_of == end]
         outcome = CheckOutcome(
             "data_complete",
@@ -77,8 +82,9 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                 "rows_written": rows,
                 "sessions": f"{first} .. {end}",
                 "latest_session": str(end),
+                "baskets": dg.MetadataValue.md(_baskets_table(cfg, latest)),
                 "latest_findings": dg.MetadataValue.md(
-                    "\n".join(f"- **{f.severity}** `{f.rule}` {f.subject}: {f.message}" for f in latest)
+                    "\n".join(f"- **{f.severity}** {f.basket} `{f.rule}` {f.subject}: {f.message}" for f in latest)
                     or "No rule held."
                 ),
                 **newest_session_metadata(
@@ -86,7 +92,11 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                     end,
                     {
                         "latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}"),
-                        "chart": dg.MetadataValue.md(chart),
+                        # the first basket's chart under the name it always had; each further basket's beside it
+                        **{
+                            ("chart" if i == 0 else f"chart_{b.name}"): dg.MetadataValue.md(basket_charts[b.name])
+                            for i, b in enumerate(cfg.baskets)
+                        },
                     },
                 ),
             },
@@ -120,12 +130,11 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         monitor: MonitorResource,
     ) -> dg.MaterializeResult:
         start, end = session_range(context)
-        settings = slack.settings()
-        sender = build_sender(settings)
+        routes = Routes.build(cfg, slack.settings())
         run_url = slack.run_url(context.run_id)
-        with open_store(duckdb) as con:
-            report = notify(con, cfg, end, sessions_to_notify(context, source, start, end), sender, run_url)
-        context.log.info(f"{settings.describe()}: {report.summary()}")
+        with open_store(duckdb, cfg) as con:
+            report = notify(con, cfg, end, sessions_to_notify(context, source, start, end), routes, run_url)
+        context.log.info(f"{routes.describe()}: {report.summary()}")
         # analytics_copy does not wait for delivery (a Slack outage must not hold analysts at yesterday's copy);
         # republished here, delivered or not, so the copy also carries tonight's transitions and outbox.
         republished = _republish(context, monitor)
@@ -139,7 +148,7 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                 "queued in the outbox and are sent by the next run"
                 + ("" if republished else "; the analysts' copy could not be republished (see analytics_copy)"),
                 metadata={
-                    "delivery": settings.describe(),
+                    "delivery": routes.describe(),
                     "failed": dg.MetadataValue.json(delivery.failed),
                     "messages_queued": dg.MetadataValue.json(report.queued),
                 },
@@ -162,7 +171,7 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         )
         return dg.MaterializeResult(
             metadata={
-                "delivery": settings.describe(),
+                "delivery": routes.describe(),
                 "summary": report.summary(),
                 "dry_run": report.dry_run,
                 "transitions_recorded": report.transitions_recorded,
@@ -175,6 +184,18 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         )
 
     return [alerts, slack_notifications]
+
+
+def _baskets_table(cfg: MonitorConfig, latest: list) -> str:
+    """One line per basket: its names, benchmark, destinations and what held on the newest session."""
+    lines = ["| basket | title | names | benchmark | destinations | held tonight |", "|---|---|---:|---|---|---|"]
+    for b in cfg.baskets:
+        held = sorted({f"{f.severity} {f.rule}" for f in latest if f.basket == b.name}) or ["nothing"]
+        lines.append(
+            f"| {b.name} | {b.title} | {len(b.tickers)} | {b.benchmark} | {', '.join(b.destinations)} | "
+            f"{', '.join(held)} |"
+        )
+    return "\n".join(lines)
 
 
 def _republish(context: dg.AssetExecutionContext, monitor: MonitorResource) -> bool:

@@ -27,14 +27,14 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
     )
     def metrics_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
-        with open_store(duckdb) as con, store.transaction(con):
+        with open_store(duckdb, cfg) as con, store.transaction(con):
             first = ingest.recompute_from(con, cfg, start, "metrics_daily")
             rows = metrics.compute_metrics(con, first, end, cfg.fundamentals.eps_report_lag_days)
             ingest.settle_recompute(con, "metrics_daily", first, end)
             no_cap = [
                 r[0]
                 for r in con.execute(
-                    sql("checks/without_market_cap"), {"day": end, "benchmark": cfg.watchlist.benchmark}
+                    sql("checks/without_market_cap"), {"day": end, "benchmarks": [b.benchmark for b in cfg.baskets]}
                 ).fetchall()
             ]
         repair_failed_partitions(context, cfg, "metrics_daily", start)
@@ -54,13 +54,14 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
     )
     def watchlist_daily(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         start, end = session_range(context)
-        with open_store(duckdb) as con, store.transaction(con):
+        with open_store(duckdb, cfg) as con, store.transaction(con):
             first = ingest.recompute_from(con, cfg, start, "watchlist_daily")
-            rows = metrics.compute_watchlist(
-                con, first, end, cfg.watchlist.tickers, cfg.watchlist.benchmark, cfg.rules.sector_selloff.name_return_5d
-            )
+            rows = metrics.compute_watchlist(con, first, end, cfg.baskets)
             ingest.settle_recompute(con, "watchlist_daily", first, end)
-            latest = con.execute(sql("models/watchlist_session"), {"session": end}).df()
+            latest = {
+                b.name: con.execute(sql("models/watchlist_session"), {"basket": b.name, "session": end}).df()
+                for b in cfg.baskets
+            }
             names = charts.names_markdown(con, cfg, end)
         repair_failed_partitions(context, cfg, "watchlist_daily", start)
         # The chart, which marks alert sessions, is drawn by the alerts asset once tonight's rules have run.
@@ -71,12 +72,15 @@ def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefiniti
                 context, end, {"latest_session_names": dg.MetadataValue.md(f"**{end}**\n\n{names}")}
             ),
         }
-        if len(latest):
-            row = latest.iloc[0]
+        for basket, frame in latest.items():  # per basket: the first one's keys stay as they were before baskets
+            if not len(frame):
+                continue
+            row = frame.iloc[0]
+            prefix = "latest" if basket == cfg.baskets[0].name else f"{basket}_latest"
             meta |= {
-                "latest_cap_change_5d_usd": float(row["cap_change_5d"] or 0),
-                "latest_cap_return_5d": float(row["cap_return_5d"] or 0),
-                "latest_missing_tickers": dg.MetadataValue.json(list(row["missing_tickers"])),
+                f"{prefix}_cap_change_5d_usd": float(row["cap_change_5d"] or 0),
+                f"{prefix}_cap_return_5d": float(row["cap_return_5d"] or 0),
+                f"{prefix}_missing_tickers": dg.MetadataValue.json(list(row["missing_tickers"])),
             }
         return dg.MaterializeResult(metadata=meta)
 

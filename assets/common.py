@@ -53,10 +53,13 @@ def step_errors(retries: int = 0) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def open_store(duckdb: DuckDBResource, retries: int = 0) -> Iterator[duckdb_module.DuckDBPyConnection]:
-    """A connection to the monitor's database with its schema and session table in place."""
+def open_store(
+    duckdb: DuckDBResource, cfg: MonitorConfig, retries: int = 0
+) -> Iterator[duckdb_module.DuckDBPyConnection]:
+    """A connection to the monitor's database with its schema and session table in place (a database from before
+    baskets migrates its history into the configuration's first basket)."""
     with step_errors(retries), duckdb.get_connection() as con:
-        store.prepare(con)
+        store.prepare(con, cfg.baskets[0].name)
         yield con
 
 

@@ -57,7 +57,7 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
         context: dg.AssetExecutionContext, source: SourceResource, duckdb: DuckDBResource
     ) -> dg.MaterializeResult:
         start, end = session_range(context)
-        with open_store(duckdb, cfg.history.source_retries) as con:
+        with open_store(duckdb, cfg, cfg.history.source_retries) as con:
             summary = ingest.load_prices(con, source.client(), cfg, start, end)
             for symbol in summary.missing:
                 context.log.warning(f"{symbol}: the source returned no bars for {summary.fetch_start}..{end}")
@@ -123,17 +123,15 @@ def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefini
     def fundamentals(context: dg.AssetExecutionContext, source: SourceResource, duckdb: DuckDBResource):
         start, end = session_range(context)
         fcfg = cfg.fundamentals
-        with open_store(duckdb, cfg.history.source_retries) as con:
+        with open_store(duckdb, cfg, cfg.history.source_retries) as con:
             summary = ingest.load_fundamentals(con, source.client(), cfg, start, end)
             for problem in summary.problems:
                 context.log.warning(problem)
             shares = quality.check_shares_fresh(
-                con, cfg.watchlist.tickers, end, fcfg.shares_stale_after_days, fcfg.eps_report_lag_days
+                con, cfg.tickers, end, fcfg.shares_stale_after_days, fcfg.eps_report_lag_days
             )
-            held = quality.check_shares_confirmed(con, cfg.watchlist.tickers)
-            eps = quality.check_eps_fresh(
-                con, cfg.watchlist.tickers, end, fcfg.eps_stale_after_days, fcfg.eps_report_lag_days
-            )
+            held = quality.check_shares_confirmed(con, cfg.tickers)
+            eps = quality.check_eps_fresh(con, cfg.tickers, end, fcfg.eps_stale_after_days, fcfg.eps_report_lag_days)
         problems = dg.MetadataValue.json(summary.problems)
         if not summary.fetched_nothing:  # shares and EPS are current: earlier failed nights are behind them
             behind = sessions_reread_before(cfg, start)

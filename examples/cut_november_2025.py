@@ -1,7 +1,7 @@
 """Cut examples/november-2025/ from the real market data beside the project (../shared/data/market).
 
-The example is a plain row filter of those files (the six watchlist names and the Nasdaq Composite from
-2024-11-01 to 2025-11-07, with their share counts, quarterly EPS and dividends), in the replay format: enough
+The example is a plain row filter of those files (every name and benchmark of the shipped monitor.toml's baskets
+from 2024-11-01 to 2025-11-07, with their share counts, quarterly EPS and dividends), in the replay format: enough
 for `market-monitor run --source replay --replay-dir examples/november-2025` to compute a year of metrics and
 show the 2025-11-07 sell-off in any clone. Re-run it to regenerate; tests check the copy matches its source.
 
@@ -15,8 +15,12 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NAMES = ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV"]
-BENCHMARK_FILE = "IXIC.csv"  # ^IXIC
+sys.path.insert(0, str(HERE.parent))
+from pipelines.config import DEFAULT_CONFIG, load_config  # noqa: E402  (the script runs from a checkout)
+
+SHIPPED = load_config(DEFAULT_CONFIG)
+NAMES = SHIPPED.tickers
+BENCHMARKS = [b.lstrip("^") for b in SHIPPED.benchmarks]  # ^IXIC is IXIC.csv
 FIRST, LAST = "2024-11-01", "2025-11-07"  # a 252-session warm-up before the week that ends on LAST
 
 
@@ -33,7 +37,7 @@ def _cut(source: Path, out: Path, keep) -> int:
 def cut(source: Path, out: Path) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for name in [*NAMES, BENCHMARK_FILE.removesuffix(".csv")]:
+    for name in [*NAMES, *BENCHMARKS]:
         counts[f"{name}.csv"] = _cut(source / f"{name}.csv", out / f"{name}.csv", lambda r: FIRST <= r["date"] <= LAST)
     counts["shares.csv"] = _cut(
         source / "shares.csv", out / "shares.csv", lambda r: r["ticker"] in NAMES and r["date"] <= LAST

@@ -1,4 +1,4 @@
-"""The ops chart: the last ~60 sessions of the watchlist and each name, thresholds drawn, alerts marked."""
+"""The ops chart of a basket: its last ~60 sessions and each name's, thresholds drawn, alerts marked."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure  # not pyplot: no global figure state, no display backend on servers
 
 from pipelines import calendar
-from pipelines.config import MonitorConfig
+from pipelines.config import Basket, MonitorConfig
 from pipelines.fmt import pct, pe_text
 from pipelines.rules import sector_selloff
 from pipelines.sqlfiles import sql
@@ -37,20 +37,20 @@ def _limits(values, thresholds: list[float], trim: float = 0.0, cap: float = 40.
     return max(lo - pad, -cap), min(hi + pad, cap)
 
 
-def watchlist_chart(con, cfg: MonitorConfig, end: dt.date, sessions: int = 60) -> bytes | None:
+def watchlist_chart(con, basket: Basket, end: dt.date, sessions: int = 60) -> bytes | None:
     last = end if calendar.is_session(end) else calendar.previous_session(end)
     start = calendar.sessions_back(last, sessions - 1)
     window = {"start": start, "end": end}
-    watch = con.execute(sql("charts/watchlist"), window).df()
+    watch = con.execute(sql("charts/watchlist"), {**window, "basket": basket.name}).df()
     if watch.empty or watch[["cap_return_5d", "benchmark_return_5d"]].isna().all().all():
         return None  # never empty axes
-    names = con.execute(sql("charts/names"), {**window, "tickers": cfg.watchlist.tickers}).df()
-    alerts = con.execute(sql("charts/alert_sessions"), window).df()
-    rules = cfg.rules
+    names = con.execute(sql("charts/names"), {**window, "tickers": basket.tickers}).df()
+    alerts = con.execute(sql("charts/alert_sessions"), {**window, "basket": basket.name}).df()
+    rules = basket.rules
     thresholds = (rules.sector_selloff.cap_return_5d, rules.benchmark_drop.return_5d, rules.stock_drop_5d.return_5d)
-    key = _key(start, end, cfg.watchlist.benchmark, thresholds, watch, names, alerts)
+    key = _key(start, end, basket.title, basket.benchmark, thresholds, watch, names, alerts)
     if key not in _DRAWN:
-        _DRAWN[key] = _draw(start, end, cfg.watchlist.benchmark, thresholds, watch, names, alerts)
+        _DRAWN[key] = _draw(start, end, basket.title, basket.benchmark, thresholds, watch, names, alerts)
         while len(_DRAWN) > _DRAWN_KEPT:
             _DRAWN.popitem(last=False)
     return _DRAWN[key]
@@ -71,6 +71,7 @@ def _key(*parts) -> str:
 def _draw(
     start: dt.date,
     end: dt.date,
+    title: str,
     benchmark: str,
     thresholds: tuple[float, float, float],
     watch: pd.DataFrame,
@@ -82,7 +83,7 @@ def _draw(
     drawn = list(final["ticker"][:NAMES_DRAWN])
     fig = Figure(figsize=(11, 6.5), dpi=90)
     top, bottom = fig.subplots(2, 1, sharex=True)
-    top.plot(watch["date"], watch["cap_return_5d"] * 100, label="watchlist market cap", color="black", lw=1.8)
+    top.plot(watch["date"], watch["cap_return_5d"] * 100, label=f"{title} market cap", color="black", lw=1.8)
     top.plot(watch["date"], watch["benchmark_return_5d"] * 100, label=benchmark, color="tab:blue")
     top.axhline(cap_threshold, color="red", ls="--", lw=1, label="sell-off threshold")
     top.axhline(benchmark_threshold, color="tab:blue", ls=":", lw=1, label="benchmark threshold")
@@ -113,7 +114,7 @@ def _draw(
     which = f"the {len(drawn)} that fell most; {more} more in the table" if more else f"all {len(drawn)}"
     bottom.set_title(f"names, 5 sessions ({which})", fontsize=10, loc="left")
     top.set_title(
-        f"market-monitor {start} .. {end}: watchlist and benchmark, 5 sessions (red bands: {banded} sessions)",
+        f"market-monitor {start} .. {end}: {title} and {benchmark}, 5 sessions (red bands: {banded} sessions)",
         fontsize=10,
         loc="left",
     )

@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add.add_argument("rule", choices=list(BY_NAME), metavar="RULE", help=f"one of: {', '.join(BY_NAME)}")
     add.add_argument("subject", nargs="?", help="one subject (a ticker, or WATCHLIST); default: every subject")
+    add.add_argument("--basket", help="one basket (monitor.toml [baskets.<name>]); default: every basket")
     add.add_argument("--until", type=_date, required=True, help="the last session it covers (YYYY-MM-DD)")
     add.add_argument("--reason", required=True, help="why: shown in every digest while it holds")
     add.add_argument("--by", help="who (default: the login name)")
@@ -230,7 +231,7 @@ def cmd_run(args) -> int:
     env = settings_env(args)
     runtime = Runtime.from_env(env)
     cfg = load_config(config_path(env))  # parsed once; the run gets the object
-    end = args.end or runtime.source_client(cfg).latest_session(cfg.watchlist.benchmark)
+    end = args.end or runtime.source_client(cfg).latest_session(cfg.baskets[0].benchmark)
     sessions = resolve_range(cfg, args.start, end)
     print(
         f"market-monitor: {len(sessions)} session(s) {sessions[0]} .. {sessions[-1]} from {runtime.source} "
@@ -303,7 +304,7 @@ def cmd_snapshot(args) -> int:
     batch, _fundamentals, _written = take_snapshot(
         source,
         cfg.symbols,
-        cfg.watchlist.tickers,
+        cfg.tickers,
         args.start,
         args.end,
         Path(args.out),
@@ -331,11 +332,11 @@ def cmd_silence(args) -> int:
     if not Path(db).is_file():  # a typo'd --db must not create an empty database that no run reads
         raise ValueError(f"no database at {db} (check --db / MARKET_MONITOR_DB; a run creates it)")
     # The live file: a silence must reach tonight's run (waits for a running pipeline's lock, 30 s at most).
+    cfg = load_config(config_path(env))  # names the baskets; a database from before baskets migrates into the first
     con = store.open_writer(db, lock_wait_seconds=30)
     try:
-        store.migrate(con)
+        store.migrate(con, cfg.baskets[0].name)
         if args.verb == "add":
-            cfg = load_config(config_path(env))
             with store.transaction(con):
                 new = silences.add(
                     con,
@@ -345,10 +346,12 @@ def cmd_silence(args) -> int:
                     args.reason,
                     who,
                     now,
-                    [*cfg.watchlist.tickers, cfg.watchlist.benchmark, WATCHLIST],
+                    {b.name: [*b.tickers, b.benchmark, WATCHLIST] for b in cfg.baskets},
+                    basket=args.basket,
                 )
+            where = f" in basket {args.basket}" if args.basket else " in every basket"
             print(
-                f"silence {new}: {args.rule} {args.subject or '(all subjects)'} until {args.until} "
+                f"silence {new}: {args.rule} {args.subject or '(all subjects)'}{where} until {args.until} "
                 f"(sessions up to and including it)"
             )
         elif args.verb == "expire":
@@ -359,10 +362,13 @@ def cmd_silence(args) -> int:
             rows = silences.all_silences(con)
             if not rows:
                 print("(no silences)")
-            for sid, rule, subject, until, reason, by, created, expired, expired_by in rows:
+            for sid, rule, subject, until, reason, by, created, expired, expired_by, basket in rows:
                 state = f"expired {expired:%Y-%m-%d %H:%M} by {expired_by}" if expired else f"until {until}"
                 when = f"{created:%Y-%m-%d %H:%M} UTC"
-                line = f"{sid:>4}  {rule} {subject or '(all subjects)'}  {state}  — {reason} ({by}, {when})"
+                line = (
+                    f"{sid:>4}  {rule} {subject or '(all subjects)'} in {basket or 'every basket'}  {state}  — "
+                    f"{reason} ({by}, {when})"
+                )
                 # typed text (even rows stored before it was checked) never drives a terminal
                 print(terminal_safe(line))
     finally:

@@ -29,8 +29,8 @@ def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = Non
         jobs=[job, fresh_job],
         schedules=[schedule],
         sensors=[
-            build_run_failure_sensor(slack),
-            build_failed_checks_sensor(slack),
+            build_run_failure_sensor(cfg, slack),
+            build_failed_checks_sensor(cfg, slack),
             build_unrun_checks_sensor(),
             fresh_sensor,
         ],

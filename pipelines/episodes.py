@@ -1,4 +1,4 @@
-"""Episodes: the sessions a rule kept holding for one subject, counted in trading sessions.
+"""Episodes: the sessions a rule kept holding for one subject of one basket, counted in trading sessions.
 
 An episode opens on the first session a (rule, subject) holds and resolves once it has not held for
 `resolve_after` consecutive sessions, so a condition that flickers for a day is one episode, not two.
@@ -15,6 +15,7 @@ from pipelines.rules import BY_NAME, SEVERITY_RANK, Finding
 
 @dataclass
 class Episode:
+    basket: str
     rule: str
     subject: str
     findings: list[Finding] = field(default_factory=list)
@@ -49,18 +50,18 @@ def build_episodes(
     idx = {d: i for i, d in enumerate(days)}
     out: list[Episode] = []
     current: dict[tuple[str, str], Episode] = {}
-    for f in sorted(findings, key=lambda f: (f.as_of, f.rule, f.subject)):
-        key = (f.rule, f.subject)
+    for f in sorted(findings, key=lambda f: (f.as_of, f.basket, f.rule, f.subject)):
+        key = (f.basket, f.rule, f.subject)
         ep = current.get(key)
         if ep is not None and idx[f.as_of] - idx[ep.last] > resolve_after:
             ep.resolved_on = days[idx[ep.last] + resolve_after]
             ep = None
         if ep is None:
-            ep = current[key] = Episode(f.rule, f.subject)
+            ep = current[key] = Episode(f.basket, f.rule, f.subject)
             out.append(ep)
         ep.findings.append(f)
     for ep in current.values():
         if ep.resolved_on is None:
             resolve = days[idx[ep.last] + resolve_after]
             ep.resolved_on = resolve if resolve <= evaluated_until else None
-    return sorted(out, key=lambda e: (e.first, e.rule, e.subject))
+    return sorted(out, key=lambda e: (e.first, e.basket, e.rule, e.subject))

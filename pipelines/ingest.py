@@ -110,7 +110,7 @@ def load_fundamentals(
 ) -> LoadSummary:
     """Shares and EPS for the tickers whose stored copy is older than the source's policy allows."""
     now = now or utcnow()
-    due = store.fundamentals_due(con, cfg.watchlist.tickers, source.name, source.fundamentals_max_age(cfg), now)
+    due = store.fundamentals_due(con, cfg.tickers, source.name, source.fundamentals_max_age(cfg), now)
     if not due:
         return LoadSummary(start, end, 0, problems=["all fundamentals fresh: nothing fetched"])
     data = source.fetch_fundamentals(due, start, end)

@@ -1,4 +1,5 @@
-"""Metrics: metrics_daily per ticker and session, watchlist_daily per session (SQL in sql/)."""
+"""Metrics: metrics_daily per ticker and session (each symbol once), watchlist_daily per basket and session
+(SQL in sql/models/)."""
 
 from __future__ import annotations
 
@@ -32,13 +33,20 @@ def compute_metrics(con, start: dt.date, end: dt.date, eps_lag_days: int) -> int
     return con.execute(sql("models/metrics_rows"), {"start": start, "end": end}).fetchone()[0]
 
 
-def compute_watchlist(
-    con, start: dt.date, end: dt.date, tickers: list[str], benchmark: str, name_return_5d: float = -0.05
-) -> int:
-    """name_return_5d: the sell-off rule's per-name threshold, which n_names_down counts against."""
-    execute_script(
-        con,
-        "models/watchlist_daily",
-        {"start": start, "end": end, "tickers": tickers, "benchmark": benchmark, "name_return_5d": name_return_5d},
-    )
+def compute_watchlist(con, start: dt.date, end: dt.date, baskets) -> int:
+    """Every basket's watchlist_daily rows for [start, end]; n_names_down counts against each basket's own
+    sell-off threshold (its rule's name_return_5d)."""
+    for b in baskets:
+        execute_script(
+            con,
+            "models/watchlist_daily",
+            {
+                "basket": b.name,
+                "start": start,
+                "end": end,
+                "tickers": b.tickers,
+                "benchmark": b.benchmark,
+                "name_return_5d": b.rules.sector_selloff.name_return_5d,
+            },
+        )
     return con.execute(sql("models/watchlist_rows"), {"start": start, "end": end}).fetchone()[0]

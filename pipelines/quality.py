@@ -71,8 +71,8 @@ def check_names_arriving(con, symbols, as_of: dt.date, after: int = STOPPED_AFTE
         f"every symbol had a bar within the last {after} sessions to {as_of}"
         if not rows
         else "; ".join(lines)
-        + ". Delisted, renamed or a new ticker? Replace or drop it in monitor.toml [watchlist] tickers; the sector "
-        "rule is decided on the other names meanwhile"
+        + ". Delisted, renamed or a new ticker? Replace or drop it in the tickers of its baskets in monitor.toml; "
+        "the sector rule is decided on the other names meanwhile"
     )
     return CheckOutcome("names_arriving", not rows, desc, {"names_stopped": [t for t, _l, _n in rows]})
 

@@ -1,5 +1,5 @@
-"""Ops notices on Slack: failed runs and failed ERROR checks, through the same client and retries as the alerts
-(to SLACK_OPS_CHANNEL when set, else SLACK_CHANNEL).
+"""Ops notices: failed runs and failed ERROR checks, through the same clients and retries as the alerts, to the ops
+destination (monitor.toml [ops] destination; without one, SLACK_OPS_CHANNEL when set, else SLACK_CHANNEL).
 
 dagster-slack's make_slack_on_run_failure_sensor cannot skip runs that Dagster will retry
 (tag dagster/will_retry=true) and takes only a bot token; this sensor does both and also speaks to webhooks.
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.alerting.slack import build_sender
+from pipelines.alerting.notifier import Message
+from pipelines.alerting.routes import ops_sender
+from pipelines.config import MonitorConfig
 from pipelines.resources import SlackResource, slack_from_env
 from pipelines.unrun_checks import explain_unrun_checks, run_failure_cause
 
@@ -25,8 +27,19 @@ def failure_text(run_id: str, job: str, error: str | None, ui_url: str | None) -
     return text
 
 
-def build_run_failure_sensor(slack: SlackResource | None = None) -> dg.RunFailureSensorDefinition:
-    configured = (slack or slack_from_env()).configured
+def _ops_configured(cfg: MonitorConfig, slack: SlackResource | None) -> bool:
+    return ops_sender(cfg, (slack or slack_from_env()).settings()) is not None  # running by default when it is
+
+
+def _post(sender, text: str, key: str) -> None:
+    sender.post(Message(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]), None, key)
+
+
+def build_run_failure_sensor(
+    cfg: MonitorConfig | None = None, slack: SlackResource | None = None
+) -> dg.RunFailureSensorDefinition:
+    cfg = cfg or MonitorConfig()
+    configured = _ops_configured(cfg, slack)
 
     @dg.run_failure_sensor(
         name="slack_on_run_failure",
@@ -38,20 +51,14 @@ def build_run_failure_sensor(slack: SlackResource | None = None) -> dg.RunFailur
         run = context.dagster_run
         if run.tags.get(WILL_RETRY_TAG) == "true":
             return dg.SkipReason(f"run {run.run_id} will be retried")
-        sender = build_sender(slack.settings().for_ops())
+        sender = ops_sender(cfg, slack.settings())
         if sender is None:
             return dg.SkipReason("no Slack settings")
         # the step's own cause (Dagster's run failure message only names the failed steps)
         error = run_failure_cause(context.instance, run.run_id)
         if error is None and context.failure_event:
             error = context.failure_event.message
-        text = failure_text(run.run_id, run.job_name, error, slack.ui_url)
-        sender.post(
-            text,
-            [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
-            None,
-            f"run-failure:{run.run_id}",
-        )
+        _post(sender, failure_text(run.run_id, run.job_name, error, slack.ui_url), f"run-failure:{run.run_id}")
         return None
 
     return slack_on_run_failure
@@ -91,8 +98,11 @@ def failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     return out
 
 
-def build_failed_checks_sensor(slack: SlackResource | None = None) -> dg.RunStatusSensorDefinition:
-    configured = (slack or slack_from_env()).configured
+def build_failed_checks_sensor(
+    cfg: MonitorConfig | None = None, slack: SlackResource | None = None
+) -> dg.RunStatusSensorDefinition:
+    cfg = cfg or MonitorConfig()
+    configured = _ops_configured(cfg, slack)
 
     @dg.run_status_sensor(
         run_status=dg.DagsterRunStatus.SUCCESS,
@@ -107,7 +117,7 @@ def build_failed_checks_sensor(slack: SlackResource | None = None) -> dg.RunStat
         failed = failed_error_checks(context.instance, run.run_id)
         if not failed:
             return dg.SkipReason(f"run {run.run_id}: no ERROR check failed")
-        sender = build_sender(slack.settings().for_ops())
+        sender = ops_sender(cfg, slack.settings())
         if sender is None:
             return dg.SkipReason("no Slack settings")
         text = f":warning: market-monitor data checks failed in run {run.run_id[:8]} ({run.job_name}):\n" + "\n".join(
@@ -115,12 +125,7 @@ def build_failed_checks_sensor(slack: SlackResource | None = None) -> dg.RunStat
         )
         if slack.ui_url:
             text += f"\n<{slack.run_url(run.run_id)}|Open the run in Dagster>"
-        sender.post(
-            text,
-            [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
-            None,
-            f"failed-checks:{run.run_id}",
-        )
+        _post(sender, text, f"failed-checks:{run.run_id}")
         return None
 
     return slack_on_failed_checks

@@ -15,7 +15,7 @@ from pipelines import calendar, share_counts
 from pipelines.errors import DatabaseError, DatabaseLocked, InvalidData
 from pipelines.plausibility import DOOR_LIMITS, split_ratio_problem
 from pipelines.sources.base import PriceBatch
-from pipelines.sqlfiles import execute_script, migrations, sql, used_params, views
+from pipelines.sqlfiles import execute_script, migrations, sql, statements, used_params, views
 
 # The database is DuckDB's own file: never an extension fetched from the network to read something else (DuckDB
 # would otherwise try to download sqlite_scanner for a SQLite file given by mistake).
@@ -83,8 +83,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.commit()
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the numbered files in sql/schema/ not applied yet; returns the versions applied now."""
+def migrate(con: duckdb.DuckDBPyConnection, first_basket: str = "ai") -> list[int]:
+    """Apply the numbered files in sql/schema/ not applied yet; returns the versions applied now. `first_basket`:
+    the basket that rows stored before baskets existed belong to (the configuration's first)."""
     con.execute(sql("store/schema_version"))
     done = {row[0] for row in con.execute(sql("store/applied_versions")).fetchall()}
     applied = []
@@ -92,7 +93,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         if version in done:
             continue
         with transaction(con):
-            con.execute(text)
+            for statement in statements(text):
+                con.execute(statement, used_params(statement, {"first_basket": first_basket}))
             con.execute(sql("store/record_version"), {"version": version, "name": name})
         applied.append(version)
     return applied
@@ -119,8 +121,8 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(text)
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    migrate(con)
+def prepare(con: duckdb.DuckDBPyConnection, first_basket: str = "ai") -> None:
+    migrate(con, first_basket)
     sync_sessions(con)
     create_views(con)
 

@@ -16,13 +16,13 @@ def test_chart_and_table_for_the_ops_view(tmp_path):
     m.series("^IXIC", "2025-09-02", [1000.0] * 20 + [970.0])
     findings = m.compute(days[0], days[-1])
     rules.store_findings(m.con, findings, days[0], days[-1])
-    png = charts.watchlist_chart(m.con, m.cfg, days[-1])
+    png = charts.watchlist_chart(m.con, m.cfg.baskets[0], days[-1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     md = charts.as_markdown_image(png)
     assert md.startswith("![chart](data:image/png;base64,") and base64.b64decode(md.split(",", 1)[1][:-1]) == png
     table = charts.names_markdown(m.con, m.cfg, days[-1])
     assert "| AAA | 90.00 | -10.0% | -10.0B | -10.0% | n/a | 2025-01-02 |" in table  # no EPS at all: n/a
-    assert charts.watchlist_chart(m.con, m.cfg, days[0].replace(year=2020)) is None
+    assert charts.watchlist_chart(m.con, m.cfg.baskets[0], days[0].replace(year=2020)) is None
 
 
 def test_the_chart_scale_keeps_thresholds_readable_beside_a_spike():
@@ -41,7 +41,7 @@ def test_a_large_watchlist_draws_its_ten_worst_names(tmp_path):
         m.shares(name, "2025-01-02", 1e9)
     m.series("^IXIC", "2025-09-02", [1000.0] * 21)
     m.compute(days[0], days[-1])
-    png = charts.watchlist_chart(m.con, m.cfg, days[-1])
+    png = charts.watchlist_chart(m.con, m.cfg.baskets[0], days[-1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -56,13 +56,13 @@ def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_the_data_or_a_th
     drawn = []
     real_draw = charts._draw
     monkeypatch.setattr(charts, "_draw", lambda *a: drawn.append(a[1]) or real_draw(*a))
-    first = charts.watchlist_chart(m.con, m.cfg, days[-1])
-    assert charts.watchlist_chart(m.con, m.cfg, days[-1]) == first and len(drawn) == 1  # alerts, then Slack
+    first = charts.watchlist_chart(m.con, m.cfg.baskets[0], days[-1])
+    assert charts.watchlist_chart(m.con, m.cfg.baskets[0], days[-1]) == first and len(drawn) == 1  # alerts, then Slack
     rules.store_findings(m.con, findings, days[0], days[-1])  # the alert sessions the chart reads changed
-    stored = charts.watchlist_chart(m.con, m.cfg, days[-1])
+    stored = charts.watchlist_chart(m.con, m.cfg.baskets[0], days[-1])
     assert len(drawn) == 2
     rules_cfg = m.cfg.rules
-    moved = replace(
-        m.cfg, rules=replace(rules_cfg, sector_selloff=replace(rules_cfg.sector_selloff, cap_return_5d=-0.09))
-    )
-    assert charts.watchlist_chart(m.con, moved, days[-1]) != stored and len(drawn) == 3  # the threshold line moved
+    moved = m.cfg.with_rules(sector_selloff=replace(rules_cfg.sector_selloff, cap_return_5d=-0.09))
+    assert (
+        charts.watchlist_chart(m.con, moved.baskets[0], days[-1]) != stored and len(drawn) == 3
+    )  # the threshold line moved

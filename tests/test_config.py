@@ -3,11 +3,29 @@ import pytest
 from pipelines.config import DEFAULT_CONFIG, ConfigError, Runtime, load_config, parse_config
 
 
-def test_shipped_config_loads_with_the_watchlist():
+def test_shipped_config_loads_with_the_ai_basket_first_and_each_symbol_once():
     cfg = load_config(DEFAULT_CONFIG)
-    assert cfg.watchlist.tickers == ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV"]
-    assert cfg.watchlist.benchmark == "^IXIC"
-    assert cfg.symbols[-1] == "^IXIC"
+    ai, hyper = cfg.baskets
+    assert (ai.name, ai.title, ai.benchmark) == ("ai", "AI leaders", "^IXIC")
+    assert ai.tickers == ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV"]
+    assert (hyper.name, hyper.benchmark, hyper.destinations) == ("hyperscalers", "^GSPC", ["hyperscalers"])
+    # META and ORCL are in both baskets: fetched once
+    assert cfg.symbols == ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV", "MSFT", "GOOGL", "AMZN", "^IXIC", "^GSPC"]
+    # [rules] are the defaults; a basket overrides one key and keeps the others
+    assert hyper.rules.sector_selloff.benchmark_return_5d == -0.015
+    assert hyper.rules.sector_selloff.cap_return_5d == ai.rules.sector_selloff.cap_return_5d == -0.06
+    assert ai.rules == cfg.rules
+
+
+def test_a_single_watchlist_config_loads_as_the_ai_basket_with_its_rules():
+    names = ["NVDA", "AMD", "META", "ORCL"]
+    cfg = parse_config({"watchlist": {"tickers": names}, "rules": {"stock_drop_5d": {"return_5d": -0.2}}})
+    (basket,) = cfg.baskets
+    assert (basket.name, basket.tickers, basket.benchmark) == ("ai", names, "^IXIC")
+    assert basket.rules.stock_drop_5d.return_5d == -0.2 and basket.destinations == ["slack"]
+
+
+BASKET = {"tickers": ["NVDA", "AMD", "META", "ORCL"], "benchmark": "^IXIC"}
 
 
 @pytest.mark.parametrize(
@@ -24,7 +42,28 @@ def test_shipped_config_loads_with_the_watchlist():
         ({"history": {"start": "yesterday"}}, "history.start: expected a date"),
         ({"rules": {"stock_drop_5d": {"return_5d": 0.1}}}, "rules.stock_drop_5d.return_5d: is a loss threshold"),
         ({"rules": {"sector_selloff": {"min_names_down": True}}}, "rules.sector_selloff.min_names_down: expected"),
-        ({"rules": {"sector_selloff": {"min_names_down": 9}}}, "min_names_down: 9 exceeds the 6 watchlist"),
+        ({"rules": {"sector_selloff": {"min_names_down": 9}}}, "min_names_down: 9 exceeds the basket's 6 tickers"),
+        ({"watchlist": {}, "baskets": {"ai": BASKET}}, "either [watchlist] (one basket) or [baskets.<name>]"),
+        ({"baskets": {}}, "baskets: expected at least one [baskets.<name>] table"),
+        ({"baskets": {"AI Leaders": BASKET}}, "baskets.AI Leaders: a basket's name is 1-32 lower-case"),
+        ({"baskets": {"ai": {"tickers": ["NVDA"]}}}, "baskets.ai.benchmark: required"),
+        ({"baskets": {"ai": {**BASKET, "colour": "red"}}}, "baskets.ai.colour: unknown key"),
+        ({"baskets": {"ai": {**BASKET, "tickers": ["NVDA", "x y"]}}}, "baskets.ai.tickers[1]: 'x y' is not a ticker"),
+        (
+            {"baskets": {"ai": {**BASKET, "rules": {"stock_drop_5d": {"return_5d": float("nan")}}}}},
+            "baskets.ai.rules.stock_drop_5d.return_5d: expected a finite number, got nan",
+        ),
+        (
+            {"baskets": {"ai": {**BASKET, "rules": {"sector_selloff": {"min_names_down": 5}}}}},
+            "baskets.ai.rules.sector_selloff.min_names_down: 5 exceeds the basket's 4 tickers",
+        ),
+        ({"baskets": {"ai": {**BASKET, "rules": {"stock_drop_5d": {"return_5d": 0.1}}}}}, "is a loss threshold"),
+        ({"baskets": {"ai": {**BASKET, "destinations": ["pager"]}}}, "baskets.ai.destinations[0]: unknown destination"),
+        ({"destinations": {"x": {"kind": "pigeon"}}}, "destinations.x.kind: 'pigeon' is not one of"),
+        ({"destinations": {"x": {"kind": "slack"}}}, "destinations.x.channel: required for kind"),
+        ({"destinations": {"x": {"kind": "email", "to": ["nobody"]}}}, "destinations.x.to: expected a list of e-mail"),
+        ({"destinations": {"x": {"kind": "slack_webhook", "url_env": "my url"}}}, "destinations.x.url_env: 'my url'"),
+        ({"ops": {"destination": "pager"}}, "ops.destination: unknown destination 'pager'"),
         ({"watchlist": "NVDA"}, "watchlist: expected a table"),
         (
             {"rules": {"sector_selloff": {"cap_return_5d": float("nan")}}},

@@ -22,7 +22,7 @@ def freeze_latest(day):
 
 
 def _finding(day, severity, value=-0.1):
-    return Finding("stock_drop_5d", "AAA", day, severity, {"return_5d": value}, f"AAA {value:.0%} on {day}")
+    return Finding("stock_drop_5d", "AAA", day, severity, {"return_5d": value}, f"AAA {value:.0%} on {day}", "ai")
 
 
 def test_a_rising_severity_escalates_at_once_and_a_steady_one_waits_for_the_repeat_interval():
@@ -84,27 +84,34 @@ def test_the_backtest_text_names_each_rule_its_episodes_and_peaks():
         "start": "2025-11-03",
         "end": "2025-11-14",
         "sessions": 10,
-        "rules": {
-            "sector_selloff": {
-                "episodes": 1,
-                "sessions_held": 2,
-                "list": [
-                    {
-                        "subject": "WATCHLIST",
-                        "first": "2025-11-06",
-                        "last": "2025-11-07",
+        "baskets": {
+            "ai": {
+                "title": "AI leaders",
+                "rules": {
+                    "sector_selloff": {
+                        "episodes": 1,
                         "sessions_held": 2,
-                        "severity": "critical",
-                        "peak_session": "2025-11-06",
-                        "message": "AI sell-off: lost $573B",
-                    }
-                ],
-            },
-            "benchmark_drop": {"episodes": 0, "sessions_held": 0, "list": []},
+                        "list": [
+                            {
+                                "subject": "WATCHLIST",
+                                "first": "2025-11-06",
+                                "last": "2025-11-07",
+                                "sessions_held": 2,
+                                "severity": "critical",
+                                "peak_session": "2025-11-06",
+                                "message": "AI sell-off: lost $573B",
+                            }
+                        ],
+                    },
+                    "benchmark_drop": {"episodes": 0, "sessions_held": 0, "list": []},
+                },
+            }
         },
     }
     assert format_text(report).splitlines() == [
         "Backtest 2025-11-03 .. 2025-11-14 (10 sessions)",
+        "",
+        "== basket ai: AI leaders",
         "",
         "sector_selloff: 1 episode(s), 2 session(s) held",
         "  2025-11-06 .. 2025-11-07 WATCHLIST (2 held, critical); peak 2025-11-06: AI sell-off: lost $573B",

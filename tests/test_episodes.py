@@ -8,7 +8,7 @@ D = dt.date
 
 
 def finding(day, rule="stock_drop_5d", subject="NVDA", severity="warning", r5=-0.1):
-    return Finding(rule, subject, day, severity, {"return_5d": r5}, "msg")
+    return Finding(rule, subject, day, severity, {"return_5d": r5}, "msg", "ai")
 
 
 def test_a_one_session_gap_stays_one_episode_and_resolves_after_two_quiet_sessions():

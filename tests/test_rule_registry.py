@@ -50,7 +50,7 @@ def test_config_validates_each_rule_from_its_own_settings_class():
             assert isinstance(getattr(cfg.rules, rule.name), rule.settings)
     with pytest.raises(ConfigError, match=r"rules\.stock_drop_5d\.return_5d: is a loss threshold"):
         parse_config({"rules": {"stock_drop_5d": {"return_5d": 0.1}}})
-    with pytest.raises(ConfigError, match=r"rules\.sector_selloff\.min_names_down: 9 exceeds the 6"):
+    with pytest.raises(ConfigError, match=r"rules\.sector_selloff\.min_names_down: 9 exceeds the basket's 6"):
         parse_config({"rules": {"sector_selloff": {"min_names_down": 9}}})
     with pytest.raises(ConfigError, match=r"rules\.data_incomplete: unknown key"):
         parse_config({"rules": {"data_incomplete": {}}})
@@ -96,7 +96,7 @@ def test_rules_see_every_metrics_daily_column():
     import duckdb
 
     from pipelines import store
-    from pipelines.rules import load_inputs
+    from pipelines.rules import load_metrics
 
     con = duckdb.connect()
     store.prepare(con)
@@ -107,6 +107,6 @@ def test_rules_see_every_metrics_daily_column():
             "ORDER BY ordinal_position"
         ).fetchall()
     ]
-    _, metrics = load_inputs(con, dt.date(2025, 11, 3), dt.date(2025, 11, 7), "^IXIC")
+    metrics = load_metrics(con, dt.date(2025, 11, 3), dt.date(2025, 11, 7))
     assert list(metrics.columns) == columns
     assert {"drawdown_52w", "max_drawdown_5d", "adj_close", "shares_outstanding"} <= set(metrics.columns)

@@ -21,7 +21,7 @@ def test_one_message_for_the_opening_night_and_none_on_a_rerun(crash, slack):
     report = nightly(crash, night, sender_for(slack))
     assert len(report.delivery.delivered) == 1
     [post] = slack.posts()
-    assert post["channel"] == "#ai-selloff" and "AI sector sell-off" in post["text"]
+    assert post["channel"] == "#ai-selloff" and "Sector sell-off in AI leaders" in post["text"]
     assert post["metadata"]["event_payload"]["notification_id"] == report.queued[0]
     assert any(b["type"] == "header" for b in post["blocks"])
     again = nightly(crash, night, sender_for(slack))
@@ -97,7 +97,8 @@ def test_connection_dropped_after_posting_is_not_posted_twice(crash, slack):
 
 
 def test_refused_connection_is_retried_next_run(crash, slack):
-    settings = SlackSettings(bot_token=TOKEN, channel="#x", api_url="http://127.0.0.1:9/api/")  # nothing listens
+    # the same channel, through a port where nothing listens (a queued message waits for its own destination)
+    settings = SlackSettings(bot_token=TOKEN, channel="#ai-selloff", api_url="http://127.0.0.1:9/api/")
     report = notify(crash.con, crash.cfg, crash.days[10], {crash.days[10]}, build_sender(settings, max_retries=1), None)
     assert report.delivery.still_pending == 1
     error = crash.con.execute("SELECT last_error FROM outbox").fetchone()[0]
@@ -111,7 +112,7 @@ def test_webhook_delivery_posts_resolved_as_a_new_message(crash, slack):
     for night in crash.days[10:17]:
         nightly(crash, night, sender)
     posts = slack.posts("webhook")
-    assert len(posts) == 2 and "AI sector sell-off" in posts[0]["text"] and "Resolved" in posts[1]["text"]
+    assert len(posts) == 2 and "Sector sell-off in AI leaders" in posts[0]["text"] and "Resolved" in posts[1]["text"]
     assert "thread_ts" not in posts[1]
 
 
@@ -269,7 +270,10 @@ def test_a_message_that_cannot_be_composed_still_goes_out(crash, slack, monkeypa
     report = nightly(crash, crash.days[10], sender_for(slack))
     [post] = slack.posts()
     assert len(report.delivery.delivered) == 1
-    assert post["text"].startswith("[CRITICAL] market-monitor: ") and "could not be composed (KeyError" in post["text"]
+    assert (
+        post["text"].startswith("[CRITICAL] market-monitor, AI leaders: ")
+        and "could not be composed (KeyError" in post["text"]
+    )
 
 
 def test_a_sell_off_on_a_night_with_missing_data_is_notified_late_when_the_data_arrives(tmp_path, slack):
@@ -287,18 +291,18 @@ def test_a_sell_off_on_a_night_with_missing_data_is_notified_late_when_the_data_
     rules.store_findings(m.con, m.compute(days[0], night), days[0], night)
     nightly(m, night, sender_for(slack))
     [incomplete] = slack.posts()
-    assert "Incomplete data" in incomplete["text"] and "AI sector sell-off" not in incomplete["text"]
+    assert "Incomplete data" in incomplete["text"] and "Sector sell-off" not in incomplete["text"]
 
     m.prices("DDD", {night: 92.0})  # the next night's re-fetch window brings it
     rules.store_findings(m.con, m.compute(days[0], next_night), days[0], next_night)
     nightly(m, next_night, sender_for(slack))
-    late = [p for p in slack.posts() if "AI sector sell-off" in p["text"]]
+    late = [p for p in slack.posts() if "Sector sell-off in AI leaders" in p["text"]]
     assert len(late) == 1
     assert late[0]["text"].startswith(
-        f"[CRITICAL] AI sector sell-off — {night}\nLate: held on {night}; data arrived {next_night}."
+        f"[CRITICAL] Sector sell-off in AI leaders — {night}\nLate: held on {night}; data arrived {next_night}."
     )
     nightly(m, next_night, sender_for(slack))  # a re-run sends nothing more
-    assert len([p for p in slack.posts() if "AI sector sell-off" in p["text"]]) == 1
+    assert len([p for p in slack.posts() if "Sector sell-off in AI leaders" in p["text"]]) == 1
 
 
 def test_a_lookup_that_cannot_succeed_holds_its_message_alone(crash, slack):

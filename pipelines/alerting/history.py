@@ -30,13 +30,14 @@ class SectorHistory:
         return [e[f"return_after_{horizon}"] for e in self.previous if e[f"return_after_{horizon}"] is not None]
 
 
-def sector_history(con, rule: str, session: dt.date, opened_on: dt.date) -> SectorHistory | None:
+def sector_history(con, basket: str, rule: str, session: dt.date, opened_on: dt.date) -> SectorHistory | None:
     """None when the session has no 5-session basket change to rank."""
-    row = con.execute(sql("alerts/basket_on"), {"session": session, "before": opened_on}).fetchall()
+    row = con.execute(sql("alerts/basket_on"), {"basket": basket, "session": session, "before": opened_on}).fetchall()
     if not row or row[0][0] is None:
         return None
     r5, _cap, rank, n, first, share, since = row[0]
-    cur = con.execute(sql("alerts/previous_episodes"), {"rule": rule, "session": session, "before": opened_on})
+    params = {"basket": basket, "rule": rule, "session": session, "before": opened_on}
+    cur = con.execute(sql("alerts/previous_episodes"), params)
     cols = [d[0] for d in cur.description]
     previous = [dict(zip(cols, r)) for r in cur.fetchall()]
     return SectorHistory(session, r5, rank, n, first, share, since, previous)

@@ -23,6 +23,7 @@ from pipelines.sqlfiles import sql
 @dataclass(frozen=True)
 class Transition:
     episode_key: str
+    basket: str
     rule: str
     subject: str
     opened_on: dt.date
@@ -38,13 +39,22 @@ def derive_transitions(
 ) -> list[Transition]:
     out: list[Transition] = []
     for ep in build_episodes(findings, evaluated_until, resolve_after):
-        key = f"{ep.rule}|{ep.subject}|{ep.first}"
+        key = episode_key(ep.basket, ep.rule, ep.subject, ep.first)
         days = calendar.sessions(ep.first, ep.last)
         idx = {d: i for i, d in enumerate(days)}
         first = ep.findings[0]
         out.append(
             Transition(
-                key, ep.rule, ep.subject, ep.first, ep.first, "open", first.severity, first.metrics, first.message
+                key,
+                ep.basket,
+                ep.rule,
+                ep.subject,
+                ep.first,
+                ep.first,
+                "open",
+                first.severity,
+                first.metrics,
+                first.message,
             )
         )
         last_notice, top = idx[ep.first], SEVERITY_RANK[first.severity]
@@ -56,11 +66,16 @@ def derive_transitions(
             else:
                 continue
             last_notice = idx[f.as_of]
-            out.append(Transition(key, ep.rule, ep.subject, ep.first, f.as_of, kind, f.severity, f.metrics, f.message))
+            out.append(
+                Transition(
+                    key, ep.basket, ep.rule, ep.subject, ep.first, f.as_of, kind, f.severity, f.metrics, f.message
+                )
+            )
         if ep.resolved_on:
             out.append(
                 Transition(
                     key,
+                    ep.basket,
                     ep.rule,
                     ep.subject,
                     ep.first,
@@ -83,10 +98,12 @@ def record_transitions(
     now: dt.datetime,
     findings: list[Finding] = (),
     until: dt.date | None = None,
+    late: set[tuple[str, dt.date]] = frozenset(),
 ) -> int:
     """Insert the transitions not recorded yet; `notify` is decided once, when first recorded.
 
-    notify_sessions None means every session. An episode that holds on a notified session but was never
+    notify_sessions None means every session; `late` adds (basket, session) pairs whose data arrived only now. An
+    episode that holds on a notified session but was never
     announced (it opened during a backfill, or before the first run) is announced then as `firing`, as
     Alertmanager announces what is firing when it starts. A resolve is notified only for an announced episode.
     An announced episode that the findings no longer contain (Yahoo revised the bars behind it) is resolved
@@ -98,30 +115,30 @@ def record_transitions(
     def loud(severity: str) -> bool:
         return SEVERITY_RANK[severity] >= SEVERITY_RANK[min_severity]
 
-    def due(session: dt.date) -> bool:
-        return notify_sessions is None or session in notify_sessions
+    def due(basket: str, session: dt.date) -> bool:
+        return notify_sessions is None or session in notify_sessions or (basket, session) in late
 
-    def silence(t_rule: str, subject: str, session: dt.date) -> int | None:
-        s = silencing.matching(quiet, t_rule, subject, session)
+    def silence(basket: str, t_rule: str, subject: str, session: dt.date) -> int | None:
+        s = silencing.matching(quiet, basket, t_rule, subject, session)
         return s.id if s else None
 
     quiet = silencing.covering(con, dt.date.min)
     announced = {r[0] for r in con.execute(sql("alerts/announced_keys")).fetchall()}
     rows = []
     for t in transitions:
-        notify = due(t.session) and loud(t.severity)
+        notify = due(t.basket, t.session) and loud(t.severity)
         if t.transition == "resolve":
             notify = notify and t.episode_key in announced
-        silenced = silence(t.rule, t.subject, t.session) if notify else None
+        silenced = silence(t.basket, t.rule, t.subject, t.session) if notify else None
         if silenced:
             notify = False
         elif notify and t.transition != "resolve":
             announced.add(t.episode_key)
         rows.append(_row(t, notify, now, silenced))
     # Indexed once: a night with hundreds of episodes must not scan every finding for every episode.
-    held: dict[tuple[str, str], list[Finding]] = {}
+    held: dict[tuple[str, str, str], list[Finding]] = {}
     for f in sorted(findings, key=lambda f: f.as_of):
-        held.setdefault((f.rule, f.subject), []).append(f)
+        held.setdefault((f.basket, f.rule, f.subject), []).append(f)
     resolved_on = {t.episode_key: t.session for t in transitions if t.transition == "resolve"}
     for t in transitions:
         if t.transition != "open" or t.episode_key in announced:
@@ -129,16 +146,17 @@ def record_transitions(
         end = resolved_on.get(t.episode_key)  # the episode's findings are those before its resolve
         candidates = [
             f
-            for f in held.get((t.rule, t.subject), ())
-            if f.as_of >= t.session and (end is None or f.as_of < end) and due(f.as_of)
+            for f in held.get((t.basket, t.rule, t.subject), ())
+            if f.as_of >= t.session and (end is None or f.as_of < end) and due(t.basket, f.as_of)
         ]
-        quiet_first = [f for f in candidates if silence(t.rule, t.subject, f.as_of)]
+        quiet_first = [f for f in candidates if silence(t.basket, t.rule, t.subject, f.as_of)]
         f = next((f for f in candidates if f not in quiet_first), None)
         if f is not None and loud(f.severity):
             rows.append(
                 _row(
                     Transition(
                         t.episode_key,
+                        t.basket,
                         t.rule,
                         t.subject,
                         t.opened_on,
@@ -159,6 +177,7 @@ def record_transitions(
                 _row(
                     Transition(
                         t.episode_key,
+                        t.basket,
                         t.rule,
                         t.subject,
                         t.opened_on,
@@ -170,11 +189,13 @@ def record_transitions(
                     ),
                     False,
                     now,
-                    silence(t.rule, t.subject, q.as_of),
+                    silence(t.basket, t.rule, t.subject, q.as_of),
                 )
             )
     if until is not None:
-        rows += [_row(t, due(until), now) for t in _withdrawn(con, transitions, until)]  # a correction: never silenced
+        rows += [
+            _row(t, due(t.basket, until), now) for t in _withdrawn(con, transitions, until)
+        ]  # a correction: never silenced
     [(before,)] = con.execute(sql("alerts/count_events")).fetchall()
     if rows:
         con.register("incoming_events", pd.DataFrame(rows, columns=EVENT_COLUMNS))
@@ -190,6 +211,7 @@ def _withdrawn(con, transitions: list[Transition], until: dt.date) -> list[Trans
     return [
         Transition(
             key,
+            basket,
             rule,
             subject,
             opened,
@@ -199,13 +221,14 @@ def _withdrawn(con, transitions: list[Transition], until: dt.date) -> list[Trans
             None,
             f"Withdrawn: {rule} for {subject} (since {opened}) no longer holds after the data behind it was revised.",
         )
-        for key, rule, subject, opened, severities in rows
+        for key, basket, rule, subject, opened, severities in rows
         if key not in derived
     ]
 
 
 EVENT_COLUMNS = [
     "episode_key",
+    "basket",
     "rule",
     "subject",
     "opened_on",
@@ -223,6 +246,7 @@ EVENT_COLUMNS = [
 def _row(t: Transition, notify: bool, now: dt.datetime, silenced_by: int | None = None) -> tuple:
     return (
         t.episode_key,
+        t.basket,
         t.rule,
         t.subject,
         t.opened_on,
@@ -237,6 +261,10 @@ def _row(t: Transition, notify: bool, now: dt.datetime, silenced_by: int | None 
     )
 
 
-def notification_id(kind: str, session: dt.date, keys: list[str]) -> str:
+def episode_key(basket: str, rule: str, subject: str, first: dt.date) -> str:
+    return f"{basket}|{rule}|{subject}|{first}"
+
+
+def notification_id(basket: str, kind: str, session: dt.date, keys: list[str]) -> str:
     digest = hashlib.sha1("\n".join(sorted(keys)).encode()).hexdigest()[:12]
-    return f"{kind}:{session}:{digest}"
+    return f"{basket}:{kind}:{session}:{digest}"

@@ -48,12 +48,12 @@ def _count(x) -> str:
     return "n/a" if missing(x) else str(int(x))
 
 
-def _figures(watch: dict | None, benchmark: str, name_threshold: float, names: list[tuple]) -> str | None:
+def _figures(watch: dict | None, benchmark: str, name_threshold: float, names: list[tuple], title: str) -> str | None:
     if not watch:
         return None
     uncovered = sorted(r[0] for r in names if r[0] != benchmark and missing(r[3]))
     parts = [
-        f"*Watchlist 5 sessions:* {_usd(watch['cap_change_5d'])} ({_pct(watch['cap_return_5d'])}) "
+        f"*{title} 5 sessions:* {_usd(watch['cap_change_5d'])} ({_pct(watch['cap_return_5d'])}) "
         f"over {watch['n_cap_pairs']} names with a market cap"
         + (f" (not {_some(uncovered)}: no market cap)" if uncovered else ""),
         f"*Names down {abs(name_threshold):.0%} or more:* {_count(watch['n_names_down'])} of "
@@ -89,6 +89,7 @@ class SessionFigures:
     name_threshold: float = -0.05
     history: tuple[str, ...] = ()  # the sector alert's history section (pipelines/alerting/history.py)
     silenced: tuple[str, ...] = ()  # silences covering the session, described
+    title: str = "Watchlist"  # the basket's, as people read it
 
 
 def digest(
@@ -104,7 +105,7 @@ def digest(
     severity, title = _headline(events)
     watch, benchmark = figures.watch, figures.benchmark
     ordered = sorted(events, key=lambda e: (-SEVERITY_RANK[e["severity"]], e["rule"], e["subject"]))
-    header = f"{title} — {session}"
+    header = f"{title} in {figures.title} — {session}"
     text_lines = [f"[{severity.upper()}] {header}"]
     if arrived:
         text_lines.append(f"Late: held on {session}; data arrived {arrived}.")
@@ -147,7 +148,7 @@ def digest(
             SectionBlock(text=MarkdownTextObject(text=_cut("\n".join(figures.history), SECTION_CHARS))),
         ]
         text_lines += [line.replace("*", "") for line in figures.history]
-    basket = _figures(watch, benchmark, figures.name_threshold, figures.names)
+    basket = _figures(watch, benchmark, figures.name_threshold, figures.names, figures.title)
     if basket:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=basket))]
     table = name_table(figures.names, figures.tickers, benchmark)
@@ -165,23 +166,25 @@ def digest(
     return _cut("\n".join(text_lines), TEXT_CHARS), [b.to_dict() for b in blocks][:MAX_BLOCKS]
 
 
-def resolved(session: dt.date, events: list[dict]) -> tuple[str, list[dict]]:
+def resolved(session: dt.date, events: list[dict], title: str = "Watchlist") -> tuple[str, list[dict]]:
     lines = [f":white_check_mark: {e['message']}" for e in events[:EVENT_SECTIONS]]
     if len(events) > EVENT_SECTIONS:
         lines.append(
             f"... and {len(events) - EVENT_SECTIONS} more: "
             + _some([f"{e['rule']} {e['subject']}" for e in events[EVENT_SECTIONS:]], 20)
         )
-    text = _cut(f"Resolved on {session}:\n" + "\n".join(lines), TEXT_CHARS)
+    text = _cut(f"Resolved in {title} on {session}:\n" + "\n".join(lines), TEXT_CHARS)
     blocks = [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_CHARS))).to_dict()]
     return text, blocks
 
 
-def fallback(session: dt.date, events: list[dict], error: Exception) -> tuple[str, list[dict]]:
+def fallback(
+    session: dt.date, events: list[dict], error: Exception, title: str = "Watchlist"
+) -> tuple[str, list[dict]]:
     """When composing the full message fails, the alert still goes out, saying so."""
     worst = max((e["severity"] for e in events), key=lambda sev: SEVERITY_RANK[sev])
     text = _cut(
-        f"[{worst.upper()}] market-monitor: {len(events)} alert transition(s) for {session}: "
+        f"[{worst.upper()}] market-monitor, {title}: {len(events)} alert transition(s) for {session}: "
         + _some([f"{e['rule']} {e['subject']}" for e in events], 30)
         + f". The full message could not be composed ({type(error).__name__}: {error}); see the Dagster UI.",
         SECTION_CHARS,

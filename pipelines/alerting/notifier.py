@@ -1,11 +1,25 @@
-"""The notifier seam: what the outbox needs from a channel. Slack (pipelines/alerting/slack.py) implements it;
-a second channel implements the same four members and the outbox, lifecycle and messages stay as they are."""
+"""The notifier seam: what the outbox needs from a channel. Slack (pipelines/alerting/slack.py) and e-mail
+(pipelines/alerting/email.py) implement it; a new channel implements the same four members, renders the Message its
+own way, and the outbox, lifecycle and messages stay as they are."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification as the outbox holds it, for every channel: the plain text (complete on its own: its first
+    line is the headline) and the Block Kit layout of the same content, which channels that speak it use."""
+
+    text: str
+    blocks: list[dict]
+
+    @property
+    def headline(self) -> str:
+        return self.text.split("\n", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -21,10 +35,10 @@ class LookupInconclusive(RuntimeError):
 
 @runtime_checkable
 class Notifier(Protocol):
-    destination: str  # where messages go, recorded on each outbox row (e.g. "slack:#ai-selloff")
+    destination: str  # where messages go, the outbox rows' key with the notification (e.g. "slack:#ai-selloff")
     can_look_up: bool  # find_posted can tell a delivered message from a lost one
 
-    def post(self, text: str, blocks: list[dict], thread_ts: str | None, notification_id: str) -> tuple[str, str]:
+    def post(self, message: Message, thread_ts: str | None, notification_id: str) -> tuple[str, str]:
         """Send one message (a reply when thread_ts is set); returns (channel, message id) as acknowledged."""
 
     def find_posted(

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pipelines import calendar, charts, store
 from pipelines.alerting import outbox
 from pipelines.alerting.lifecycle import derive_transitions, record_transitions
-from pipelines.alerting.notifier import Attaching, Notifier
+from pipelines.alerting.notifier import Notifier
+from pipelines.alerting.routes import Routes
 from pipelines.config import MonitorConfig
 from pipelines.rules import Finding, data_incomplete
 from pipelines.sqlfiles import sql
@@ -20,7 +21,8 @@ from pipelines.sqlfiles import sql
 class NotifyReport:
     transitions_recorded: int = 0
     queued: list[str] = field(default_factory=list)
-    dry_run: bool = False
+    dry_run: bool = False  # no destination of any basket had its settings: nothing was sent
+    dry_run_destinations: list[str] = field(default_factory=list)  # those without settings (the rest were sent)
     delivery: outbox.DeliveryReport = field(default_factory=outbox.DeliveryReport)
     texts: str = ""  # the queued messages' text, for the UI (markdown)
 
@@ -29,6 +31,8 @@ class NotifyReport:
             return f"nothing sent (no Slack settings): {len(self.queued)} message(s) recorded as dry run"
         d = self.delivery
         text = f"{len(d.delivered)} message(s) delivered"
+        if self.dry_run_destinations:
+            text += f" (dry run, nothing sent: {'; '.join(self.dry_run_destinations)})"
         if d.files_delivered:
             text += f", {len(d.files_delivered)} chart(s) in their threads"
         if d.still_pending:
@@ -49,7 +53,7 @@ def due_sessions(start: dt.date, end: dt.date, *, history: bool, tonight: dt.dat
 
 def stored_findings(con, until: dt.date) -> list[Finding]:
     rows = con.execute(sql("alerts/stored_findings"), {"until": until}).fetchall()
-    return [Finding(r, s, d, sev, json.loads(m), msg) for r, s, d, sev, m, msg in rows]
+    return [Finding(r, s, d, sev, json.loads(m), msg, b) for r, s, d, sev, m, msg, b in rows]
 
 
 UI_WIDTH = 100  # characters a code block in the Dagster UI's metadata view shows before it cuts the line off
@@ -70,43 +74,44 @@ def notify(
     cfg: MonitorConfig,
     until: dt.date,
     notify_sessions: set[dt.date],
-    sender: Notifier | None,
+    routes: Routes | Notifier | None,
     run_url: str | None,
     now: dt.datetime | None = None,
 ) -> NotifyReport:
-    """Record the lifecycle up to `until`, queue what is due for `notify_sessions`, and deliver the outbox
-    (with sender None: a dry run, messages are recorded and nothing is sent)."""
+    """Record the lifecycle up to `until`, queue what is due for `notify_sessions` (per basket, to each of its
+    destinations), and deliver the outbox. `routes`: each basket's destinations, or one sender for every basket
+    (None: a dry run, messages are recorded and nothing is sent)."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    late: set[dt.date] = set()
+    if not isinstance(routes, Routes):
+        routes = Routes.one(cfg, routes)
+    late: set[tuple[str, dt.date]] = set()
     if until in notify_sessions:  # tonight is notified: so are recent sessions whose data has only now arrived
         since = calendar.sessions_back(until, cfg.history.refetch_sessions)
         params = {"since": since, "until": until, "rule": data_incomplete.NAME}
-        late = {d for (d,) in con.execute(sql("alerts/completed_late"), params).fetchall()}
-        notify_sessions = notify_sessions | late
+        late = {(b, d) for b, d in con.execute(sql("alerts/completed_late"), params).fetchall()}
     findings = stored_findings(con, until)
     transitions = derive_transitions(
         findings, until, cfg.alerts.resolve_after_sessions, cfg.alerts.repeat_interval_sessions
     )
-    report = NotifyReport(dry_run=sender is None)
+    report = NotifyReport(
+        dry_run=routes.dry_run,
+        dry_run_destinations=[r.describe() for rs in routes.by_basket.values() for r in rs if r.sender is None],
+    )
     with store.transaction(con):
         report.transitions_recorded = record_transitions(
-            con, transitions, notify_sessions, cfg.alerts.notify_min_severity, now, findings, until
+            con, transitions, notify_sessions, cfg.alerts.notify_min_severity, now, findings, until, late
         )
         report.queued = outbox.compose(
             con,
-            cfg.watchlist.tickers,
-            cfg.watchlist.benchmark,
+            list(cfg.baskets),
             run_url,
-            destination=sender.destination if sender else None,
+            routes.for_outbox(),
             now=now,
             min_severity=cfg.alerts.notify_min_severity,
-            name_threshold=cfg.rules.sector_selloff.name_return_5d,
-            late={d: until for d in late},
-            chart=(lambda day: charts.watchlist_chart(con, cfg, day))
-            if sender is None or isinstance(sender, Attaching)
-            else None,
+            late={key: until for key in late},
+            chart=lambda basket, day: charts.watchlist_chart(con, basket, day),
         )
     report.texts = "\n\n".join(f"**{nid}**\n```\n{for_ui(outbox.text_of(con, nid))}\n```" for nid in report.queued[:5])
-    if sender is not None:
-        report.delivery = outbox.deliver(con, sender, now)
+    if not routes.dry_run:
+        report.delivery = outbox.deliver(con, routes.senders, now)
     return report

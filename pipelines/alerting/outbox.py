@@ -1,5 +1,5 @@
-"""The outbox: notifications written to DuckDB before sending, marked delivered only when the notifier (Slack)
-acknowledges them."""
+"""The outbox: notifications written to DuckDB before sending, one row per (notification, destination), each
+marked delivered only when that destination acknowledges it: a destination that fails is retried alone."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pandas as pd
 
 from pipelines.alerting import history, message, silences
 from pipelines.alerting.lifecycle import notification_id
-from pipelines.alerting.notifier import Attaching, LookupInconclusive, Notifier
+from pipelines.alerting.notifier import Attaching, LookupInconclusive, Message, Notifier
+from pipelines.config import Basket
 from pipelines.rules import SEVERITY_RANK, sector_selloff
 from pipelines.sqlfiles import sql
 
@@ -35,77 +36,75 @@ def _thread_parent(con, episode_key: str) -> str | None:
 
 
 def _still_firing(
-    con, session: dt.date, exclude: set[str], min_severity: str, quiet: list[silences.Silence]
+    con, basket: str, session: dt.date, exclude: set[str], min_severity: str, quiet: list[silences.Silence]
 ) -> list[dict]:
-    """Announced episodes that hold on this session but have no transition in its message (nor a silence): context."""
+    """Announced episodes of the basket that hold on this session but have no transition in its message (nor a
+    silence): context."""
     floor = SEVERITY_RANK[min_severity]
     return [
         o
-        for o in _dicts(con.execute(sql("outbox/still_firing"), {"session": session}))
+        for o in _dicts(con.execute(sql("outbox/still_firing"), {"basket": basket, "session": session}))
         if f"{o['rule']}|{o['subject']}" not in exclude
         and SEVERITY_RANK[o["severity"]] >= floor
-        and not silences.matching(quiet, o["rule"], o["subject"], session)
+        and not silences.matching(quiet, basket, o["rule"], o["subject"], session)
     ]
 
 
-def _history(con, session: dt.date, events: list[dict]) -> tuple[str, ...]:
+def _history(con, basket: str, session: dt.date, events: list[dict]) -> tuple[str, ...]:
     sector = next((e for e in events if e["rule"] == sector_selloff.NAME), None)
     if sector is None:
         return ()
-    found = history.sector_history(con, sector_selloff.NAME, session, sector["opened_on"])
+    found = history.sector_history(con, basket, sector_selloff.NAME, session, sector["opened_on"])
     return tuple(history.lines(found)) if found else ()
 
 
 def _figures(
-    con,
-    session: dt.date,
-    events: list[dict],
-    tickers: list[str],
-    benchmark: str,
-    name_threshold: float,
-    quiet: list[silences.Silence],
+    con, basket: Basket, session: dt.date, events: list[dict], quiet: list[silences.Silence]
 ) -> message.SessionFigures:
-    watch_rows = con.execute(sql("models/watchlist_session"), {"session": session}).df()
+    watch_rows = con.execute(sql("models/watchlist_session"), {"basket": basket.name, "session": session}).df()
     watch = watch_rows.iloc[0].to_dict() if len(watch_rows) else None
     if watch is not None:
         watch["missing_tickers"] = list(watch["missing_tickers"])
-    names = con.execute(sql("outbox/session_names"), {"session": session, "tickers": [*tickers, benchmark]}).fetchall()
+    names = con.execute(sql("outbox/session_names"), {"session": session, "tickers": basket.symbols}).fetchall()
     return message.SessionFigures(
         watch,
         names,
-        tickers,
-        benchmark,
-        name_threshold,
-        _history(con, session, events),
-        tuple(s.describe() for s in quiet),
+        basket.tickers,
+        basket.benchmark,
+        basket.rules.sector_selloff.name_return_5d,
+        _history(con, basket.name, session, events),
+        tuple(s.describe() for s in quiet if s.basket in (None, basket.name)),
+        basket.title,
     )
 
 
 def compose(
     con,
-    tickers: list[str],
-    benchmark: str,
+    baskets: list[Basket],
     run_url: str | None,
-    destination: str | None,
+    routes: dict[str, list[tuple[str, bool, bool]]],
     now: dt.datetime,
     min_severity: str = "warning",
-    name_threshold: float = -0.05,
-    late: dict[dt.date, dt.date] | None = None,
-    chart: Callable[[dt.date], bytes | None] | None = None,
+    late: dict[tuple[str, dt.date], dt.date] | None = None,
+    chart: Callable[[Basket, dt.date], bytes | None] | None = None,
 ) -> list[str]:
     """Turn notifiable transitions not yet carried by a message into outbox rows (caller holds the transaction).
 
-    One digest per session for opens, repeats and escalations; one resolved notice per session and thread.
-    `late` maps a session whose data arrived only later to the session it arrived on (labelled in the digest).
-    `destination` is the notifier's (None: a dry run, recorded and never sent). `chart` draws a session's PNG: a
-    digest where a rule opened (or was first announced) or escalated gets it queued for its thread.
+    Per basket, one digest per session for opens, repeats and escalations; one resolved notice per session and
+    thread. Each message is queued once per destination of its basket: `routes` maps a basket to its (destination,
+    sendable, takes_files) triples (sendable False: a dry run, recorded and never sent). `late` maps a (basket,
+    session) whose data arrived only later to the session it arrived on (labelled in the digest). `chart` draws a
+    basket's session PNG: a digest where a rule opened (or was first announced) or escalated gets it queued for
+    its thread at every destination that can take a file.
     """
     events = _pending_events(con)
     created: list[str] = []
-    status = "dry_run" if destination is None else "pending"
-    sessions = sorted({e["session"] for e in events})
-    for session in sessions:
-        todays = [e for e in events if e["session"] == session]
+    by_name = {b.name: b for b in baskets}
+    for basket_name, session in sorted({(e["basket"], e["session"]) for e in events}, key=lambda k: (k[1], k[0])):
+        basket = by_name.get(basket_name)
+        if basket is None:  # a basket dropped from the config: its transitions stay recorded, nothing is sent
+            continue
+        todays = [e for e in events if e["session"] == session and e["basket"] == basket_name]
         news = [e for e in todays if e["transition"] != "resolve"]
         groups: list[tuple[str, str | None, list[dict]]] = []
         if news:
@@ -115,35 +114,38 @@ def compose(
             by_parent.setdefault(_thread_parent(con, e["episode_key"]), []).append(e)
         groups += [("resolved", parent, evs) for parent, evs in by_parent.items()]
         for kind, parent, evs in groups:
-            nid = notification_id(kind, session, [f"{e['episode_key']}|{e['transition']}" for e in evs])
+            keys = [f"{e['episode_key']}|{e['transition']}" for e in evs]
+            nid = notification_id(basket_name, kind, session, keys)
             try:
                 if kind == "digest":
                     quiet = silences.covering(con, session)
                     others = _still_firing(
-                        con, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity, quiet
+                        con, basket_name, session, {f"{e['rule']}|{e['subject']}" for e in evs}, min_severity, quiet
                     )
-                    figures = _figures(con, session, evs, tickers, benchmark, name_threshold, quiet)
+                    figures = _figures(con, basket, session, evs, quiet)
                     text, blocks = message.digest(
-                        session, evs, figures, run_url, others, arrived=(late or {}).get(session)
+                        session, evs, figures, run_url, others, arrived=(late or {}).get((basket_name, session))
                     )
                 else:
-                    text, blocks = message.resolved(session, evs)
+                    text, blocks = message.resolved(session, evs, basket.title)
             except Exception as exc:  # composing a message never loses the alert nor fails the pipeline
-                text, blocks = message.fallback(session, evs, exc)
-            con.execute(
-                sql("outbox/insert"),
-                {
-                    "notification_id": nid,
-                    "session": session,
-                    "kind": kind,
-                    "thread_of": parent,
-                    "text": text,
-                    "blocks": json.dumps(blocks),
-                    "status": status,
-                    "created_at": now,
-                    "destination": destination,
-                },
-            ).fetchall()
+                text, blocks = message.fallback(session, evs, exc, basket.title)
+            for destination, sendable, _files in routes.get(basket_name, ()):
+                con.execute(
+                    sql("outbox/insert"),
+                    {
+                        "notification_id": nid,
+                        "destination": destination,
+                        "basket": basket_name,
+                        "session": session,
+                        "kind": kind,
+                        "thread_of": parent,
+                        "text": text,
+                        "blocks": json.dumps(blocks),
+                        "status": "pending" if sendable else "dry_run",
+                        "created_at": now,
+                    },
+                ).fetchall()
             carried = pd.DataFrame(
                 [(e["episode_key"], e["session"], e["transition"]) for e in evs],
                 columns=["episode_key", "session", "transition"],
@@ -153,7 +155,8 @@ def compose(
             con.unregister("carried")
             created.append(nid)
             if kind == "digest" and chart and any(e["transition"] in CHARTED for e in evs):
-                _queue_chart(con, nid, session, chart, status, now)
+                takes = [(d, s) for d, s, files in routes.get(basket_name, ()) if files]
+                _queue_chart(con, nid, basket, session, chart, takes, now)
     return created
 
 
@@ -167,35 +170,30 @@ def chart_filename(notification_id: str) -> str:
 
 
 def _queue_chart(
-    con, nid: str, session: dt.date, chart: Callable[[dt.date], bytes | None], status: str, now: dt.datetime
+    con,
+    nid: str,
+    basket: Basket,
+    session: dt.date,
+    chart: Callable[[Basket, dt.date], bytes | None],
+    routes: list[tuple[str, bool]],
+    now: dt.datetime,
 ) -> None:
-    title = f"market-monitor {session}: watchlist and names, 5-session change against the thresholds"
+    """Drawn once, queued for each destination's thread (`routes` lists only those that can take a file)."""
+    title = f"market-monitor {session}: {basket.title} and names, 5-session change against the thresholds"
     try:
-        png, error = chart(session), "nothing to draw (no 5-session figures)"
+        png, error = chart(basket, session), "nothing to draw (no 5-session figures)"
     except Exception as exc:  # a chart that cannot be drawn never holds back the message; the reason is kept
         png, error = None, f"could not draw: {type(exc).__name__}: {exc}"[:500]
-    con.execute(
-        sql("outbox/insert_file"),
-        {
-            "notification_id": nid,
-            "filename": chart_filename(nid),
-            "title": title,
-            "content": png or b"",
-            "status": status if png else "abandoned",
-            "created_at": now,
-        },
-    ).fetchall()
-    if not png:
-        con.execute(
-            sql("outbox/file_failed"),
-            {
-                "error": error,
-                "permanent": True,
-                "max_attempts": MAX_FILE_ATTEMPTS,
-                "notification_id": nid,
-                "filename": chart_filename(nid),
-            },
-        )
+    for destination, sendable in routes:
+        key = {"notification_id": nid, "destination": destination, "filename": chart_filename(nid)}
+        status = ("pending" if sendable else "dry_run") if png else "abandoned"
+        row = {**key, "title": title, "content": png or b"", "status": status, "created_at": now}
+        con.execute(sql("outbox/insert_file"), row).fetchall()
+        if not png:
+            con.execute(
+                sql("outbox/file_failed"),
+                {**key, "error": error, "permanent": True, "max_attempts": MAX_FILE_ATTEMPTS},
+            )
 
 
 RESENT_NOTE = (
@@ -205,15 +203,15 @@ RESENT_NOTE = (
 
 @dataclass
 class DeliveryReport:
-    delivered: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # notification_id -> error (secrets scrubbed)
+    delivered: list[str] = field(default_factory=list)  # "notification_id -> destination"
+    failed: dict[str, str] = field(default_factory=dict)  # "notification_id -> destination" -> error (scrubbed)
     still_pending: int = 0
     cause: str | None = None  # one line: why messages stay undelivered (the first failure, or a permanent one)
     files_delivered: list[str] = field(default_factory=list)
     files_failed: dict[str, str] = field(default_factory=dict)  # filename -> error (retried, or abandoned)
 
-    def record(self, nid: str, error: str) -> None:
-        self.failed[nid] = error
+    def record(self, key: str, error: str) -> None:
+        self.failed[key] = error
         self.cause = self.cause or error
 
 
@@ -222,7 +220,7 @@ def text_of(con, notification_id: str) -> str:
 
 
 def files_of(con, notification_id: str) -> list[tuple[str, int]]:
-    """(filename, bytes) of the files queued for the message's thread."""
+    """(filename, bytes) of the files queued for the message's thread (one per file, whatever the destinations)."""
     return con.execute(sql("outbox/files_of"), [notification_id]).fetchall()
 
 
@@ -235,28 +233,35 @@ def _as_resent(text: str, blocks: list[dict]) -> tuple[str, list[dict]]:
     return f"{text}\n{RESENT_NOTE}", [*blocks, note][:50]
 
 
-def deliver(con, sender: Notifier, now: dt.datetime) -> DeliveryReport:
-    """Send every pending notification in order; each outcome is committed on its own, so nothing delivered is
-    sent again and nothing failed is lost. A reply waits for its parent message.
+def deliver(con, senders: dict[str, Notifier], now: dt.datetime) -> DeliveryReport:
+    """Send every pending (notification, destination) in order through that destination's sender; each outcome is
+    committed on its own, so nothing delivered is sent again and nothing failed is lost, and a destination that
+    fails never makes another one send again. A reply waits for its parent message at the same destination.
 
-    The attempt is recorded before the post, so a process killed while Slack answers leaves a trace: the next
-    run looks the message up in the channel (by its idempotency key) before posting again. A lookup that fails
-    (no channels:history scope, an inconclusive page) holds that message alone, named, never posted blind. A
-    webhook cannot be looked up: its re-send says so in the message. A permanent error of a post (a bad token, an
-    unknown channel) stops this run's deliveries: every other message would fail the same way, and they all stay
-    queued."""
+    The attempt is recorded before the post, so a process killed while the channel answers leaves a trace: the next
+    run looks the message up (by its idempotency key) before posting again. A lookup that fails (no
+    channels:history scope, an inconclusive page) holds that message alone, named, never posted blind. A webhook
+    cannot be looked up: its re-send says so in the message. A permanent error of a post (a bad token, an unknown
+    channel) stops this run's deliveries to that destination: every other message would fail the same way there,
+    and they all stay queued."""
     report = DeliveryReport()
-    stopped: str | None = None
+    stopped: dict[str, str] = {}
     for note in pending(con):
-        nid = note["notification_id"]
-        if stopped:
-            report.failed[nid] = f"not attempted: {stopped}"
+        nid, destination = note["notification_id"], note["destination"]
+        key = {"notification_id": nid, "destination": destination}
+        label = f"{nid} -> {destination}"
+        sender = senders.get(destination)
+        if sender is None:  # queued for a destination this run has no settings for (removed, or its secret unset)
+            report.record(label, f"{destination}: no settings for this destination in this run; kept queued")
+            continue
+        if destination in stopped:
+            report.failed[label] = f"not attempted: {stopped[destination]}"
             continue
         thread_ts = None
         if note["thread_of"]:
-            parent = con.execute(sql("outbox/parent"), {"notification_id": note["thread_of"]}).fetchone()
+            parent = con.execute(sql("outbox/parent"), {**key, "notification_id": note["thread_of"]}).fetchone()
             if parent and parent[0] == "pending":
-                report.record(nid, f"waiting for {note['thread_of']}")
+                report.record(label, f"waiting for {note['thread_of']}")
                 continue
             thread_ts = parent[1] if parent else None
         text, blocks = note["text"], json.loads(note["blocks"])
@@ -268,8 +273,8 @@ def deliver(con, sender: Notifier, now: dt.datetime) -> DeliveryReport:
             except Exception as exc:
                 why = str(exc) if isinstance(exc, LookupInconclusive) else sender.failure(exc).text
                 held = f"held: cannot tell whether an earlier attempt arrived ({why}); not posted again"
-                con.execute(sql("outbox/record_error"), {"error": held[:500], "notification_id": nid})
-                report.record(nid, held)
+                con.execute(sql("outbox/record_error"), {**key, "error": held[:500]})
+                report.record(label, held)
                 continue
         else:
             ack = None
@@ -277,30 +282,34 @@ def deliver(con, sender: Notifier, now: dt.datetime) -> DeliveryReport:
             if ack is None:
                 if note["attempts"] and not sender.can_look_up:
                     text, blocks = _as_resent(text, blocks)
-                con.execute(sql("outbox/count_attempt"), {"notification_id": nid})
-                ack = sender.post(text, blocks, thread_ts, nid)
+                con.execute(sql("outbox/count_attempt"), key)
+                ack = sender.post(Message(text, blocks), thread_ts, nid)
         except Exception as exc:  # every failure is kept with its reason and retried next run
             failure = sender.failure(exc)
-            con.execute(sql("outbox/record_error"), {"error": failure.text[:500], "notification_id": nid})
-            report.record(nid, failure.text)
+            con.execute(sql("outbox/record_error"), {**key, "error": failure.text[:500]})
+            report.record(label, failure.text)
             if failure.permanent:
-                stopped, report.cause = failure.text, failure.text
+                stopped[destination], report.cause = failure.text, failure.text
             continue
         channel, ts = ack
-        con.execute(sql("outbox/mark_delivered"), {"now": now, "channel": channel, "ts": ts, "notification_id": nid})
-        report.delivered.append(nid)
+        con.execute(sql("outbox/mark_delivered"), {**key, "now": now, "channel": channel, "ts": ts})
+        report.delivered.append(label)
     report.still_pending = con.execute(sql("outbox/count_pending")).fetchall()[0][0]
-    if isinstance(sender, Attaching) and not stopped:
-        _deliver_files(con, sender, now, report)
+    attaching = {d: s for d, s in senders.items() if isinstance(s, Attaching) and d not in stopped}
+    if attaching:
+        _deliver_files(con, attaching, now, report)
     return report
 
 
-def _deliver_files(con, sender, now: dt.datetime, report: DeliveryReport) -> None:
-    """Upload the files whose message is delivered, into its thread. A failure is kept with its reason and retried
-    by the next run (after looking for the earlier attempt in the thread), abandoned after MAX_FILE_ATTEMPTS; the
-    message it belongs to is never touched."""
+def _deliver_files(con, senders: dict[str, Attaching], now: dt.datetime, report: DeliveryReport) -> None:
+    """Upload the files whose message is delivered, into its thread at that destination. A failure is kept with its
+    reason and retried by the next run (after looking for the earlier attempt in the thread), abandoned after
+    MAX_FILE_ATTEMPTS; the message it belongs to is never touched."""
     for f in _dicts(con.execute(sql("outbox/pending_files"))):
-        key = {"notification_id": f["notification_id"], "filename": f["filename"]}
+        sender = senders.get(f["destination"])
+        if sender is None:
+            continue
+        key = {"notification_id": f["notification_id"], "destination": f["destination"], "filename": f["filename"]}
         try:
             file_id = sender.find_attached(f["filename"], f["channel"], f["ts"]) if f["attempts"] else None
             if file_id is None:

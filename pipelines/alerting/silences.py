@@ -1,5 +1,6 @@
-"""Silences, as in Alertmanager but counted in sessions: a rule (optionally one subject) is quiet for the sessions up
-to and including a date. Matched against the session being notified, so a replay and a live night behave alike.
+"""Silences, as in Alertmanager but counted in sessions: a rule (optionally one basket, one subject) is quiet for the
+sessions up to and including a date. Matched against the session being notified, so a replay and a live night behave
+alike.
 A silenced transition is recorded in alert_events (silenced_by) and not sent; an episode still holding when its
 silence ends is announced then as firing since its first session (pipelines/alerting/lifecycle.py)."""
 
@@ -25,14 +26,21 @@ class Silence:
     until: dt.date
     reason: str
     created_by: str
+    basket: str | None = None  # None: every basket
 
-    def covers(self, rule: str, subject: str, session: dt.date) -> bool:
-        return rule == self.rule and self.subject in (None, subject) and session <= self.until
+    def covers(self, basket: str, rule: str, subject: str, session: dt.date) -> bool:
+        return (
+            rule == self.rule
+            and self.basket in (None, basket)
+            and self.subject in (None, subject)
+            and session <= self.until
+        )
 
     def describe(self) -> str:
+        where = f" in {self.basket}" if self.basket else ""
         return (
-            f"{self.rule} {self.subject or '(all subjects)'} until {self.until} (#{self.id}, {self.created_by}: "
-            f"{self.reason})"
+            f"{self.rule} {self.subject or '(all subjects)'}{where} until {self.until} (#{self.id}, "
+            f"{self.created_by}: {self.reason})"
         )
 
 
@@ -44,13 +52,18 @@ def add(
     reason: str,
     created_by: str,
     now: dt.datetime,
-    subjects: list[str],
+    subjects: dict[str, list[str]],
+    basket: str | None = None,
 ) -> int:
-    """Store a silence; `subjects` are the ones the configuration knows (tickers, benchmark, WATCHLIST)."""
+    """Store a silence; `subjects` are, per basket, the ones the configuration knows (tickers, benchmark,
+    WATCHLIST); `basket` None covers every basket."""
     if rule not in BY_NAME:
         raise SilenceError(f"unknown rule {rule!r}; rules: {', '.join(sorted(BY_NAME))}")
-    if subject is not None and subject not in subjects:
-        raise SilenceError(f"unknown subject {subject!r} for {rule}; subjects: {', '.join(subjects)}")
+    if basket is not None and basket not in subjects:
+        raise SilenceError(f"unknown basket {basket!r}; baskets: {', '.join(subjects)}")
+    known = list(dict.fromkeys(s for b, names in subjects.items() if basket in (None, b) for s in names))
+    if subject is not None and subject not in known:
+        raise SilenceError(f"unknown subject {subject!r} for {rule}; subjects: {', '.join(known)}")
     if not reason.strip():
         raise SilenceError("--reason must say why (it is shown in every digest while the silence holds)")
     for flag, text in (("--reason", reason), ("--by", created_by)):
@@ -59,6 +72,7 @@ def add(
     [(new_id,)] = con.execute(
         sql("silences/insert"),
         {
+            "basket": basket,
             "rule": rule,
             "subject": subject,
             "until": until,
@@ -89,5 +103,5 @@ def covering(con, session: dt.date) -> list[Silence]:
     return [Silence(*r) for r in con.execute(sql("silences/covering"), {"session": session}).fetchall()]
 
 
-def matching(silences: list[Silence], rule: str, subject: str, session: dt.date) -> Silence | None:
-    return next((s for s in silences if s.covers(rule, subject, session)), None)
+def matching(silences: list[Silence], basket: str, rule: str, subject: str, session: dt.date) -> Silence | None:
+    return next((s for s in silences if s.covers(basket, rule, subject, session)), None)

@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from pipelines.alerting.notifier import DeliveryFailure, LookupInconclusive
+from pipelines.alerting.notifier import DeliveryFailure, LookupInconclusive, Message
 
 DEFAULT_API_URL = "https://slack.com/api/"
 METADATA_EVENT = "market_monitor_notification"
@@ -150,11 +150,11 @@ class WebApiSender(_Scrubbing):
         )
         self.secrets = (settings.bot_token or "",)
 
-    def post(self, text: str, blocks: list[dict], thread_ts: str | None, notification_id: str) -> tuple[str, str]:
+    def post(self, message: Message, thread_ts: str | None, notification_id: str) -> tuple[str, str]:
         resp = self.client.chat_postMessage(
             channel=self.channel,
-            text=text,
-            blocks=blocks,
+            text=message.text,
+            blocks=message.blocks,
             thread_ts=thread_ts,
             unfurl_links=False,
             metadata={"event_type": METADATA_EVENT, "event_payload": {"notification_id": notification_id}},
@@ -226,16 +226,15 @@ class WebhookSender(_Scrubbing):
     posted (text only), and a message whose earlier attempt may have arrived (a dropped connection) is posted again
     marked as a re-send."""
 
-    destination = "slack:webhook"
-
-    def __init__(self, settings: SlackSettings, max_retries: int = 3):
+    def __init__(self, settings: SlackSettings, max_retries: int = 3, destination: str = "slack:webhook"):
+        self.destination = destination
         self.client = WebhookClient(
             settings.webhook_url, timeout=settings.timeout, retry_handlers=retry_handlers(max_retries)
         )
         self.secrets = (settings.webhook_url or "",)
 
-    def post(self, text: str, blocks: list[dict], thread_ts: str | None, notification_id: str) -> tuple[str, str]:
-        resp = self.client.send(text=text, blocks=blocks, unfurl_links=False)
+    def post(self, message: Message, thread_ts: str | None, notification_id: str) -> tuple[str, str]:
+        resp = self.client.send(text=message.text, blocks=message.blocks, unfurl_links=False)
         if resp.status_code != 200 or resp.body != "ok":
             raise WebhookError(resp.status_code, resp.body or "")
         return "webhook", ""

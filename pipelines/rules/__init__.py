@@ -39,7 +39,8 @@ __all__ = [
     "Rule",
     "crossed",
     "evaluate",
-    "load_inputs",
+    "load_metrics",
+    "load_watch",
     "store_findings",
     "title",
 ]
@@ -49,30 +50,37 @@ def title(rule: str) -> str:
     return BY_NAME[rule].title if rule in BY_NAME else rule
 
 
-def load_inputs(con, start: dt.date, end: dt.date, benchmark: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """watchlist_daily and metrics_daily rows for [start, end]."""
-    watch = con.execute(sql("rules/watchlist_rows"), {"start": start, "end": end, "benchmark": benchmark}).df()
+def load_metrics(con, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """metrics_daily rows for [start, end]: read once, shared by every basket's evaluation."""
     metrics = con.execute(sql("rules/metrics_rows"), {"start": start, "end": end}).df()
-    for frame in (watch, metrics):
-        frame["date"] = pd.to_datetime(frame["date"]).dt.date
-    return watch, metrics
+    metrics["date"] = pd.to_datetime(metrics["date"]).dt.date
+    return metrics
 
 
-def evaluate(cfg, watch: pd.DataFrame, metrics: pd.DataFrame) -> list[Finding]:
-    """Every finding of every rule for the sessions in `watch` (one row per session)."""
-    inp = Inputs.of(cfg, watch, metrics)
-    out = [f for rule in RULES for f in rule.evaluate(getattr(cfg.rules, rule.name) if rule.settings else None, inp)]
+def load_watch(con, basket, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The basket's watchlist_daily rows for [start, end]."""
+    params = {"basket": basket.name, "start": start, "end": end, "benchmark": basket.benchmark}
+    watch = con.execute(sql("rules/watchlist_rows"), params).df()
+    watch["date"] = pd.to_datetime(watch["date"]).dt.date
+    return watch
+
+
+def evaluate(basket, watch: pd.DataFrame, metrics: pd.DataFrame) -> list[Finding]:
+    """Every finding of every rule, with the basket's thresholds, for the sessions in `watch` (one row per
+    session of the basket's watchlist_daily)."""
+    inp = Inputs.of(basket, watch, metrics)
+    out = [f for rule in RULES for f in rule.evaluate(getattr(basket.rules, rule.name) if rule.settings else None, inp)]
     return sorted(out, key=lambda f: (f.as_of, -SEVERITY_RANK[f.severity], f.rule, f.subject))
 
 
 def store_findings(con, findings: list[Finding], start: dt.date, end: dt.date) -> int:
     """Replace the alerts of [start, end] with these findings (the caller holds the transaction)."""
     con.execute(sql("alerts/clear_range"), {"start": start, "end": end})
-    rows = [(f.rule, f.subject, f.as_of, f.severity, f.metrics_json(), f.message) for f in findings]
+    rows = [(f.basket, f.rule, f.subject, f.as_of, f.severity, f.metrics_json(), f.message) for f in findings]
     if rows:  # one statement from a frame: row by row, a two-year 500-name range spent seconds here
         con.register(
             "incoming_findings",
-            pd.DataFrame(rows, columns=["rule", "subject", "as_of", "severity", "metrics", "message"]),
+            pd.DataFrame(rows, columns=["basket", "rule", "subject", "as_of", "severity", "metrics", "message"]),
         )
         con.execute(sql("alerts/insert_findings"))
         con.unregister("incoming_findings")

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from pipelines.config import MonitorConfig
+    from pipelines.config import Basket
 
-WATCHLIST = "WATCHLIST"  # the subject of the basket rules
+WATCHLIST = "WATCHLIST"  # the subject of the basket rules: the basket as a whole (each row also names its basket)
 SEVERITIES = ("info", "warning", "critical")  # in rising order: the one place it is written
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -32,6 +32,7 @@ class Finding:
     severity: str
     metrics: dict
     message: str
+    basket: str  # the basket whose rules found it (a name in two baskets is found once in each)
 
     def metrics_json(self) -> str:
         return json.dumps(self.metrics, sort_keys=True, default=str)
@@ -39,23 +40,23 @@ class Finding:
 
 @dataclass(frozen=True)
 class Inputs:
-    """One evaluation's rows: watchlist_daily (one per session) and the watchlist names' metrics_daily."""
+    """One basket's evaluation rows: its watchlist_daily (one per session) and its names' metrics_daily."""
 
-    cfg: MonitorConfig
+    basket: Basket
     watch: pd.DataFrame
     names: pd.DataFrame
     by_date: dict = field(default_factory=dict)
 
     @classmethod
-    def of(cls, cfg: MonitorConfig, watch: pd.DataFrame, metrics: pd.DataFrame) -> Inputs:
-        names = metrics[metrics["ticker"].isin(cfg.watchlist.tickers)]
-        return cls(cfg, watch, names, {d: g for d, g in names.groupby("date")})
+    def of(cls, basket: Basket, watch: pd.DataFrame, metrics: pd.DataFrame) -> Inputs:
+        names = metrics[metrics["ticker"].isin(basket.tickers)]
+        return cls(basket, watch, names, {d: g for d, g in names.groupby("date")})
 
     def missing(self, row) -> list[str]:
         """The symbols without a bar on the watchlist_daily row's session (the benchmark included)."""
         out = list(row.missing_tickers) if row.missing_tickers is not None else []
         if num(row.benchmark_return_5d) is None and not row.benchmark_has_bar:
-            out.append(self.cfg.watchlist.benchmark)
+            out.append(self.basket.benchmark)
         return out
 
     def hits(self, col: str, threshold: float, below: bool = True) -> pd.DataFrame:
@@ -72,10 +73,10 @@ class Rule:
     evaluate: Callable[[Any, Inputs], Iterable[Finding]]  # (its settings, the inputs) -> findings
     magnitude: Callable[[dict], float]  # from a finding's metrics: smaller is worse (an episode's peak)
     settings: type | None = None  # its [rules.<name>] block; None: nothing to configure
-    validate: Callable[[Any, MonitorConfig], str | None] | None = None  # a cross-key problem, or None
+    validate: Callable[[Any, Basket], str | None] | None = None  # a problem of the settings with the basket, or None
 
-    def finding(self, subject: str, as_of: dt.date, metrics: dict, message: str) -> Finding:
-        return Finding(self.name, subject, as_of, self.severity, metrics, message)
+    def finding(self, inp: Inputs, subject: str, as_of: dt.date, metrics: dict, message: str) -> Finding:
+        return Finding(self.name, subject, as_of, self.severity, metrics, message, inp.basket.name)
 
 
 def num(value) -> float | None:

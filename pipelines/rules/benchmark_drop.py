@@ -15,11 +15,12 @@ class Settings:
 
 
 def evaluate(s: Settings, inp: Inputs):
-    bench = inp.cfg.watchlist.benchmark
+    bench = inp.basket.benchmark
     for row in inp.watch.itertuples(index=False):
         r5 = num(row.benchmark_return_5d)
         if crossed(r5, s.return_5d):
             yield RULE.finding(
+                inp,
                 bench,
                 row.date,
                 {"benchmark_return_5d": r5, "threshold_return_5d": s.return_5d},

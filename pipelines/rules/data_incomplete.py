@@ -14,6 +14,7 @@ def evaluate(_settings, inp: Inputs):
         missing = inp.missing(row)
         if missing:
             yield RULE.finding(
+                inp,
                 WATCHLIST,
                 row.date,
                 {
@@ -24,7 +25,7 @@ def evaluate(_settings, inp: Inputs):
                 f"Incomplete data for {row.date}: no bar for {some(missing)}. "
                 + (
                     "The basket rules were not evaluated for this session."
-                    if inp.cfg.watchlist.benchmark in missing
+                    if inp.basket.benchmark in missing
                     else "The sector rule was decided on the names with a bar: it holds only if they carry it."
                 ),
             )

@@ -27,7 +27,7 @@ def evaluate(t: Settings, inp: Inputs):
     for row in inp.watch.itertuples(index=False):
         bench_r5, cap_return, names = num(row.benchmark_return_5d), num(row.cap_return_5d), inp.by_date.get(row.date)
         missing = inp.missing(row)
-        if bench_r5 is None or names is None or inp.cfg.watchlist.benchmark in missing:
+        if bench_r5 is None or names is None or inp.basket.benchmark in missing:
             continue
         down = names[crossed_mask(names["return_5d"], t.name_return_5d)].sort_values("return_5d")
         if not (len(down) >= t.min_names_down and crossed(bench_r5, t.benchmark_return_5d)):
@@ -59,14 +59,15 @@ def evaluate(t: Settings, inp: Inputs):
         uncovered = sorted(names.loc[names["cap_change_5d"].isna(), "ticker"])
         figures["names_without_cap"] = uncovered
         yield RULE.finding(
+            inp,
             WATCHLIST,
             row.date,
             figures,
-            f"AI sell-off: the watchlist lost {loss(cap_change)} ({pct(cap_return)}) of market value in 5 "
-            f"sessions to {row.date}"
+            f"{inp.basket.title} sell-off: the watchlist lost {loss(cap_change)} ({pct(cap_return)}) of market value "
+            f"in 5 sessions to {row.date}"
             + (f" (summed over {int(row.n_cap_pairs)} names; no market cap for {some(uncovered)})" if uncovered else "")
             + f"; {len(down)} of {int(row.n_constituents)} names fell "
-            f"{abs(t.name_return_5d):.0%} or more ({names_text}); {inp.cfg.watchlist.benchmark} {pct(bench_r5)}."
+            f"{abs(t.name_return_5d):.0%} or more ({names_text}); {inp.basket.benchmark} {pct(bench_r5)}."
             + (
                 f" Decided on {int(row.n_constituents)} of {int(row.n_expected)} names: no bar for {some(missing)}."
                 if missing
@@ -90,27 +91,28 @@ def undecided(t: Settings, inp: Inputs, row, names, n_down: int, bench_r5: float
         "benchmark_return_5d": bench_r5,
     }
     return data_incomplete.RULE.finding(
+        inp,
         WATCHLIST,
         row.date,
         figures,
         f"Incomplete data for {row.date}: {n_down} names fell {abs(t.name_return_5d):.0%} or more and "
-        f"{inp.cfg.watchlist.benchmark} {pct(bench_r5)}, but the watchlist's 5-session cap change covers only "
+        f"{inp.basket.benchmark} {pct(bench_r5)}, but the watchlist's 5-session cap change covers only "
         f"{int(row.n_cap_pairs)} name(s) (at least {t.min_names_with_cap} needed"
         + (f"; no market cap: {some(without)}" if without else "")
         + "). The sector rule was not decided for this session.",
     )
 
 
-def validate(t: Settings, cfg) -> str | None:
+def validate(t: Settings, basket) -> str | None:
     for key in ("min_names_down", "min_names_with_cap"):
-        if getattr(t, key) > len(cfg.watchlist.tickers):
-            return f"{key}: {getattr(t, key)} exceeds the {len(cfg.watchlist.tickers)} watchlist tickers"
+        if getattr(t, key) > len(basket.tickers):
+            return f"{key}: {getattr(t, key)} exceeds the basket's {len(basket.tickers)} tickers"
     return None
 
 
 RULE = Rule(
     name="sector_selloff",
-    title="AI sector sell-off",
+    title="Sector sell-off",
     severity="critical",
     holds_when="the watchlist's 5-session cap change ≤ `cap_return_5d` (summed over at least `min_names_with_cap` "
     "names, else the session is reported as incomplete data), **and** at least `min_names_down` names "

@@ -17,6 +17,7 @@ class Settings:
 def evaluate(s: Settings, inp: Inputs):
     for n in inp.hits("cap_change_1d", s.cap_change_1d).itertuples():
         yield RULE.finding(
+            inp,
             n.ticker,
             n.date,
             {

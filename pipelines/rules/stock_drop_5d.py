@@ -17,6 +17,7 @@ class Settings:
 def evaluate(s: Settings, inp: Inputs):
     for n in inp.hits("return_5d", s.return_5d).itertuples():
         yield RULE.finding(
+            inp,
             n.ticker,
             n.date,
             {

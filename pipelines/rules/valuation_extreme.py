@@ -16,6 +16,7 @@ class Settings:
 def evaluate(s: Settings, inp: Inputs):
     for n in inp.hits("pe_ttm", s.pe_ttm, below=False).itertuples():
         yield RULE.finding(
+            inp,
             n.ticker,
             n.date,
             {

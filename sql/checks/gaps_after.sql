@@ -1,2 +1,2 @@
 -- Incomplete-data findings stored for sessions after $day (newer than a backfill's range).
-SELECT message FROM alerts WHERE rule = $rule AND as_of > $day ORDER BY as_of;
+SELECT basket, message FROM alerts WHERE rule = $rule AND as_of > $day ORDER BY as_of, basket;

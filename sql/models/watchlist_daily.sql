@@ -1,7 +1,7 @@
--- watchlist_daily for [$start, $end]. 5-session changes are summed over the names with a market cap at both
+-- watchlist_daily of basket $basket for [$start, $end]. 5-session changes are summed over the names with a market cap at both
 -- ends of the window, so an IPO inside it is not a gain and a missing bar is not a loss.
 -- Sums are ordered by ticker: floating-point addition depends on order, and a re-run must give identical rows.
-DELETE FROM watchlist_daily WHERE date BETWEEN $start AND $end;
+DELETE FROM watchlist_daily WHERE basket = $basket AND date BETWEEN $start AND $end;
 
 INSERT INTO watchlist_daily BY NAME
 WITH names AS (SELECT unnest($tickers::VARCHAR[]) AS ticker),
@@ -23,7 +23,7 @@ joined AS (
     LEFT JOIN trading_sessions s5 ON s5.session_idx = e.session_idx - 5
     LEFT JOIN metrics_daily prev ON prev.ticker = e.ticker AND prev.date = s5.date
 )
-SELECT j.date,
+SELECT $basket AS basket, j.date,
        count(*) FILTER (WHERE j.has_bar) AS n_constituents,
        count(*) AS n_expected,
        coalesce(list(j.ticker ORDER BY j.ticker) FILTER (WHERE NOT j.has_bar), []) AS missing_tickers,

@@ -1,1 +1,1 @@
-SELECT * FROM watchlist_daily WHERE date = $session;
+SELECT * FROM watchlist_daily WHERE basket = $basket AND date = $session;

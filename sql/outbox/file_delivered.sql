@@ -1,2 +1,2 @@
 UPDATE outbox_files SET status = 'delivered', delivered_at = $now, file_id = $file_id, last_error = NULL
-WHERE notification_id = $notification_id AND filename = $filename;
+WHERE notification_id = $notification_id AND destination = $destination AND filename = $filename;

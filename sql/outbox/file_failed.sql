@@ -3,5 +3,5 @@
 UPDATE outbox_files
 SET last_error = $error,
     status = CASE WHEN $permanent OR attempts >= $max_attempts THEN 'abandoned' ELSE status END
-WHERE notification_id = $notification_id AND filename = $filename
+WHERE notification_id = $notification_id AND destination = $destination AND filename = $filename
 RETURNING status;

@@ -1,3 +1,3 @@
-INSERT OR IGNORE INTO outbox (notification_id, session, kind, thread_of, text, blocks, status, created_at,
-                              destination)
-VALUES ($notification_id, $session, $kind, $thread_of, $text, $blocks, $status, $created_at, $destination);
+INSERT OR IGNORE INTO outbox (notification_id, destination, basket, session, kind, thread_of, text, blocks, status,
+                              created_at)
+VALUES ($notification_id, $destination, $basket, $session, $kind, $thread_of, $text, $blocks, $status, $created_at);

@@ -1,5 +1,5 @@
 -- Notifiable transitions no message carries yet, oldest first.
-SELECT episode_key, rule, subject, opened_on, session, transition, severity, metrics, message
+SELECT episode_key, basket, rule, subject, opened_on, session, transition, severity, metrics, message
 FROM alert_events
 WHERE notify AND notification_id IS NULL
-ORDER BY session, episode_key;
+ORDER BY session, basket, episode_key;

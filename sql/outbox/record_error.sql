@@ -1,1 +1,1 @@
-UPDATE outbox SET last_error = $error WHERE notification_id = $notification_id;
+UPDATE outbox SET last_error = $error WHERE notification_id = $notification_id AND destination = $destination;

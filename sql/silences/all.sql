@@ -1,4 +1,4 @@
 -- Every silence, newest first.
-SELECT id, rule, subject, until, reason, created_by, created_at, expired_at, expired_by
+SELECT id, rule, subject, until, reason, created_by, created_at, expired_at, expired_by, basket
 FROM silences
 ORDER BY id DESC;

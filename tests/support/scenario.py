@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipelines import calendar, evaluation, metrics, store
 from pipelines.alerting.notify import notify
-from pipelines.config import MonitorConfig, Watchlist
+from pipelines.config import MonitorConfig
 from pipelines.sources.base import PriceBatch
 
 NOW = dt.datetime(2026, 1, 5, 23, 0)
@@ -21,10 +21,10 @@ class Market:
         self.con = store.connect(path)
         store.prepare(self.con)
         base = cfg or MonitorConfig()
-        self.cfg = replace(base, watchlist=Watchlist(tickers=tickers, benchmark=benchmark))
+        self.cfg = replace(base, baskets=(replace(base.baskets[0], tickers=list(tickers), benchmark=benchmark),))
 
     def with_rules(self, **sections) -> Market:
-        self.cfg = replace(self.cfg, rules=replace(self.cfg.rules, **sections))
+        self.cfg = self.cfg.with_rules(**sections)
         return self
 
     def prices(
@@ -101,14 +101,7 @@ class Market:
 
     def compute(self, start: dt.date, end: dt.date):
         metrics.compute_metrics(self.con, start, end, self.cfg.fundamentals.eps_report_lag_days)
-        metrics.compute_watchlist(
-            self.con,
-            start,
-            end,
-            self.cfg.watchlist.tickers,
-            self.cfg.watchlist.benchmark,
-            self.cfg.rules.sector_selloff.name_return_5d,
-        )
+        metrics.compute_watchlist(self.con, start, end, self.cfg.baskets)
         return evaluation.evaluate_range(self.con, self.cfg, start, end)
 
     def metric(self, ticker: str, day: dt.date, column: str):
@@ -118,7 +111,9 @@ class Market:
         return None if row is None else row[0]
 
     def watch(self, day: dt.date) -> dict:
-        frame = self.con.execute("SELECT * FROM watchlist_daily WHERE date = ?", [day]).df()
+        frame = self.con.execute(
+            "SELECT * FROM watchlist_daily WHERE basket = ? AND date = ?", [self.cfg.baskets[0].name, day]
+        ).df()
         return frame.iloc[0].to_dict()
 
 
