@@ -48,10 +48,10 @@ def test_the_november_digest_carries_its_history_and_its_chart(tmp_path, shared_
             "run", "--source", "replay", "--replay-dir", str(shared_market), *REAL_RANGE, env=_env(tmp_path, slack)
         )
         assert result.returncode == 0, result.stderr
-        [digest] = [p for p in slack.posts() if not p.get("thread_ts")]
+        [digest] = [p for p in slack.posts() if not p.get("thread_ts") and p["channel"] == "#ai-selloff"]
         files = list(slack.files)
     text = digest["text"]
-    assert text.startswith("[CRITICAL] AI sector sell-off — 2025-11-07")
+    assert text.startswith("[CRITICAL] Sector sell-off in AI leaders — 2025-11-07")
     # The chart: one PNG, in the digest's thread, named after the message; the text was posted once.
     [chart] = files
     assert chart["thread_ts"] == digest["ts"] and chart["bytes"].startswith(PNG) and len(chart["bytes"]) > 20_000
@@ -63,11 +63,11 @@ def test_the_november_digest_carries_its_history_and_its_chart(tmp_path, shared_
     [(r5, rank, n, first, share)] = _analysts(
         tmp_path,
         "SELECT cap_return_5d, loss_rank, sessions_to_date, first_stored, worse_than_share "
-        "FROM basket_history WHERE date = DATE '2025-11-07'",
+        "FROM basket_history WHERE basket = 'ai' AND date = DATE '2025-11-07'",
     )
     [(since,)] = _analysts(  # the last as bad whose window ends before the episode's first window (from 11-06)
         tmp_path,
-        "SELECT max(b.date) FROM basket_history b JOIN trading_sessions s ON s.date = b.date WHERE "
+        "SELECT max(b.date) FROM basket_history b JOIN trading_sessions s ON s.date = b.date WHERE b.basket = 'ai' AND "
         "s.session_idx <= (SELECT session_idx - 5 FROM trading_sessions WHERE date = DATE '2025-11-06') "
         "AND b.cap_return_5d <= ?",
         [r5],
@@ -79,7 +79,7 @@ def test_the_november_digest_carries_its_history_and_its_chart(tmp_path, shared_
     previous = _analysts(
         tmp_path,
         "SELECT opened_on, last_session, return_after_5, return_after_20 "
-        "FROM episode_history WHERE rule = 'sector_selloff' AND opened_on < "
+        "FROM episode_history WHERE basket = 'ai' AND rule = 'sector_selloff' AND opened_on < "
         "DATE '2025-11-06' ORDER BY opened_on DESC",
     )
     assert len(previous) >= 3 and f"Previous episodes ({len(previous)}):" in text
@@ -110,16 +110,21 @@ def test_a_silence_on_the_sector_rule_keeps_its_digest_and_records_the_transitio
         env=env,
     )
     assert added.returncode == 0, added.stderr
-    assert "silence 1: sector_selloff (all subjects) until 2025-11-10" in added.stdout
+    assert "silence 1: sector_selloff (all subjects) in every basket until 2025-11-10" in added.stdout
     listed = cli("silence", "list", env=env)
-    assert "sector_selloff (all subjects)  until 2025-11-10  — known: the November sell-off (ops-anna" in listed.stdout
+    assert (
+        "sector_selloff (all subjects) in every basket  until 2025-11-10  — known: the November sell-off (ops-anna"
+        in (listed.stdout)
+    )
     with FakeSlack() as slack:
         result = cli(
             "run", "--source", "replay", "--replay-dir", str(shared_market), *REAL_RANGE, env=_env(tmp_path, slack)
         )
         assert result.returncode == 0, result.stderr
         posts = [p for p in slack.posts() if not p.get("thread_ts")]
-    assert not [p for p in posts if "AI sector sell-off" in p["text"] or "critical sector_selloff" in p["text"]]
+    assert not [
+        p for p in posts if "Sector sell-off in AI leaders" in p["text"] or "critical sector_selloff" in p["text"]
+    ]
     # The other rules of the night still go out, saying what is silenced until when.
     [digest] = posts
     assert (
@@ -174,7 +179,7 @@ def test_an_episode_that_outlasts_its_silence_is_announced_as_firing_since(tmp_p
             )
             assert result.returncode == 0, result.stderr
             sent[night] = [p["text"] for p in slack.posts()[before:] if not p.get("thread_ts")]
-    assert not any("AI sector sell-off" in t for t in sent["2024-08-21"] + sent["2024-08-22"])
+    assert not any("Sector sell-off in AI leaders" in t for t in sent["2024-08-21"] + sent["2024-08-22"])
     [opening] = [t for t in sent["2024-08-23"] if "sector_selloff" in t]
     assert "critical sector_selloff WATCHLIST (firing since 2024-08-21)" in opening
     assert "Silenced" not in opening  # the silence no longer covers this session

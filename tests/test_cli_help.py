@@ -94,6 +94,6 @@ def test_a_fresh_cli_process_on_a_failed_night_prints_one_line_not_yfinances_noi
     result = cli("snapshot", "--start", "2025-11-03", "--end", "2025-11-07", "--out", str(tmp_path / "s"), env=closed)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "market-monitor: Yahoo returned no prices for any of NVDA, PLTR, ORCL, META, AMD, CRWV, ^IXIC "
-        "(2025-11-03..2025-11-07): connection refused (cannot reach Yahoo)"
+        "market-monitor: Yahoo returned no prices for any of NVDA, PLTR, ORCL, META, AMD, CRWV, MSFT, GOOGL, AMZN, "
+        "^IXIC, ^GSPC (2025-11-03..2025-11-07): connection refused (cannot reach Yahoo)"
     ]

@@ -99,7 +99,7 @@ def test_the_backtest_text_names_each_rule_its_episodes_and_peaks():
                                 "sessions_held": 2,
                                 "severity": "critical",
                                 "peak_session": "2025-11-06",
-                                "message": "AI sell-off: lost $573B",
+                                "message": "AI leaders sell-off: lost $573B",
                             }
                         ],
                     },
