@@ -22,7 +22,7 @@ NAMES_DRAWN = 10  # the names that fell most by the last session; a 500-name wat
 # A night draws the same chart twice (the alerts asset's metadata, then the Slack digest's thread): the PNG is
 # kept by what it was drawn from, so a chart is drawn again only when its data or thresholds changed.
 _DRAWN: OrderedDict[str, bytes] = OrderedDict()
-_DRAWN_KEPT = 4
+_DRAWN_KEPT = 48  # ~100 KiB each: every basket's chart of a night is drawn once, for the UI and the digest
 
 
 def _limits(values, thresholds: list[float], trim: float = 0.0, cap: float = 40.0) -> tuple[float, float]:

@@ -58,6 +58,14 @@ def test_pipeline_benchmark_prints_its_figures_for_two_successful_runs():
         assert {"daily_prices", "metrics_daily", "alerts"} <= set(run["steps_s"]) and run["peak_rss_mib"] > 0
 
 
+def test_pipeline_benchmark_runs_several_baskets():
+    args = ("--sizes", "8", "--baskets", "4", "--start", "2024-06-03", "--end", "2024-06-14")
+    [figures] = run_benchmark("pipeline_benchmark.py", *args)
+    assert figures["baskets"] == 4
+    for run in (figures["two_years"], figures["one_more_session"]):
+        assert run["exit"] == 0 and run["error"] is None and "watchlist_daily" in run["steps_s"]
+
+
 def test_instance_benchmark_prints_sqlite_and_postgres_figures_for_successful_runs():
     postgres.server_or_skip()
     tiny = ["--names", "6", "--start", "2024-06-03", "--end", "2024-06-14", "--repeat", "1"]

@@ -114,7 +114,7 @@ def test_the_backtest_text_names_each_rule_its_episodes_and_peaks():
         "== basket ai: AI leaders",
         "",
         "sector_selloff: 1 episode(s), 2 session(s) held",
-        "  2025-11-06 .. 2025-11-07 WATCHLIST (2 held, critical); peak 2025-11-06: AI sell-off: lost $573B",
+        "  2025-11-06 .. 2025-11-07 WATCHLIST (2 held, critical); peak 2025-11-06: AI leaders sell-off: lost $573B",
         "",
         "benchmark_drop: 0 episode(s), 0 session(s) held",
     ]
