@@ -15,7 +15,7 @@ from matplotlib.figure import Figure  # not pyplot: no global figure state, no d
 from pipelines import calendar
 from pipelines.config import Basket, MonitorConfig
 from pipelines.fmt import pct, pe_text
-from pipelines.rules import sector_selloff
+from pipelines.rules import HEADLINE, chart_lines
 from pipelines.sqlfiles import sql
 
 NAMES_DRAWN = 10  # the names that fell most by the last session; a 500-name watchlist stays readable
@@ -46,8 +46,7 @@ def watchlist_chart(con, basket: Basket, end: dt.date, sessions: int = 60) -> by
         return None  # never empty axes
     names = con.execute(sql("charts/names"), {**window, "tickers": basket.tickers}).df()
     alerts = con.execute(sql("charts/alert_sessions"), {**window, "basket": basket.name}).df()
-    rules = basket.rules
-    thresholds = (rules.sector_selloff.cap_return_5d, rules.benchmark_drop.return_5d, rules.stock_drop_5d.return_5d)
+    thresholds = chart_lines(basket)  # every rule's lines, with this basket's settings
     key = _key(start, end, basket.title, basket.benchmark, thresholds, watch, names, alerts)
     if key not in _DRAWN:
         _DRAWN[key] = _draw(start, end, basket.title, basket.benchmark, thresholds, watch, names, alerts)
@@ -73,34 +72,41 @@ def _draw(
     end: dt.date,
     title: str,
     benchmark: str,
-    thresholds: tuple[float, float, float],
+    thresholds: list[tuple[str, str, float]],
     watch: pd.DataFrame,
     names: pd.DataFrame,
     alerts: pd.DataFrame,
 ) -> bytes:
-    cap_threshold, benchmark_threshold, name_threshold = (t * 100 for t in thresholds)
     final = names[names["date"] == names["date"].max()].sort_values("return_5d")
     drawn = list(final["ticker"][:NAMES_DRAWN])
     fig = Figure(figsize=(11, 6.5), dpi=90)
+    # fixed margins, the legends in the right-hand fifth: bbox_inches="tight" drew every chart twice to measure it
+    fig.subplots_adjust(left=0.07, right=0.8, top=0.94, bottom=0.1, hspace=0.18)
     top, bottom = fig.subplots(2, 1, sharex=True)
+    panel = {"basket": top, "names": bottom}
     top.plot(watch["date"], watch["cap_return_5d"] * 100, label=f"{title} market cap", color="black", lw=1.8)
     top.plot(watch["date"], watch["benchmark_return_5d"] * 100, label=benchmark, color="tab:blue")
-    top.axhline(cap_threshold, color="red", ls="--", lw=1, label="sell-off threshold")
-    top.axhline(benchmark_threshold, color="tab:blue", ls=":", lw=1, label="benchmark threshold")
-    top.set_ylim(
-        *_limits(
-            list(watch["cap_return_5d"] * 100) + list(watch["benchmark_return_5d"] * 100),
-            [cap_threshold, benchmark_threshold],
-        )
-    )
     for ticker in drawn:
         frame = names[names["ticker"] == ticker]
         bottom.plot(frame["date"], frame["return_5d"] * 100, label=ticker, lw=1.2)
-    bottom.axhline(name_threshold, color="red", ls="--", lw=1, label="stock drop threshold")
-    bottom.set_ylim(
-        *_limits(list(names.loc[names["ticker"].isin(drawn), "return_5d"] * 100), [name_threshold], trim=0.01)
+    styles = iter([("red", "--"), ("tab:blue", ":"), ("red", "--"), ("grey", "-.")])
+    for where, label, value in thresholds:
+        color, style = next(styles, ("grey", ":"))
+        panel[where].axhline(value * 100, color=color, ls=style, lw=1, label=label)
+    top.set_ylim(
+        *_limits(
+            list(watch["cap_return_5d"] * 100) + list(watch["benchmark_return_5d"] * 100),
+            [v * 100 for where, _l, v in thresholds if where == "basket"],
+        )
     )
-    banded = sector_selloff.NAME
+    bottom.set_ylim(
+        *_limits(
+            list(names.loc[names["ticker"].isin(drawn), "return_5d"] * 100),
+            [v * 100 for where, _l, v in thresholds if where == "names"],
+            trim=0.01,
+        )
+    )
+    banded = HEADLINE.name
     for day in sorted(set(alerts.loc[alerts["rule"] == banded, "as_of"])):
         for ax in (top, bottom):
             ax.axvspan(day, day, color="red", alpha=0.25, lw=6)
@@ -122,7 +128,7 @@ def _draw(
     bottom.set_xticks(sorted({*bottom.get_xticks()[:-1], mdates.date2num(watch["date"].iloc[-1])}))
     fig.autofmt_xdate(rotation=30)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    fig.savefig(buf, format="png")
     return buf.getvalue()
 
 

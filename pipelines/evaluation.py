@@ -6,7 +6,7 @@ import datetime as dt
 
 from pipelines import calendar, rules
 from pipelines.config import MonitorConfig
-from pipelines.rules import Finding, data_incomplete
+from pipelines.rules import Finding
 from pipelines.sqlfiles import sql
 
 
@@ -45,4 +45,4 @@ def covered_sessions(con, basket: str, start: dt.date, end: dt.date) -> list[dt.
 def gaps_after(con, day: dt.date) -> list[tuple[str, str]]:
     """(basket, message) of the incomplete-data findings stored for sessions after `day` (newer than a backfill's
     range)."""
-    return con.execute(sql("checks/gaps_after"), {"day": day, "rule": data_incomplete.NAME}).fetchall()
+    return con.execute(sql("checks/gaps_after"), {"day": day, "rule": rules.INCOMPLETE}).fetchall()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines import calendar
+from pipelines import calendar, rules
 from pipelines.sqlfiles import execute_script, sql
 
 SESSIONS_52W = 252  # "52 weeks" in sessions: the drawdown_52w window, and the warm-up a new symbol is fetched with
@@ -35,7 +35,7 @@ def compute_metrics(con, start: dt.date, end: dt.date, eps_lag_days: int) -> int
 
 def compute_watchlist(con, start: dt.date, end: dt.date, baskets) -> int:
     """Every basket's watchlist_daily rows for [start, end]; n_names_down counts against each basket's own
-    sell-off threshold (its rule's name_return_5d)."""
+    breadth threshold (its sell-off rule's per-name return)."""
     for b in baskets:
         execute_script(
             con,
@@ -46,7 +46,7 @@ def compute_watchlist(con, start: dt.date, end: dt.date, baskets) -> int:
                 "end": end,
                 "tickers": b.tickers,
                 "benchmark": b.benchmark,
-                "name_return_5d": b.rules.sector_selloff.name_return_5d,
+                "name_return_5d": rules.breadth_threshold(b),
             },
         )
     return con.execute(sql("models/watchlist_rows"), {"start": start, "end": end}).fetchone()[0]

@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import store
-from pipelines.alerting.slack import DEFAULT_API_URL, SlackSettings
+from pipelines.alerting.slack import DEFAULT_API_URL, TOKEN_VAR, WEBHOOK_VAR, SlackSettings
 from pipelines.config import MonitorConfig, Runtime, analytics_path
 from pipelines.sources import Source, build_source
 
@@ -84,15 +84,14 @@ class SlackResource(dg.ConfigurableResource):
 
 
 def slack_from_env() -> SlackResource:
-    def secret(name: str):
-        return dg.EnvVar(name) if os.environ.get(name) else None
-
+    """SlackSettings.from_env reads the variables; the secrets reach the resource as their names (dg.EnvVar)."""
+    found = SlackSettings.from_env()
     return SlackResource(
-        bot_token=secret("SLACK_BOT_TOKEN"),
-        channel=os.environ.get("SLACK_CHANNEL") or None,
-        webhook_url=secret("SLACK_WEBHOOK_URL"),
-        api_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
-        ops_channel=os.environ.get("SLACK_OPS_CHANNEL") or None,
+        bot_token=dg.EnvVar(TOKEN_VAR) if found.bot_token else None,
+        channel=found.channel,
+        webhook_url=dg.EnvVar(WEBHOOK_VAR) if found.webhook_url else None,
+        api_url=found.api_url,
+        ops_channel=found.ops_channel,
         ui_url=os.environ.get("DAGSTER_UI_URL") or None,
     )
 

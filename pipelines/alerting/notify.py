@@ -13,7 +13,7 @@ from pipelines.alerting.lifecycle import derive_transitions, record_transitions
 from pipelines.alerting.notifier import Notifier
 from pipelines.alerting.routes import Routes
 from pipelines.config import MonitorConfig
-from pipelines.rules import Finding, data_incomplete
+from pipelines.rules import INCOMPLETE, Finding
 from pipelines.sqlfiles import sql
 
 
@@ -87,7 +87,7 @@ def notify(
     late: set[tuple[str, dt.date]] = set()
     if until in notify_sessions:  # tonight is notified: so are recent sessions whose data has only now arrived
         since = calendar.sessions_back(until, cfg.history.refetch_sessions)
-        params = {"since": since, "until": until, "rule": data_incomplete.NAME}
+        params = {"since": since, "until": until, "rule": INCOMPLETE}
         late = {(b, d) for b, d in con.execute(sql("alerts/completed_late"), params).fetchall()}
     findings = stored_findings(con, until)
     transitions = derive_transitions(

@@ -14,7 +14,7 @@ from pipelines.alerting import history, message, silences
 from pipelines.alerting.lifecycle import notification_id
 from pipelines.alerting.notifier import Attaching, LookupInconclusive, Message, Notifier
 from pipelines.config import Basket
-from pipelines.rules import SEVERITY_RANK, sector_selloff
+from pipelines.rules import HEADLINE, SEVERITY_RANK, breadth_threshold, is_basket_rule
 from pipelines.sqlfiles import sql
 
 
@@ -51,10 +51,10 @@ def _still_firing(
 
 
 def _history(con, basket: str, session: dt.date, events: list[dict]) -> tuple[str, ...]:
-    sector = next((e for e in events if e["rule"] == sector_selloff.NAME), None)
+    sector = next((e for e in events if e["rule"] == HEADLINE.name), None)
     if sector is None:
         return ()
-    found = history.sector_history(con, basket, sector_selloff.NAME, session, sector["opened_on"])
+    found = history.sector_history(con, basket, HEADLINE.name, session, sector["opened_on"])
     return tuple(history.lines(found)) if found else ()
 
 
@@ -71,7 +71,7 @@ def _figures(
         names,
         basket.tickers,
         basket.benchmark,
-        basket.rules.sector_selloff.name_return_5d,
+        breadth_threshold(basket),
         _history(con, basket.name, session, events),
         tuple(s.describe() for s in quiet if s.basket in (None, basket.name)),
         basket.title,
@@ -154,13 +154,19 @@ def compose(
             con.execute(sql("outbox/mark_carried")).fetchall()
             con.unregister("carried")
             created.append(nid)
-            if kind == "digest" and chart and any(e["transition"] in CHARTED for e in evs):
+            if (
+                kind == "digest"
+                and chart
+                and any(e["transition"] in CHARTED and is_basket_rule(e["rule"]) for e in evs)
+            ):
                 takes = [(d, s) for d, s, files in routes.get(basket_name, ()) if files]
                 _queue_chart(con, nid, basket, session, chart, takes, now)
     return created
 
 
-CHARTED = {"open", "firing", "escalate"}  # news: a repeat's chart would say nothing new
+# News of the basket as a whole: a repeat's chart would say nothing new, and a digest of single names has their
+# figures in its table (at 20 baskets of random walks, charting those cost 3 s a night)
+CHARTED = {"open", "firing", "escalate"}
 MAX_FILE_ATTEMPTS = 3
 
 

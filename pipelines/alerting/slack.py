@@ -22,6 +22,7 @@ from slack_sdk.webhook import WebhookClient
 from pipelines.alerting.notifier import DeliveryFailure, LookupInconclusive, Message
 
 DEFAULT_API_URL = "https://slack.com/api/"
+TOKEN_VAR, WEBHOOK_VAR = "SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL"  # the secrets: passed on as their names (dg.EnvVar)
 METADATA_EVENT = "market_monitor_notification"
 
 
@@ -46,7 +47,8 @@ def retry_handlers(max_retries: int = 3, backoff: float = 0.5) -> list[RetryHand
 
 @dataclass(frozen=True)
 class SlackSettings:
-    """From the environment only; never logged, stored or put in run config."""
+    """From the environment only (the one place the SLACK_* variables are read); never logged, stored or put in run
+    config."""
 
     bot_token: str | None = None
     channel: str | None = None
@@ -59,9 +61,9 @@ class SlackSettings:
     def from_env(cls, env=None) -> SlackSettings:
         env = os.environ if env is None else env
         return cls(
-            bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            bot_token=env.get(TOKEN_VAR) or None,
             channel=env.get("SLACK_CHANNEL") or None,
-            webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
+            webhook_url=env.get(WEBHOOK_VAR) or None,
             api_url=env.get("SLACK_API_URL") or DEFAULT_API_URL,
             ops_channel=env.get("SLACK_OPS_CHANNEL") or None,
         )

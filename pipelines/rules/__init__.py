@@ -28,9 +28,37 @@ RULES: tuple[Rule, ...] = tuple(
     for m in (sector_selloff, benchmark_drop, stock_drop_5d, stock_cap_loss_1d, valuation_extreme, data_incomplete)
 )
 BY_NAME = {r.name: r for r in RULES}
+HEADLINE = next(r for r in RULES if r.headline)  # the basket's sell-off rule (history section, chart bands)
+INCOMPLETE = data_incomplete.NAME  # the rule that reports a session the basket rules could not decide
+
+
+def settings_of(basket, rule: Rule):
+    return getattr(basket.rules, rule.name) if rule.settings else None
+
+
+def breadth_threshold(basket) -> float:
+    """The per-name 5-session return that watchlist_daily's breadth (n_names_down) counts against."""
+    rule = next(r for r in RULES if r.breadth)
+    return rule.breadth(settings_of(basket, rule))
+
+
+def chart_lines(basket) -> list[tuple[str, str, float]]:
+    """Every rule's threshold lines for the basket's chart, with the basket's own settings."""
+    return [line for r in RULES if r.chart_lines for line in r.chart_lines(settings_of(basket, r))]
+
+
+def is_basket_rule(rule: str) -> bool:
+    return rule in BY_NAME and BY_NAME[rule].scope == "basket"
+
 
 __all__ = [
     "BY_NAME",
+    "HEADLINE",
+    "INCOMPLETE",
+    "breadth_threshold",
+    "chart_lines",
+    "is_basket_rule",
+    "settings_of",
     "RULES",
     "SEVERITIES",
     "SEVERITY_RANK",
@@ -69,7 +97,7 @@ def evaluate(basket, watch: pd.DataFrame, metrics: pd.DataFrame) -> list[Finding
     """Every finding of every rule, with the basket's thresholds, for the sessions in `watch` (one row per
     session of the basket's watchlist_daily)."""
     inp = Inputs.of(basket, watch, metrics)
-    out = [f for rule in RULES for f in rule.evaluate(getattr(basket.rules, rule.name) if rule.settings else None, inp)]
+    out = [f for rule in RULES for f in rule.evaluate(settings_of(basket, rule), inp)]
     return sorted(out, key=lambda f: (f.as_of, -SEVERITY_RANK[f.severity], f.rule, f.subject))
 
 

@@ -74,6 +74,11 @@ class Rule:
     magnitude: Callable[[dict], float]  # from a finding's metrics: smaller is worse (an episode's peak)
     settings: type | None = None  # its [rules.<name>] block; None: nothing to configure
     validate: Callable[[Any, Basket], str | None] | None = None  # a problem of the settings with the basket, or None
+    scope: str = "name"  # "basket": it speaks of the basket as a whole (its digests carry the basket's chart)
+    # The threshold lines it draws on the basket's chart: (panel "basket" | "names", label, value) from its settings.
+    chart_lines: Callable[[Any], list[tuple[str, str, float]]] | None = None
+    headline: bool = False  # the basket's sell-off rule: its episodes get the history section and the chart's bands
+    breadth: Callable[[Any], float] | None = None  # the per-name return its breadth counts (watchlist_daily)
 
     def finding(self, inp: Inputs, subject: str, as_of: dt.date, metrics: dict, message: str) -> Finding:
         return Finding(self.name, subject, as_of, self.severity, metrics, message, inp.basket.name)

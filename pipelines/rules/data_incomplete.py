@@ -39,5 +39,6 @@ RULE = Rule(
     "breadth and benchmark conditions hold while its cap change sums too few names to decide it",
     evaluate=evaluate,
     magnitude=lambda m: -len(m["missing_tickers"]),
+    scope="basket",
 )
 NAME = RULE.name

@@ -122,5 +122,9 @@ RULE = Rule(
     magnitude=lambda m: m["cap_return_5d"],
     settings=Settings,
     validate=validate,
+    scope="basket",
+    chart_lines=lambda t: [("basket", "sell-off threshold", t.cap_return_5d)],
+    headline=True,
+    breadth=lambda t: t.name_return_5d,
 )
 NAME = RULE.name

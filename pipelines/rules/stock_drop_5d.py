@@ -39,5 +39,6 @@ RULE = Rule(
     evaluate=evaluate,
     magnitude=lambda m: m["return_5d"],
     settings=Settings,
+    chart_lines=lambda s: [("names", "stock drop threshold", s.return_5d)],
 )
 NAME = RULE.name
