@@ -12,13 +12,16 @@ from assets.common import (
     repair_failed_partitions,
     spec,
 )
-from pipelines import charts, evaluation, ingest, publish, rules, store
-from pipelines.alerting.notify import due_sessions, notify
-from pipelines.alerting.routes import Routes
+from assets.partitions import session_range
+from assets.resources import MonitorResource, SlackResource, SourceResource
+from pipelines import rules
+from pipelines.channels import charts
+from pipelines.channels.notify import due_sessions, notify
+from pipelines.channels.routes import Routes
 from pipelines.config import MonitorConfig
-from pipelines.partitions import session_range
-from pipelines.quality import CheckOutcome
-from pipelines.resources import MonitorResource, SlackResource, SourceResource
+from pipelines.domain import evaluation
+from pipelines.domain.quality import CheckOutcome
+from pipelines.storage import ingest, publish, store
 
 NOTIFY_HISTORY_TAG = "market_monitor/notify_history"
 UNDELIVERED_PREFIX = "alerts not delivered"

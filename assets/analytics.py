@@ -4,10 +4,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.common import DERIVED_GROUP, WRITER_POOL, newest_session_metadata, open_store, repair_failed_partitions
-from pipelines import charts, ingest, metrics, store
+from assets.partitions import session_range
+from pipelines.channels import charts
 from pipelines.config import MonitorConfig
-from pipelines.partitions import session_range
+from pipelines.domain import metrics
 from pipelines.sqlfiles import sql
+from pipelines.storage import ingest, store
 
 
 def build_analytics_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:

@@ -9,11 +9,12 @@ import dagster as dg
 import duckdb as duckdb_module
 from dagster_duckdb import DuckDBResource
 
-from pipelines import calendar, store
+from pipelines import calendar
 from pipelines.config import MonitorConfig
+from pipelines.domain.quality import CheckOutcome
 from pipelines.errors import DatabaseError, PermanentError
-from pipelines.quality import CheckOutcome
 from pipelines.sources.base import RateLimited
+from pipelines.storage import store
 
 # DuckDB admits one writing process: every asset that writes runs in this pool (limit 1 in dagster.yaml).
 WRITER_POOL = "duckdb_writer"

@@ -7,8 +7,8 @@ posts it to the ops channel like any failed ERROR check.
 
 import dagster as dg
 
-from pipelines import freshness
 from pipelines.config import MonitorConfig
+from pipelines.domain import freshness
 
 DAILY_ASSETS = ["daily_prices", "shares_outstanding", "earnings", "metrics_daily", "watchlist_daily", "alerts"]
 JOB_NAME = "freshness"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from assets.alerting import build_alerting_assets, build_publish_asset
 from assets.analytics import build_analytics_assets
 from assets.market_data import build_market_data_assets
+from assets.partitions import session_partitions
 from pipelines.config import MonitorConfig
-from pipelines.partitions import session_partitions
 
 
 def build_assets(cfg: MonitorConfig) -> list:

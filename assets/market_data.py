@@ -13,10 +13,12 @@ from assets.common import (
     source_retry,
     spec,
 )
-from pipelines import calendar, freshness, ingest, quality
+from assets.partitions import session_range
+from assets.resources import SourceResource
+from pipelines import calendar
 from pipelines.config import MonitorConfig
-from pipelines.partitions import session_range
-from pipelines.resources import SourceResource
+from pipelines.domain import freshness, quality
+from pipelines.storage import ingest
 
 
 def build_market_data_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinition) -> list:

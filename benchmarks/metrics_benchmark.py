@@ -22,7 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines import calendar, metrics, store  # noqa: E402
+from pipelines import calendar  # noqa: E402
+from pipelines.domain import metrics
+from pipelines.storage import store
 
 # The plainest single query for the same output as metrics_daily (all 15 columns: as-of share count, TTM EPS
 # from the last four announced quarters, 1- and 5-session returns and $ changes, 52-week and 5-session drawdowns,

@@ -11,6 +11,10 @@ import exchange_calendars as xc
 import pandas as pd
 
 NEW_YORK = ZoneInfo("America/New_York")
+SESSIONS_52W = 252  # "52 weeks" in sessions: the drawdown_52w window, and the warm-up a new symbol is fetched with
+# A quarter is announced within this many days of its end (10-K deadline: 60; the next quarter's announcement comes
+# 90+ days after): an announcement further away is another quarter's, never this one's.
+ANNOUNCED_WITHIN_DAYS = 75
 
 
 @lru_cache(maxsize=1)

@@ -167,8 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_sql(args) -> int:
-    from pipelines import analysts, publish
     from pipelines.config import analytics_path, db_path_from_env
+    from pipelines.storage import analysts, publish
 
     live = db_path_from_env(settings_env(args))
     copy = analytics_path(live)
@@ -207,9 +207,9 @@ def pd_options():
 def cmd_backtest(args) -> int:
     import json
 
-    from pipelines import analysts
-    from pipelines.backtest import format_text, run_backtest
     from pipelines.config import analytics_path, config_path, db_path_from_env, load_config
+    from pipelines.domain.backtest import format_text, run_backtest
+    from pipelines.storage import analysts
 
     env = settings_env(args)
     cfg = load_config(config_path(env))
@@ -225,8 +225,8 @@ def cmd_backtest(args) -> int:
 
 def cmd_run(args) -> int:
     from pipelines.config import Runtime, config_path, load_config
-    from pipelines.execution import materialize_sessions, resolve_range
-    from pipelines.freshness import FETCHED_NOTHING
+    from pipelines.domain.freshness import FETCHED_NOTHING
+    from pipelines.orchestration.execution import materialize_sessions, resolve_range
 
     env = settings_env(args)
     runtime = Runtime.from_env(env)
@@ -276,8 +276,8 @@ def _brief(text: str, limit: int = 400) -> str:
 
 def _print_dry_run(db_path: Path, notification_ids: list[str]) -> None:
     """Without Slack settings nothing is sent: show what the channel would have received."""
-    from pipelines import store
-    from pipelines.alerting import outbox
+    from pipelines.channels import outbox
+    from pipelines.storage import store
 
     con = store.connect(db_path, read_only=True)
     try:
@@ -316,11 +316,11 @@ def cmd_snapshot(args) -> int:
 def cmd_silence(args) -> int:
     import getpass
 
-    from pipelines import store
-    from pipelines.alerting import silences
     from pipelines.config import config_path, db_path_from_env, load_config
+    from pipelines.domain import silences
     from pipelines.fmt import terminal_safe
     from pipelines.rules import WATCHLIST
+    from pipelines.storage import store
 
     env = settings_env(args)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)

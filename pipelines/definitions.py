@@ -6,11 +6,15 @@ import dagster as dg
 
 from assets.freshness import build_freshness_checks, build_freshness_sensor
 from assets.graph import build_assets
+from assets.partitions import session_partitions
+from assets.resources import build_resources, slack_from_env
 from pipelines.config import Runtime, config_path, load_config
-from pipelines.partitions import session_partitions
-from pipelines.resources import build_resources, slack_from_env
-from pipelines.schedules import build_nightly
-from pipelines.sensors import build_failed_checks_sensor, build_run_failure_sensor, build_unrun_checks_sensor
+from pipelines.orchestration.schedules import build_nightly
+from pipelines.orchestration.sensors import (
+    build_failed_checks_sensor,
+    build_run_failure_sensor,
+    build_unrun_checks_sensor,
+)
 
 
 def build_definitions(runtime: Runtime | None = None, cfg_path: str | None = None) -> dg.Definitions:

@@ -1,6 +1,6 @@
 """What a fact must look like to be stored: bounds far beyond any real value, so only broken data trips them.
 
-Used at the door of the fact tables (pipelines/store.py, sql/door/) and by the replay reader, which names
+Used at the door of the fact tables (pipelines/storage/store.py, sql/door/) and by the replay reader, which names
 the file and line.
 """
 

@@ -8,8 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import store
-from pipelines.alerting.history import ordinal
+from pipelines.domain.history import ordinal
+from pipelines.storage import store
 from tests.support.cli import cli
 from tests.support.fake_slack import FakeSlack
 from tests.support.synthetic import BENCHMARK, WATCHLIST, basic_snapshot, write_config, write_prices

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import publish
+from pipelines.storage import publish
 from tests.support.cli import ROOT, cli
 from tests.support.synthetic import basic_snapshot, write_config
 
@@ -84,7 +84,7 @@ def test_sql_says_how_old_the_copy_is_when_it_lags_the_live_file(tmp_path, capsy
     """A run that wrote the live file but did not republish (it failed before analytics_copy, or is writing now):
     `sql` answered from yesterday's copy with no sign. It answers, and says on stderr how far behind the copy is."""
     from pipelines import cli as market_monitor
-    from pipelines.store import connect
+    from pipelines.storage.store import connect
 
     live, copy = tmp_path / "mm.duckdb", tmp_path / "mm.analytics.duckdb"
     con = connect(live)
@@ -197,7 +197,7 @@ os.kill(os.getpid(), 9)             # crash before any checkpoint: the .wal stay
 
 FULL_DISK_PUBLISH = """
 import resource, signal, sys
-from pipelines.publish import publish
+from pipelines.storage.publish import publish
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)          # a write past the limit fails (EFBIG) like a full disk
 resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 publish(sys.argv[1], sys.argv[2])

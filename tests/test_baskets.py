@@ -8,13 +8,14 @@ import datetime as dt
 import shutil
 from dataclasses import replace
 
-from pipelines import rules, store
-from pipelines.alerting import silences
-from pipelines.alerting.notify import notify
-from pipelines.alerting.routes import Route, Routes
-from pipelines.alerting.slack import SlackSettings
+from pipelines import rules
+from pipelines.channels.notify import notify
+from pipelines.channels.routes import Route, Routes
+from pipelines.channels.slack import SlackSettings
 from pipelines.config import Basket, MonitorConfig, parse_config
+from pipelines.domain import silences
 from pipelines.rules.stock_drop_5d import Settings as StockDrop
+from pipelines.storage import store
 from tests.support.fake_smtp import FakeSMTP
 from tests.support.scenario import Market
 
@@ -214,7 +215,7 @@ def test_a_database_from_before_baskets_keeps_its_history_as_the_first_baskets(t
         ("leaders", "slack:#ai-selloff", "111.1")
     ]
     # the resolve after the migration answers the thread of the message sent before it
-    from pipelines.alerting import outbox
+    from pipelines.channels import outbox
 
     assert outbox._thread_parent(con, "leaders|stock_drop_5d|AAA|2025-11-03") == "digest:2025-11-03:abc"
     parent = con.execute(

@@ -3,7 +3,8 @@ from dataclasses import replace
 
 import pytest
 
-from pipelines import charts, rules
+from pipelines import rules
+from pipelines.channels import charts
 from tests.support.scenario import Market
 
 

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from pipelines import calendar, ingest
+from pipelines import calendar
 from pipelines.sources import yahoo
+from pipelines.storage import ingest
 from tests.support.live_night import Night, world
 
 # the graph against a fake Yahoo served through requests: run by CI, not the fast loop
@@ -99,7 +100,7 @@ def test_the_message_says_what_its_figures_cover(tmp_path, evening, slack, monke
     lists NVDA as still firing since 10-15 (not since the later episode's 11-03); the 11-03 sell-off says its dollar
     figure leaves AMD out; the table shows P/E 'n/a' for AMD (no EPS) and 'n/m' for META (EPS < 0)."""
     from pipelines.config import Runtime
-    from pipelines.execution import materialize_sessions
+    from pipelines.orchestration.execution import materialize_sessions
     from tests.support.fake_yahoo import FakeYahoo
 
     for key, value in slack.env().items():
@@ -156,7 +157,7 @@ def test_each_failure_is_named_by_what_yahoo_sent(tmp_path, evening):
 
 def test_a_night_yahoo_is_down_fails_with_the_outage_as_its_cause(tmp_path, evening):
     from pipelines.config import Runtime
-    from pipelines.execution import materialize_sessions
+    from pipelines.orchestration.execution import materialize_sessions
     from tests.support.fake_yahoo import FakeYahoo
 
     market = world()

@@ -6,12 +6,12 @@ from pathlib import Path
 from unittest import mock
 
 from pipelines import calendar
-from pipelines.alerting.lifecycle import derive_transitions
-from pipelines.alerting.notify import due_sessions
-from pipelines.backtest import format_text
+from pipelines.channels.notify import due_sessions
+from pipelines.domain.backtest import format_text
+from pipelines.domain.lifecycle import derive_transitions
 from pipelines.rules import Finding
 from pipelines.sources import ReplaySource, YFinanceSource
-from pipelines.store import fundamentals_due
+from pipelines.storage.store import fundamentals_due
 
 DAYS = calendar.sessions(dt.date(2025, 11, 3), dt.date(2025, 11, 14))
 
@@ -59,7 +59,7 @@ def test_live_nights_notify_only_the_latest_completed_session():
 
 
 def test_fundamentals_are_fetched_again_only_when_missing_or_older_than_the_limit(tmp_path):
-    from pipelines import store
+    from pipelines.storage import store
 
     con = store.connect(tmp_path / "mm.duckdb")
     store.prepare(con)
@@ -123,7 +123,7 @@ def test_the_backtest_text_names_each_rule_its_episodes_and_peaks():
 def test_fundamentals_refreshes_spread_over_the_nights_of_the_period(tmp_path):
     """Fourteen names fetched on one night, refreshed every 7 days: two a night from then on, never all on one
     night again, and none older than the limit."""
-    from pipelines import store
+    from pipelines.storage import store
 
     con = store.connect(tmp_path / "mm.duckdb")
     store.prepare(con)

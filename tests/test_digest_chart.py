@@ -2,8 +2,8 @@
 Slack server (files.getUploadURLExternal, the upload, files.completeUploadExternal). A failed upload never loses
 or re-sends the text message."""
 
-from pipelines.alerting import outbox
-from pipelines.alerting.slack import SlackSettings, build_sender
+from pipelines.channels import outbox
+from pipelines.channels.slack import SlackSettings, build_sender
 from tests.support.fake_slack import FakeSlack, sender_for
 from tests.support.scenario import nightly
 

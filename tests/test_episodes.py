@@ -1,7 +1,7 @@
 import datetime as dt
 
 from pipelines import calendar
-from pipelines.episodes import build_episodes
+from pipelines.domain.episodes import build_episodes
 from pipelines.rules import Finding
 
 D = dt.date

@@ -1,5 +1,5 @@
-"""The project's Dagster event log (pipelines/event_log_storage.py): Dagster's own tables and files, with the
-connections kept open between events. What a run writes through it must read back the same through Dagster's
+"""The project's Dagster event log (pipelines/orchestration/event_log_storage.py): Dagster's own tables and files,
+with the connections kept open between events. What a run writes through it must read back the same through Dagster's
 default storage (and the reverse), from several processes at once."""
 
 import shutil
@@ -13,12 +13,12 @@ import dagster as dg
 import pytest
 import sqlalchemy as db
 
-from pipelines.event_log_storage import (
+from pipelines.orchestration.event_log_storage import (
     OPEN_RUN_SHARDS,
     KeptConnectionInMemoryEventLogStorage,
     KeptConnectionSqliteEventLogStorage,
 )
-from pipelines.execution import instance_for_cli
+from pipelines.orchestration.execution import instance_for_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = dg.DailyPartitionsDefinition("2025-01-01", end_date="2025-01-11")
@@ -110,7 +110,7 @@ def test_only_a_few_run_shards_stay_open_and_a_closed_one_still_reads(tmp_path):
 def test_a_process_that_never_disposes_its_storage_still_closes_its_connections_at_exit(tmp_path):
     writer = textwrap.dedent(f"""
         import sqlalchemy as db
-        from pipelines.event_log_storage import KeptConnectionSqliteEventLogStorage
+        from pipelines.orchestration.event_log_storage import KeptConnectionSqliteEventLogStorage
         storage = KeptConnectionSqliteEventLogStorage({str(tmp_path)!r})
         with storage.run_connection("run-1") as conn:
             conn.execute(db.text("INSERT INTO event_logs (run_id, event) VALUES ('run-1', '{{}}')"))
@@ -123,7 +123,7 @@ def test_a_process_that_never_disposes_its_storage_still_closes_its_connections_
 def test_processes_writing_the_same_index_at_once_lose_nothing(tmp_path):
     writer = textwrap.dedent(f"""
         import sqlalchemy as db, sys
-        from pipelines.event_log_storage import KeptConnectionSqliteEventLogStorage
+        from pipelines.orchestration.event_log_storage import KeptConnectionSqliteEventLogStorage
         storage = KeptConnectionSqliteEventLogStorage({str(tmp_path)!r})
         for n in range(300):
             with storage.index_connection() as conn:
@@ -187,10 +187,11 @@ def test_a_table_another_process_adds_later_is_seen_and_one_that_exists_is_not_a
 def test_it_runs_only_on_the_dagster_release_it_was_written_against():
     """It overrides private methods of Dagster's SQLite storage: a Dagster upgrade that renamed one would break the
     webserver and daemon at instance load. The upgrade fails here first, saying what to do."""
-    from pipelines import event_log_storage
+    from pipelines.orchestration import event_log_storage
 
     assert dg.__version__ == event_log_storage.WRITTEN_FOR_DAGSTER, (
-        f"pipelines/event_log_storage.py was written against Dagster {event_log_storage.WRITTEN_FOR_DAGSTER} and "
+        "pipelines/orchestration/event_log_storage.py was written against Dagster "
+        f"{event_log_storage.WRITTEN_FOR_DAGSTER} and "
         f"Dagster {dg.__version__} is installed: check the private methods it overrides (_connect, _initdb, "
         "_initialized_dbs, _held_conn) in the new release, run tests/test_event_log_storage.py and "
         "tests/test_webserver.py, then set WRITTEN_FOR_DAGSTER; or drop the event_log_storage section of "
@@ -201,11 +202,15 @@ def test_it_runs_only_on_the_dagster_release_it_was_written_against():
 
 
 def test_dagsters_private_api_is_used_in_that_module_only():
-    """Beside it, only the two lazy uses of Dagster's cron parser (tests/test_layers.py names them)."""
+    """Beside it, only the two lazy uses of Dagster's cron parser (pyproject.toml's import contracts name them)."""
     users = sorted(
         str(path.relative_to(ROOT))
         for folder in ("pipelines", "assets")
         for path in (ROOT / folder).rglob("*.py")
         if "from dagster._" in path.read_text() or "import dagster._" in path.read_text()
     )
-    assert users == ["pipelines/config.py", "pipelines/event_log_storage.py", "pipelines/freshness.py"]
+    assert users == [
+        "pipelines/config.py",
+        "pipelines/domain/freshness.py",
+        "pipelines/orchestration/event_log_storage.py",
+    ]

@@ -9,8 +9,8 @@ import sys
 import duckdb
 import pytest
 
-from pipelines import store
 from pipelines.errors import DatabaseError, DatabaseLocked, PermanentError
+from pipelines.storage import store
 from tests.support.cli import ROOT, cli
 from tests.support.synthetic import basic_snapshot, write_config
 

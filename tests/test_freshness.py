@@ -5,12 +5,13 @@ import datetime as dt
 import dagster as dg
 import pytest
 
-from pipelines import calendar, freshness
+from assets.resources import slack_from_env
+from pipelines import calendar
 from pipelines.config import Runtime
 from pipelines.definitions import build_definitions
-from pipelines.execution import materialize_sessions
-from pipelines.resources import slack_from_env
-from pipelines.sensors import build_failed_checks_sensor
+from pipelines.domain import freshness
+from pipelines.orchestration.execution import materialize_sessions
+from pipelines.orchestration.sensors import build_failed_checks_sensor
 from tests.support.fake_slack import FakeSlack
 from tests.support.synthetic import basic_snapshot, write_config
 

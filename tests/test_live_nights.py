@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from pipelines import ingest
 from pipelines.config import Runtime
-from pipelines.execution import materialize_sessions
+from pipelines.orchestration.execution import materialize_sessions
 from pipelines.sources import yahoo
+from pipelines.storage import ingest
 from tests.support.fake_yahoo import FakeYahoo
 from tests.support.live_night import NAMES, TONIGHT, Night, world
 

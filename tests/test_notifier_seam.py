@@ -3,10 +3,10 @@ A test double stands in for a second channel (none is built); Slack's senders im
 
 import datetime as dt
 
-from pipelines.alerting import message
-from pipelines.alerting.notifier import DeliveryFailure, Notifier
-from pipelines.alerting.notify import notify
-from pipelines.alerting.slack import SlackSettings, WebApiSender, WebhookSender
+from pipelines.channels import message
+from pipelines.channels.notifier import DeliveryFailure, Notifier
+from pipelines.channels.notify import notify
+from pipelines.channels.slack import SlackSettings, WebApiSender, WebhookSender
 
 
 class Pager:

@@ -84,8 +84,8 @@ def test_the_production_instance_records_a_range_a_night_and_a_failed_run_the_we
     failed = cli(*replay, "--start", "2024-08-27", "--end", "2024-08-28", env=env)
     assert failed.returncode == 2 and "AMD.csv" in failed.stderr, failed.stderr[-2000:]
 
-    # one kept connection per storage and process (pipelines/postgres_storage.py): 73 connections for these three
-    # runs; dagster-postgres' own per-statement connections made 825 even with batched writes (7 ms each)
+    # one kept connection per storage and process (pipelines/orchestration/postgres_storage.py): 73 connections for
+    # these three runs; dagster-postgres' own per-statement connections made 825 even with batched writes (7 ms each)
     assert postgres.sessions_opened(pg_database) < 200
     web_env = {**os.environ, **env, "MARKET_MONITOR_SOURCE": "replay", "MARKET_MONITOR_REPLAY_DIR": str(snap)}
     with dagster_dev_on(web_env, args=("-w", "workspace.yaml"), program="dagster-webserver") as port:

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from pipelines import quality
+from pipelines.domain import quality
 from tests.support.scenario import Market
 
 

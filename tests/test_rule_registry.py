@@ -59,7 +59,7 @@ def test_config_validates_each_rule_from_its_own_settings_class():
 def test_every_rule_has_a_magnitude_for_what_it_finds(tmp_path):
     """Episodes and the backtest pick a peak by each rule's magnitude: it must read the metrics its own findings
     carry. One market makes every rule fire (EPS 1.00 a year: P/E 100 before the fall)."""
-    from pipelines.episodes import build_episodes
+    from pipelines.domain.episodes import build_episodes
     from tests.support.scenario import NAMES, crash_market
 
     m, days = crash_market(tmp_path, {n: 80.0 for n in NAMES[:3]}, bench_final=900.0, shares=1e9)
@@ -95,8 +95,8 @@ def test_rules_see_every_metrics_daily_column():
 
     import duckdb
 
-    from pipelines import store
     from pipelines.rules import load_metrics
+    from pipelines.storage import store
 
     con = duckdb.connect()
     store.prepare(con)

@@ -1,8 +1,8 @@
 import dagster as dg
 import pytest
 
-from pipelines.resources import slack_from_env
-from pipelines.sensors import build_run_failure_sensor
+from assets.resources import slack_from_env
+from pipelines.orchestration.sensors import build_run_failure_sensor
 from tests.support.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.slow  # the graph, the CLI or the webserver: run by CI, not the fast loop
@@ -57,7 +57,7 @@ def test_runs_that_will_be_retried_are_skipped_and_no_slack_means_stopped(monkey
 
 
 def test_failed_error_checks_of_a_successful_run_reach_the_ops_channel(monkeypatch):
-    from pipelines.sensors import build_failed_checks_sensor
+    from pipelines.orchestration.sensors import build_failed_checks_sensor
 
     @dg.asset(
         check_specs=[
@@ -97,7 +97,7 @@ def test_failed_error_checks_of_a_successful_run_reach_the_ops_channel(monkeypat
 
 def test_checks_a_failed_run_never_reached_say_so_and_why_instead_of_execution_failed():
     """Dagster leaves them planned: the UI said "Execution failed" with no description, read as bad data."""
-    from pipelines.sensors import build_unrun_checks_sensor
+    from pipelines.orchestration.sensors import build_unrun_checks_sensor
 
     @dg.asset(check_specs=[dg.AssetCheckSpec("bars_present", asset="prices")])
     def prices():

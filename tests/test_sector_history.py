@@ -3,7 +3,7 @@ first episode through the real notify path."""
 
 import datetime as dt
 
-from pipelines.alerting.history import SectorHistory, lines
+from pipelines.domain.history import SectorHistory, lines
 from tests.support.scenario import nightly
 
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipelines import share_counts, store
-from pipelines.share_counts import HELD_COLUMNS
+from pipelines.storage import share_counts, store
+from pipelines.storage.share_counts import HELD_COLUMNS
 
 D = dt.date
 NOW = dt.datetime(2025, 11, 7, 23, 0)

@@ -7,9 +7,9 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from pipelines import rules
-from pipelines.alerting import message, outbox
-from pipelines.alerting.notify import notify
-from pipelines.alerting.slack import SlackSettings, build_sender
+from pipelines.channels import message, outbox
+from pipelines.channels.notify import notify
+from pipelines.channels.slack import SlackSettings, build_sender
 from tests.support.fake_slack import sender_for
 from tests.support.scenario import NAMES, Market, nightly
 

@@ -3,10 +3,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipelines import store
 from pipelines.errors import InvalidData
 from pipelines.sources.base import PriceBatch
 from pipelines.sources.replay import ReplaySource, SnapshotError
+from pipelines.storage import store
 from tests.support.synthetic import basic_snapshot
 
 D = dt.date

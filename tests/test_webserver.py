@@ -268,7 +268,7 @@ CHECKS = """{ assetNodes(assetKeys: [{path: ["daily_prices"]}]) { assetChecksOrE
 
 
 def test_a_range_run_shows_each_session_materialized_and_a_failed_range_its_sessions_failed(dagster_dev, tmp_path):
-    """The event log the shipped instance writes (pipelines/event_log_storage.py), as the UI reads it."""
+    """The event log the shipped instance writes (pipelines/orchestration/event_log_storage.py), as the UI reads it."""
     from tests.support.cli import cli
 
     snap, env = cli_setup(dagster_dev, tmp_path)

@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import calendar
+from pipelines.calendar import ANNOUNCED_WITHIN_DAYS
 from pipelines.fmt import some
-from pipelines.metrics import ANNOUNCED_WITHIN_DAYS
 from pipelines.sources import yfinance_cache
 from pipelines.sources.base import (
     DIVIDEND_COLUMNS,

@@ -1,4 +1,4 @@
--- Share counts held until a later count confirms them (pipelines/share_counts.py): each would move its market cap
+-- Share counts held until a later count confirms them (pipelines/storage/share_counts.py): each would move its market cap
 -- by more than fundamentals.max_share_change against the previous count with no split to explain it. Market caps
 -- use the previous count meanwhile; a confirmed count moves to shares_outstanding, a one-off to rejected_facts.
 CREATE TABLE IF NOT EXISTS shares_held (

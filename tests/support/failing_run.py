@@ -17,9 +17,10 @@ from pathlib import Path
 from unittest import mock
 
 from assets import alerting
-from pipelines import calendar, ingest, publish
+from pipelines import calendar
 from pipelines.config import Runtime
-from pipelines.execution import materialize_sessions
+from pipelines.orchestration.execution import materialize_sessions
+from pipelines.storage import ingest, publish
 
 LOADS = {"daily_prices": "load_prices", "shares_outstanding": "load_fundamentals"}
 DERIVED = ingest.DERIVED

@@ -22,7 +22,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-from pipelines.alerting.slack import SlackSettings, build_sender
+from pipelines.channels.slack import SlackSettings, build_sender
 
 
 class FakeSlack:

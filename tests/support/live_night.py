@@ -8,7 +8,7 @@ import duckdb
 
 from pipelines import calendar
 from pipelines.config import Runtime
-from pipelines.execution import materialize_sessions
+from pipelines.orchestration.execution import materialize_sessions
 from tests.support.fake_yahoo import FakeYahoo, YahooWorld
 from tests.support.synthetic import write_config
 

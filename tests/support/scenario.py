@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines import calendar, evaluation, metrics, store
-from pipelines.alerting.notify import notify
+from pipelines import calendar
+from pipelines.channels.notify import notify
 from pipelines.config import MonitorConfig
+from pipelines.domain import evaluation, metrics
 from pipelines.sources.base import PriceBatch
+from pipelines.storage import store
 
 NOW = dt.datetime(2026, 1, 5, 23, 0)
 

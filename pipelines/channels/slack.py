@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from pipelines.alerting.notifier import DeliveryFailure, LookupInconclusive, Message
+from pipelines.channels.notifier import DeliveryFailure, LookupInconclusive, Message
 
 DEFAULT_API_URL = "https://slack.com/api/"
 TOKEN_VAR, WEBHOOK_VAR = "SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL"  # the secrets: passed on as their names (dg.EnvVar)

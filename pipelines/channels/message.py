@@ -80,14 +80,14 @@ def _thresholds(metrics: dict | None) -> str | None:
 
 @dataclass(frozen=True)
 class SessionFigures:
-    """What a digest quotes besides its events, as read for the session (pipelines/alerting/outbox.py)."""
+    """What a digest quotes besides its events, as read for the session (pipelines/channels/outbox.py)."""
 
     watch: dict | None  # the watchlist_daily row, or None if the session has none
     names: list[tuple]  # name_table's rows
     tickers: list[str]
     benchmark: str
     name_threshold: float = -0.05
-    history: tuple[str, ...] = ()  # the sector alert's history section (pipelines/alerting/history.py)
+    history: tuple[str, ...] = ()  # the sector alert's history section (pipelines/domain/history.py)
     silenced: tuple[str, ...] = ()  # silences covering the session, described
     title: str = "Watchlist"  # the basket's, as people read it
 

@@ -6,12 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from pipelines import calendar, rules
+from pipelines.calendar import ANNOUNCED_WITHIN_DAYS, SESSIONS_52W
 from pipelines.sqlfiles import execute_script, sql
 
-SESSIONS_52W = 252  # "52 weeks" in sessions: the drawdown_52w window, and the warm-up a new symbol is fetched with
-# A quarter is announced within this many days of its end (10-K deadline: 60; the next quarter's announcement comes
-# 90+ days after): an announcement further away is another quarter's, never this one's.
-ANNOUNCED_WITHIN_DAYS = 75
 LOOKBACK_SESSIONS = SESSIONS_52W + 5  # the 52-week high of the oldest session, plus the 5-session lag
 
 

@@ -16,7 +16,7 @@ import os
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 from dagster_postgres.utils import get_token_provider_from_config, pg_url_from_config
 
-from pipelines.remembered_tables import RemembersTables
+from pipelines.orchestration.remembered_tables import RemembersTables
 
 # Dagster writes materializations (one per partition per asset) and planned events in batches of this size where the
 # storage supports it, Postgres among them; read from the environment by every process that writes events.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pipelines import calendar, share_counts
+from pipelines import calendar
 from pipelines.sqlfiles import sql
+from pipelines.storage import share_counts
 
 MAX_ONE_SESSION_MOVE = 0.40
 STOPPED_AFTER_SESSIONS = 3  # no bar this many sessions running: the name has left (a one-night gap is not that)
@@ -169,7 +170,7 @@ def check_eps_fresh(con, tickers, as_of: dt.date, max_age_days: int, eps_lag: in
 
 
 def check_shares_confirmed(con, tickers) -> CheckOutcome:
-    """Share counts held until a later count confirms them (pipelines/share_counts.py): named, so a market cap
+    """Share counts held until a later count confirms them (pipelines/storage/share_counts.py): named, so a market cap
     computed on the earlier count is never a silent choice."""
     rows = con.execute(sql("shares/held_for"), {"tickers": list(tickers)}).fetchall()
     lines = [share_counts.describe(*row) for row in rows]

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipelines.alerting import history, message, silences
-from pipelines.alerting.lifecycle import notification_id
-from pipelines.alerting.notifier import Attaching, LookupInconclusive, Message, Notifier
+from pipelines.channels import message
+from pipelines.channels.notifier import Attaching, LookupInconclusive, Message, Notifier
 from pipelines.config import Basket
+from pipelines.domain import history, silences
+from pipelines.domain.lifecycle import notification_id
 from pipelines.rules import HEADLINE, SEVERITY_RANK, breadth_threshold, is_basket_rule
 from pipelines.sqlfiles import sql
 

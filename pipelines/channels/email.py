@@ -11,7 +11,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from pipelines.alerting.notifier import DeliveryFailure, Message
+from pipelines.channels.notifier import DeliveryFailure, Message
 
 HEADER = "X-Market-Monitor-Notification"
 # SMTP replies that no retry fixes: authentication, a refused sender or recipient (RFC 5321 5xx).

@@ -2,7 +2,7 @@
 sessions up to and including a date. Matched against the session being notified, so a replay and a live night behave
 alike.
 A silenced transition is recorded in alert_events (silenced_by) and not sent; an episode still holding when its
-silence ends is announced then as firing since its first session (pipelines/alerting/lifecycle.py)."""
+silence ends is announced then as firing since its first session (pipelines/domain/lifecycle.py)."""
 
 from __future__ import annotations
 

@@ -10,12 +10,12 @@ import dagster as dg
 import yaml
 
 from assets.graph import build_assets
+from assets.resources import build_resources
 from pipelines import calendar
 from pipelines.config import ConfigError, MonitorConfig, Runtime, load_config
-from pipelines.event_log_storage import ephemeral_instance
-from pipelines.progress import progress_logger
-from pipelines.resources import build_resources
-from pipelines.unrun_checks import explain_unrun_checks, first_failure
+from pipelines.orchestration.event_log_storage import ephemeral_instance
+from pipelines.orchestration.progress import progress_logger
+from pipelines.orchestration.unrun_checks import explain_unrun_checks, first_failure
 
 JOB_NAME = "nightly"
 LOCATION_NAME = "pipelines.definitions"  # workspace.yaml's python_module: the code location's default name

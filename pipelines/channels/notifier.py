@@ -1,5 +1,5 @@
-"""The notifier seam: what the outbox needs from a channel. Slack (pipelines/alerting/slack.py) and e-mail
-(pipelines/alerting/email.py) implement it; a new channel implements the same four members, renders the Message its
+"""The notifier seam: what the outbox needs from a channel. Slack (pipelines/channels/slack.py) and e-mail
+(pipelines/channels/email.py) implement it; a new channel implements the same four members, renders the Message its
 own way, and the outbox, lifecycle and messages stay as they are."""
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.alerting.notifier import Message
-from pipelines.alerting.routes import ops_sender
+from assets.resources import SlackResource, slack_from_env
+from pipelines.channels.notifier import Message
+from pipelines.channels.routes import ops_sender
 from pipelines.config import MonitorConfig
-from pipelines.resources import SlackResource, slack_from_env
-from pipelines.unrun_checks import explain_unrun_checks, run_failure_cause
+from pipelines.orchestration.unrun_checks import explain_unrun_checks, run_failure_cause
 
 WILL_RETRY_TAG = "dagster/will_retry"
 

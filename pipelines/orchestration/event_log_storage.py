@@ -29,7 +29,7 @@ from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.pool import QueuePool
 
-from pipelines.remembered_tables import RemembersTables
+from pipelines.orchestration.remembered_tables import RemembersTables
 
 # The Dagster release whose private methods this module overrides (_connect, _engine's use of _initdb and
 # _initialized_dbs, InMemoryEventLogStorage's _held_conn): tests/test_event_log_storage.py fails on any other

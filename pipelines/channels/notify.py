@@ -7,14 +7,15 @@ import json
 import textwrap
 from dataclasses import dataclass, field
 
-from pipelines import calendar, charts, store
-from pipelines.alerting import outbox
-from pipelines.alerting.lifecycle import derive_transitions, record_transitions
-from pipelines.alerting.notifier import Notifier
-from pipelines.alerting.routes import Routes
+from pipelines import calendar
+from pipelines.channels import charts, outbox
+from pipelines.channels.notifier import Notifier
+from pipelines.channels.routes import Routes
 from pipelines.config import MonitorConfig
+from pipelines.domain.lifecycle import derive_transitions, record_transitions
 from pipelines.rules import INCOMPLETE, Finding
 from pipelines.sqlfiles import sql
+from pipelines.storage import store
 
 
 @dataclass

@@ -10,10 +10,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines import store
-from pipelines.alerting.slack import DEFAULT_API_URL, TOKEN_VAR, WEBHOOK_VAR, SlackSettings
+from pipelines.channels.slack import DEFAULT_API_URL, TOKEN_VAR, WEBHOOK_VAR, SlackSettings
 from pipelines.config import MonitorConfig, Runtime, analytics_path
 from pipelines.sources import Source, build_source
+from pipelines.storage import store
 
 
 class MonitorResource(dg.ConfigurableResource):

@@ -11,11 +11,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines import calendar, share_counts
+from pipelines import calendar
 from pipelines.errors import DatabaseError, DatabaseLocked, InvalidData
 from pipelines.plausibility import DOOR_LIMITS, split_ratio_problem
 from pipelines.sources.base import PriceBatch
 from pipelines.sqlfiles import execute_script, migrations, sql, statements, used_params, views
+from pipelines.storage import share_counts
 
 # The database is DuckDB's own file: never an extension fetched from the network to read something else (DuckDB
 # would otherwise try to download sqlite_scanner for a SQLite file given by mistake).
@@ -369,7 +370,7 @@ def store_prices(con, batch: PriceBatch, source: str, fetched_at: dt.datetime) -
 def _hold_unconfirmed(
     con, shares: pd.DataFrame, tickers: list[str], source: str, fetched_at: dt.datetime, max_change: float
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The counts to store now; the others wait in shares_held for a later count (pipelines/share_counts.py).
+    """The counts to store now; the others wait in shares_held for a later count (pipelines/storage/share_counts.py).
     Returns the counts to store and one line per count held or found to be a one-off."""
     held = con.execute(sql("shares/held_for"), {"tickers": list(tickers)}).df()
     for column in ("date", "previous_date"):

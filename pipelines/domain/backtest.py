@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines import evaluation
 from pipelines.config import MonitorConfig
-from pipelines.episodes import build_episodes
+from pipelines.domain import evaluation
+from pipelines.domain.episodes import build_episodes
 from pipelines.rules import RULES
 
 

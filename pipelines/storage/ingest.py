@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pipelines import calendar, store
+from pipelines import calendar
+from pipelines.calendar import SESSIONS_52W
 from pipelines.config import MonitorConfig
-from pipelines.metrics import SESSIONS_52W
 from pipelines.sources import Source
 from pipelines.sqlfiles import execute_script, sql
+from pipelines.storage import store
 
 # Sessions of history the metrics read behind a session (52-week high), fetched once on a fresh database.
 WARM_UP_SESSIONS = SESSIONS_52W

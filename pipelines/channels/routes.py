@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from pipelines.alerting.email import EmailSender
-from pipelines.alerting.notifier import Attaching, Notifier
-from pipelines.alerting.slack import SlackSettings, WebApiSender, WebhookSender, build_sender
+from pipelines.channels.email import EmailSender
+from pipelines.channels.notifier import Attaching, Notifier
+from pipelines.channels.slack import SlackSettings, WebApiSender, WebhookSender, build_sender
 from pipelines.config import ENV_SLACK, Destination, MonitorConfig
 
 SMTP_PORT = 25

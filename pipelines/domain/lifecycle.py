@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipelines import calendar
-from pipelines.alerting import silences as silencing
-from pipelines.episodes import build_episodes
+from pipelines.domain import silences as silencing
+from pipelines.domain.episodes import build_episodes
 from pipelines.rules import SEVERITY_RANK, Finding
 from pipelines.sqlfiles import sql
 

@@ -1,1 +1,0 @@
-"""Alert lifecycle, Slack messages, the outbox and delivery."""

@@ -1,0 +1,1 @@
+"""Notifications: the message, the outbox, and a sender per channel (Slack, e-mail), routed per basket."""

@@ -1,0 +1,1 @@
+"""What the monitor decides: metrics, rule evaluation, episodes and their lifecycle, silences, history, checks."""
