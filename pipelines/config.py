@@ -5,18 +5,18 @@ Every error names the key and the problem, e.g. ``history.refetch_sessions: expe
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipelines.bounds import at_least_zero
+from pydantic import BeforeValidator, Field, ValidationError, create_model
+
+from pipelines.bounds import Block, at_least_zero
 from pipelines.errors import PermanentError
 from pipelines.rules import RULES, SEVERITIES
 from pipelines.sources import DEFAULT_SOURCE, SOURCES, build_source
@@ -29,25 +29,38 @@ class ConfigError(PermanentError, ValueError):
     """A configuration problem; the message names the key."""
 
 
-@dataclass(frozen=True)
-class Watchlist:
-    """The single-watchlist layout of configs written before baskets: read as one basket (see `_legacy`)."""
+def _iso_date(value: Any) -> Any:
+    """TOML writes a date bare (a date) or quoted (a string): both are the date; nothing else is."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("expected a date YYYY-MM-DD") from None
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ValueError("expected a date YYYY-MM-DD")
+    return value
 
-    tickers: list[str] = field(default_factory=lambda: ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV"])
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+AI_LEADERS = ("NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV")
+
+
+class Watchlist(Block):
+    """The single-watchlist layout of configs written before baskets: read as one basket (see parse_config)."""
+
+    tickers: list[str] = list(AI_LEADERS)
     benchmark: str = "^IXIC"
 
 
-@dataclass(frozen=True)
-class History:
-    start: dt.date = dt.date(2024, 1, 2)
+class History(Block):
+    start: IsoDate = dt.date(2024, 1, 2)
     refetch_sessions: int = at_least_zero(10, most=2520)  # ten years
     fetch_timeout_seconds: float = at_least_zero(120.0, most=3600)
     source_retries: int = at_least_zero(3, most=20)
     retry_delay_seconds: float = at_least_zero(30.0, most=3600)
 
 
-@dataclass(frozen=True)
-class Fundamentals:
+class Fundamentals(Block):
     refresh_after_days: int = at_least_zero(7, most=3660)
     shares_stale_after_days: int = at_least_zero(200, most=3660)
     eps_stale_after_days: int = at_least_zero(130, most=3660)
@@ -55,9 +68,9 @@ class Fundamentals:
     max_share_change: float = at_least_zero(0.02, most=100)
 
 
-# One [rules.<name>] table per rule that has settings, each the rule's own Settings class (pipelines/rules/).
-Rules = dataclasses.make_dataclass(
-    "Rules", [(r.name, r.settings, field(default_factory=r.settings)) for r in RULES if r.settings], frozen=True
+# One [rules.<name>] table per rule that has settings, each the rule's own Settings model (pipelines/rules/).
+Rules = create_model(
+    "Rules", __base__=Block, **{r.name: (r.settings, Field(default_factory=r.settings)) for r in RULES if r.settings}
 )
 
 
@@ -67,71 +80,71 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 ENV_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
-@dataclass(frozen=True)
-class Destination:
+class Destination(Block):
     """Where a basket's digests (or the ops notices) go. Secrets are never written here: `token_env`, `url_env` and
     `password_env` name the environment variables that hold them."""
 
-    name: str = ENV_SLACK
+    name: str = ENV_SLACK  # the table's name, [destinations.<name>]
     kind: str = "slack"  # slack (Web API: threads, charts) | slack_webhook | email (SMTP)
     channel: str | None = None  # slack: e.g. "#ai-selloff"; None: SLACK_CHANNEL
     token_env: str = "SLACK_BOT_TOKEN"  # slack
     url_env: str = "SLACK_WEBHOOK_URL"  # slack_webhook
-    to: list[str] = field(default_factory=list)  # email: recipients
+    to: list[str] = []  # email: recipients
     sender: str = "market-monitor@localhost"  # email: From
     smtp_host_env: str = "SMTP_HOST"  # email: host[:port] of the SMTP server
     user_env: str = "SMTP_USER"  # email: login, when the server asks for one
     password_env: str = "SMTP_PASSWORD"
 
 
-@dataclass(frozen=True)
-class Basket:
+class Basket(Block):
     """A set of names watched together: its own benchmark, rule thresholds and destinations. A symbol held by
     several baskets is fetched, stored and computed once; basket-level rows carry the basket's name."""
 
-    name: str = "ai"
-    title: str = "AI leaders"  # how messages and the UI name it
-    tickers: list[str] = field(default_factory=lambda: ["NVDA", "PLTR", "ORCL", "META", "AMD", "CRWV"])
-    benchmark: str = "^IXIC"
-    rules: Rules = field(default_factory=Rules)  # [rules] defaults, overridden by [baskets.<name>.rules]
-    destinations: list[str] = field(default_factory=lambda: [ENV_SLACK])
+    name: str  # the table's name, [baskets.<name>]
+    title: str  # how messages and the UI name it
+    tickers: list[str]
+    benchmark: str
+    rules: Rules = Field(default_factory=Rules)  # [rules] defaults, overridden by [baskets.<name>.rules]
+    destinations: list[str] = [ENV_SLACK]
 
     @property
     def symbols(self) -> list[str]:
         return [*self.tickers, self.benchmark]
 
 
-@dataclass(frozen=True)
-class Ops:
+def ai_leaders(rules: Rules | None = None, **kw) -> Basket:
+    """The basket there was before baskets: what a single-watchlist config (and MonitorConfig()) watches."""
+    spec = {"name": "ai", "title": "AI leaders", "tickers": list(AI_LEADERS), "benchmark": "^IXIC", **kw}
+    return Basket(**spec, rules=rules or Rules())
+
+
+class Ops(Block):
     # Run failures and failed checks; None: SLACK_OPS_CHANNEL, else the first basket's Slack channel (as before).
     destination: str | None = None
 
 
-@dataclass(frozen=True)
-class Alerts:
+class Alerts(Block):
     repeat_interval_sessions: int = at_least_zero(5, most=2520)
     resolve_after_sessions: int = at_least_zero(2, most=252)
     notify_min_severity: str = "warning"
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(Block):
     cron: str = "30 18 * * 1-5"
     timezone: str = "America/New_York"
     # Daily assets count as stale when tonight's session is not in by this cron tick (Dagster freshness).
     fresh_by_cron: str = "0 21 * * 1-5"
 
 
-@dataclass(frozen=True)
-class MonitorConfig:
-    baskets: tuple[Basket, ...] = (Basket(),)
-    history: History = field(default_factory=History)
-    fundamentals: Fundamentals = field(default_factory=Fundamentals)
-    rules: Rules = field(default_factory=Rules)  # the defaults every basket starts from
-    alerts: Alerts = field(default_factory=Alerts)
-    schedule: Schedule = field(default_factory=Schedule)
+class MonitorConfig(Block):
+    baskets: tuple[Basket, ...] = Field(default_factory=lambda: (ai_leaders(),))
+    history: History = Field(default_factory=History)
+    fundamentals: Fundamentals = Field(default_factory=Fundamentals)
+    rules: Rules = Field(default_factory=Rules)  # the defaults every basket starts from
+    alerts: Alerts = Field(default_factory=Alerts)
+    schedule: Schedule = Field(default_factory=Schedule)
     destinations: tuple[Destination, ...] = ()  # [destinations.<name>]; "slack" (the SLACK_* variables) is built in
-    ops: Ops = field(default_factory=Ops)
+    ops: Ops = Field(default_factory=Ops)
 
     @property
     def tickers(self) -> list[str]:
@@ -156,79 +169,67 @@ class MonitorConfig:
     @classmethod
     def single(cls, tickers: list[str], benchmark: str = "^IXIC", rules: Rules | None = None, **kw) -> MonitorConfig:
         """One basket (the AI leaders' name and title) over these names: what a single-watchlist config loads as."""
-        return cls(baskets=(Basket(tickers=list(tickers), benchmark=benchmark, rules=rules or Rules()),), **kw)
+        return cls(baskets=(ai_leaders(rules, tickers=list(tickers), benchmark=benchmark),), **kw)
 
     def with_rules(self, **sections) -> MonitorConfig:
         """Every basket's (and the defaults') rule settings with these [rules.<name>] blocks replaced."""
-        return dataclasses.replace(
-            self,
-            rules=dataclasses.replace(self.rules, **sections),
-            baskets=tuple(dataclasses.replace(b, rules=dataclasses.replace(b.rules, **sections)) for b in self.baskets),
+        return self.replace(
+            rules=self.rules.replace(**sections),
+            baskets=tuple(b.replace(rules=b.rules.replace(**sections)) for b in self.baskets),
         )
 
 
-def _coerce(key: str, value: Any, typ: Any) -> Any:
-    if typ is bool or isinstance(value, bool):
-        raise ConfigError(f"{key}: expected {getattr(typ, '__name__', typ)}, got {value!r}")
-    if typ is int:
-        if not isinstance(value, int):
-            raise ConfigError(f"{key}: expected a whole number, got {value!r}")
-        return value
-    if typ is float:
-        if not isinstance(value, int | float):
-            raise ConfigError(f"{key}: expected a number, got {value!r}")
-        if not math.isfinite(value):  # TOML allows nan and inf; a nan threshold silently never holds
-            raise ConfigError(f"{key}: expected a finite number, got {value!r}")
-        return float(value)
-    if typ is str or typ == (str | None):
-        if not isinstance(value, str):
-            raise ConfigError(f"{key}: expected a string, got {value!r}")
-        return value
-    if typ is dt.date:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise ConfigError(f"{key}: expected a date YYYY-MM-DD, got {value!r}") from None
-    if typ == list[str]:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
-        return list(value)
-    raise AssertionError(f"unsupported config type {typ}")  # pragma: no cover
+_TYPES = {
+    "int_type": "expected a whole number",
+    "float_type": "expected a number",
+    "string_type": "expected a string",
+    "list_type": "expected a list of strings",
+    "tuple_type": "expected a list",
+    "model_type": "expected a table",
+    "dict_type": "expected a table",
+    "finite_number": "expected a finite number",
+}
 
 
-def _build(cls: type, data: Any, prefix: str) -> Any:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{prefix}: expected a table, got {data!r}")
-    hints = get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    bounds = {f.name: f.metadata for f in dataclasses.fields(cls)}
-    for key in data:
-        if key not in names:
-            where = f"{prefix}.{key}" if prefix else key
-            raise ConfigError(f"{where}: unknown key (known: {', '.join(sorted(names))})")
-    kwargs = {}
-    for name in names:
-        if name not in data:
-            continue
-        key = f"{prefix}.{name}" if prefix else name
-        typ = hints[name]
-        if dataclasses.is_dataclass(typ):
-            kwargs[name] = _build(typ, data[name], key)
-        else:
-            value = _coerce(key, data[name], typ)
-            bound = bounds[name]
-            if bound.get("sign") == ">=0" and value < 0:
-                raise ConfigError(f"{key}: must not be negative, got {value!r}")
-            if bound.get("sign") == "<=0" and value > 0:
-                raise ConfigError(f"{key}: is a loss threshold and must be <= 0, got {value!r}")
-            if bound.get("most") is not None and value > bound["most"]:
-                raise ConfigError(f"{key}: must be at most {bound['most']:g}, got {value!r}")
-            if bound.get("least") is not None and value < bound["least"]:
-                raise ConfigError(f"{key}: must be at least {bound['least']:g}, got {value!r}")
-            kwargs[name] = value
-    return cls(**kwargs)
+def _known(model: Any, loc: tuple) -> list[str]:
+    """The keys a table at `loc` (below `model`) may have."""
+    for part in loc:
+        field_info = getattr(model, "model_fields", {}).get(part)
+        if field_info is None:
+            return []
+        model = field_info.annotation
+    return sorted(getattr(model, "model_fields", {}))
+
+
+def _problem(model: Any, error: dict, prefix: str) -> str:
+    """pydantic's first error as one line that names the key: `history.refetch_sessions: must not be negative`."""
+    loc = error["loc"]
+    key = prefix
+    for part in loc:
+        key = f"{key}[{part}]" if isinstance(part, int) else (f"{key}.{part}" if key else str(part))
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key (known: {', '.join(_known(model, loc[:-1]))})"
+    if kind == "missing":
+        return f"{key}: required"
+    if kind == "less_than_equal":
+        if ctx.get("le") == 0:
+            return f"{key}: is a loss threshold and must be <= 0, got {value!r}"
+        return f"{key}: must be at most {ctx['le']:g}, got {value!r}"
+    if kind == "greater_than_equal":
+        if ctx.get("ge") == 0:
+            return f"{key}: must not be negative, got {value!r}"
+        return f"{key}: must be at least {ctx['ge']:g}, got {value!r}"
+    if kind == "value_error":
+        return f"{key}: {ctx.get('error', error['msg'])}, got {value!r}"
+    return f"{key}: {_TYPES.get(kind, error['msg'])}, got {value!r}"
+
+
+def _validate(model: Any, data: Any, prefix: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_problem(model, exc.errors()[0], prefix)) from None
 
 
 def _check_basket(b: Basket, where: str, legacy: bool) -> None:
@@ -321,40 +322,33 @@ def _check(cfg: MonitorConfig, legacy: bool) -> None:
             raise ConfigError(f"alerts.{key}: must be at least 1")
 
 
-BASKET_KEYS = ("title", "tickers", "benchmark", "rules", "destinations")
-
-
 def _basket(name: str, raw: Any, default_rules: dict) -> Basket:
     key = f"baskets.{name}"
     if not NAME_RE.match(name):
         raise ConfigError(f"{key}: a basket's name is 1-32 lower-case letters, digits, '-' or '_' (it keys its rows)")
     if not isinstance(raw, dict):
         raise ConfigError(f"{key}: expected a table, got {raw!r}")
-    for k in raw:
-        if k not in BASKET_KEYS:
-            raise ConfigError(f"{key}.{k}: unknown key (known: {', '.join(sorted(BASKET_KEYS))})")
-    for k in ("tickers", "benchmark"):
-        if k not in raw:
-            raise ConfigError(f"{key}.{k}: required")
+    if "name" in raw:
+        raise ConfigError(f"{key}.name: unknown key (the table's name is the basket's)")
     overrides = raw.get("rules", {})
     if not isinstance(overrides, dict):
         raise ConfigError(f"{key}.rules: expected a table, got {overrides!r}")
+    for rule, block in overrides.items():
+        if not isinstance(block, dict):
+            raise ConfigError(f"{key}.rules.{rule}: expected a table, got {block!r}")
+    # a basket's rules: the [rules] defaults, key by key overridden by its own
     merged = {r: {**default_rules.get(r, {}), **overrides.get(r, {})} for r in {*default_rules, *overrides}}
-    if any(not isinstance(v, dict) for v in overrides.values()):
-        bad = next(r for r, v in overrides.items() if not isinstance(v, dict))
-        raise ConfigError(f"{key}.rules.{bad}: expected a table, got {overrides[bad]!r}")
-    rules = _build(Rules, merged, f"{key}.rules")
-    plain = {k: v for k, v in raw.items() if k != "rules"}
-    basket = _build(Basket, {"title": name, **plain}, key)
-    return dataclasses.replace(basket, name=name, rules=rules)
+    return _validate(Basket, {"title": name, **raw, "name": name, "rules": merged}, key)
 
 
 def _destination(name: str, raw: Any) -> Destination:
     if not NAME_RE.match(name):
         raise ConfigError(f"destinations.{name}: a destination's name is 1-32 lower-case letters, digits, '-' or '_'")
-    if isinstance(raw, dict) and "name" in raw:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"destinations.{name}: expected a table, got {raw!r}")
+    if "name" in raw:
         raise ConfigError(f"destinations.{name}.name: unknown key (the table's name is the destination's)")
-    return dataclasses.replace(_build(Destination, raw, f"destinations.{name}"), name=name)
+    return _validate(Destination, {**raw, "name": name}, f"destinations.{name}")
 
 
 def parse_config(data: dict, origin: str = "<config>") -> MonitorConfig:
@@ -371,20 +365,16 @@ def parse_config(data: dict, origin: str = "<config>") -> MonitorConfig:
             )
         if not isinstance(destinations_raw, dict):
             raise ConfigError(f"destinations: expected [destinations.<name>] tables, got {destinations_raw!r}")
-        base = _build(MonitorConfig, data, "")
-        rules_raw = data.get("rules", {})
+        base = _validate(MonitorConfig, data, "")
         if baskets_raw is None:
-            watch = _build(Watchlist, {} if watch_raw is None else watch_raw, "watchlist")
-            baskets = (Basket(tickers=watch.tickers, benchmark=watch.benchmark, rules=base.rules),)
+            watch = _validate(Watchlist, {} if watch_raw is None else watch_raw, "watchlist")
+            baskets = (ai_leaders(base.rules, tickers=watch.tickers, benchmark=watch.benchmark),)
         elif not isinstance(baskets_raw, dict) or not baskets_raw:
             raise ConfigError("baskets: expected at least one [baskets.<name>] table")
         else:
-            baskets = tuple(_basket(name, raw, rules_raw) for name, raw in baskets_raw.items())
-        cfg = dataclasses.replace(
-            base,
-            baskets=baskets,
-            destinations=tuple(_destination(n, raw) for n, raw in destinations_raw.items()),
-        )
+            baskets = tuple(_basket(name, raw, data.get("rules", {})) for name, raw in baskets_raw.items())
+        destinations = tuple(_destination(n, raw) for n, raw in destinations_raw.items())
+        cfg = base.model_copy(update={"baskets": baskets, "destinations": destinations})  # each validated above
         _check(cfg, legacy=baskets_raw is None)
     except ConfigError as exc:
         raise ConfigError(f"{origin}: {exc}") from None

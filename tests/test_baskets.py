@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from dataclasses import replace
 
 from pipelines import rules
 from pipelines.channels.notify import notify
@@ -44,10 +43,10 @@ class Inbox:
 
 def two_baskets() -> MonitorConfig:
     base = MonitorConfig()
-    ai = replace(base.baskets[0], tickers=AI, benchmark="^IXIC")
-    chips_rules = replace(base.rules, stock_drop_5d=StockDrop(return_5d=-0.05))  # a tighter threshold, chips only
+    ai = base.baskets[0].replace(tickers=AI, benchmark="^IXIC")
+    chips_rules = base.rules.replace(stock_drop_5d=StockDrop(return_5d=-0.05))  # a tighter threshold, chips only
     chips = Basket(name="chips", title="Chip makers", tickers=CHIPS, benchmark="^GSPC", rules=chips_rules)
-    return replace(base, baskets=(ai, chips))
+    return base.replace(baskets=(ai, chips))
 
 
 def crash_both(path, cfg: MonitorConfig) -> tuple[Market, list[dt.date]]:
@@ -92,7 +91,7 @@ def test_each_basket_gets_its_own_digests_exactly_as_it_would_alone(tmp_path):
     assert not any("stock_drop_5d" in t for t in ai_texts)  # -8% is not the AI basket's -10%
     # the same nights with each basket alone as the only watchlist: the same messages, in the same threads
     for basket in cfg.baskets:
-        alone = replace(cfg, baskets=(basket,))
+        alone = cfg.replace(baskets=(basket,))
         solo, _ = crash_both(tmp_path / f"{basket.name}.duckdb", alone)
         solo_routes, solo_inboxes = routed(alone)
         nights(solo, days, solo_routes)

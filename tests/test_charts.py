@@ -1,5 +1,4 @@
 import base64
-from dataclasses import replace
 
 import pytest
 
@@ -63,7 +62,7 @@ def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_the_data_or_a_th
     stored = charts.watchlist_chart(m.con, m.cfg.baskets[0], days[-1])
     assert len(drawn) == 2
     rules_cfg = m.cfg.rules
-    moved = m.cfg.with_rules(sector_selloff=replace(rules_cfg.sector_selloff, cap_return_5d=-0.09))
+    moved = m.cfg.with_rules(sector_selloff=rules_cfg.sector_selloff.replace(cap_return_5d=-0.09))
     assert (
         charts.watchlist_chart(m.con, moved.baskets[0], days[-1]) != stored and len(drawn) == 3
     )  # the threshold line moved

@@ -1,7 +1,6 @@
 """Slack delivery through the real slack_sdk client against a local server speaking the Slack Web API."""
 
 import json
-from dataclasses import replace
 
 import pytest
 from slack_sdk.models.blocks import Block
@@ -226,7 +225,7 @@ def test_a_permanent_error_stops_the_run_s_deliveries_and_keeps_them_queued(cras
 def test_the_breadth_in_the_message_is_the_rule_s_breadth(tmp_path, slack):
     """One name fell 3%: it is down, but not 5% or more, and no line of the message may count it."""
     m = Market(tmp_path / "mm.duckdb", NAMES)
-    m.with_rules(sector_selloff=replace(m.cfg.rules.sector_selloff, min_names_down=3))
+    m.with_rules(sector_selloff=m.cfg.rules.sector_selloff.replace(min_names_down=3))
     days = []
     for name in NAMES:
         days = m.series(name, "2025-10-20", [100.0] * 10 + [97.0 if name == "DDD" else 92.0] * 10)
@@ -308,7 +307,7 @@ def test_a_sell_off_on_a_night_with_missing_data_is_notified_late_when_the_data_
 def test_a_lookup_that_cannot_succeed_holds_its_message_alone(crash, slack):
     """A token without channels:history and one lost answer: the message whose fate is unknown is held (never
     posted blind), named once, and the later messages still go out."""
-    crash.cfg = replace(crash.cfg, alerts=replace(crash.cfg.alerts, repeat_interval_sessions=1))
+    crash.cfg = crash.cfg.replace(alerts=crash.cfg.alerts.replace(repeat_interval_sessions=1))
     slack.script = ["drop"]  # night 10's digest: Slack posted it, the answer was lost
     nightly(crash, crash.days[10], sender_for(slack))
     slack.lookup_script = ["missing_scope"] * 10

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import dagster as dg
 import yaml
@@ -79,7 +79,7 @@ def materialize_sessions(
     interactive runs."""
     cfg = config if isinstance(config, MonitorConfig) else load_config(config)
     if retries is not None:
-        cfg = replace(cfg, history=replace(cfg.history, source_retries=retries))
+        cfg = cfg.replace(history=cfg.history.replace(source_retries=retries))
     run_tags = {
         "dagster/asset_partition_range_start": sessions[0].isoformat(),
         "dagster/asset_partition_range_end": sessions[-1].isoformat(),

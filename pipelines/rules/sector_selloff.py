@@ -6,16 +6,13 @@ basket's cap change covers too few names to decide it (reported as incomplete da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pipelines.bounds import at_least_zero, at_most_zero
+from pipelines.bounds import Block, at_least_zero, at_most_zero
 from pipelines.fmt import loss, pct, some
 from pipelines.rules import data_incomplete
 from pipelines.rules.base import WATCHLIST, Inputs, Rule, crossed, crossed_mask, num
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Block):
     cap_return_5d: float = at_most_zero(-0.06, least=-1.0)  # a return: -100% at worst
     min_names_down: int = at_least_zero(4)
     name_return_5d: float = at_most_zero(-0.05, least=-1.0)  # a return: -100% at worst

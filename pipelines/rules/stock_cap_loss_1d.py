@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pipelines.bounds import at_most_zero
+from pipelines.bounds import Block, at_most_zero
 from pipelines.fmt import loss, pct, usd
 from pipelines.rules.base import Inputs, Rule, num
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Block):
     cap_change_1d: float = at_most_zero(-200e9)
 
 

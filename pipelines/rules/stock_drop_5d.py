@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pipelines.bounds import at_most_zero
+from pipelines.bounds import Block, at_most_zero
 from pipelines.fmt import pct
 from pipelines.rules.base import Inputs, Rule, num
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Block):
     return_5d: float = at_most_zero(-0.10, least=-1.0)  # a return: -100% at worst
 
 

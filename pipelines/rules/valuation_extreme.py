@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pipelines.bounds import at_least_zero
+from pipelines.bounds import Block, at_least_zero
 from pipelines.rules.base import Inputs, Rule
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Block):
     pe_ttm: float = at_least_zero(300.0)
 
 

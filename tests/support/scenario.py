@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +22,7 @@ class Market:
         self.con = store.connect(path)
         store.prepare(self.con)
         base = cfg or MonitorConfig()
-        self.cfg = replace(base, baskets=(replace(base.baskets[0], tickers=list(tickers), benchmark=benchmark),))
+        self.cfg = base.replace(baskets=(base.baskets[0].replace(tickers=list(tickers), benchmark=benchmark),))
 
     def with_rules(self, **sections) -> Market:
         self.cfg = self.cfg.with_rules(**sections)
