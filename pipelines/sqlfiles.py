@@ -39,7 +39,7 @@ def used_params(statement: str, params: dict) -> dict:
 def execute_script(con, name: str, params: dict) -> None:
     """Run each statement of sql/<name>.sql with the named parameters it uses."""
     for stmt in statements(sql(name)):
-        con.execute(stmt, used_params(stmt, params))
+        con.execute(stmt, used_params(stmt, params)).fetchall()  # to completion: DuckDB 2 holds a pending result
 
 
 def migrations() -> list[tuple[int, str, str]]:

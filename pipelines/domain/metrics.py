@@ -27,23 +27,14 @@ def compute_metrics(con, start: dt.date, end: dt.date, eps_lag_days: int) -> int
             "lookback": calendar.sessions_back(first, LOOKBACK_SESSIONS),
         },
     )
-    return con.execute(sql("models/metrics_rows"), {"start": start, "end": end}).fetchone()[0]
+    return con.execute(sql("models/metrics_rows"), {"start": start, "end": end}).fetchall()[0][0]
 
 
 def compute_watchlist(con, start: dt.date, end: dt.date, baskets) -> int:
-    """Every basket's watchlist_daily rows for [start, end]; n_names_down counts against each basket's own
-    breadth threshold (its sell-off rule's per-name return)."""
-    for b in baskets:
-        execute_script(
-            con,
-            "models/watchlist_daily",
-            {
-                "basket": b.name,
-                "start": start,
-                "end": end,
-                "tickers": b.tickers,
-                "benchmark": b.benchmark,
-                "name_return_5d": rules.breadth_threshold(b),
-            },
-        )
-    return con.execute(sql("models/watchlist_rows"), {"start": start, "end": end}).fetchone()[0]
+    """Every basket's watchlist_daily rows for [start, end], in one statement; n_names_down counts against each
+    basket's own breadth threshold (its sell-off rule's per-name return)."""
+    members = [(b.name, t, b.benchmark, rules.breadth_threshold(b)) for b in baskets for t in b.tickers]
+    names, tickers, benchmarks, thresholds = (list(column) for column in zip(*members))
+    params = {"baskets": names, "tickers": tickers, "benchmarks": benchmarks, "name_returns": thresholds}
+    execute_script(con, "models/watchlist_daily", {"start": start, "end": end, **params})
+    return con.execute(sql("models/watchlist_rows"), {"start": start, "end": end}).fetchall()[0][0]

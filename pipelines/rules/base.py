@@ -74,7 +74,9 @@ class Rule:
     magnitude: Callable[[dict], float]  # from a finding's metrics: smaller is worse (an episode's peak)
     settings: type | None = None  # its [rules.<name>] block; None: nothing to configure
     validate: Callable[[Any, Basket], str | None] | None = None  # a problem of the settings with the basket, or None
-    scope: str = "name"  # "basket": it speaks of the basket as a whole (its digests carry the basket's chart)
+    # "basket": it speaks of the basket as a whole (its digests carry the basket's chart); "name": of one symbol (a
+    # name, or the benchmark: the index falling 3% is news about the index, its figure is in the digest's table)
+    scope: str = "name"
     # The threshold lines it draws on the basket's chart: (panel "basket" | "names", label, value) from its settings.
     chart_lines: Callable[[Any], list[tuple[str, str, float]]] | None = None
     headline: bool = False  # the basket's sell-off rule: its episodes get the history section and the chart's bands

@@ -33,7 +33,6 @@ RULE = Rule(
     evaluate=evaluate,
     magnitude=lambda m: m["benchmark_return_5d"],
     settings=Settings,
-    scope="basket",
     chart_lines=lambda s: [("basket", "benchmark threshold", s.return_5d)],
 )
 NAME = RULE.name
