@@ -59,6 +59,7 @@ BASKET = {"tickers": ["NVDA", "AMD", "META", "ORCL"], "benchmark": "^IXIC"}
         ),
         ({"baskets": {"ai": {**BASKET, "rules": {"stock_drop_5d": {"return_5d": 0.1}}}}}, "is a loss threshold"),
         ({"baskets": {"ai": {**BASKET, "destinations": ["pager"]}}}, "baskets.ai.destinations[0]: unknown destination"),
+        ({"baskets": {"ai": {**BASKET, "destinations": []}}}, "baskets.ai.destinations: must name at least one"),
         ({"destinations": {"x": {"kind": "pigeon"}}}, "destinations.x.kind: 'pigeon' is not one of"),
         ({"destinations": {"x": {"kind": "slack"}}}, "destinations.x.channel: required for kind"),
         ({"destinations": {"x": {"kind": "email", "to": ["nobody"]}}}, "destinations.x.to: expected a list of e-mail"),
