@@ -279,7 +279,7 @@ def _check(cfg: MonitorConfig, legacy: bool) -> None:
         where = "" if legacy else f"baskets.{b.name}."
         _check_basket(b, where, legacy)
         if not b.destinations:  # its alerts would be recorded and go nowhere: silence nobody chose
-            raise ConfigError(f"{where}destinations: must name at least one destination (e.g. [\"slack\"])")
+            raise ConfigError(f'{where}destinations: must name at least one destination (e.g. ["slack"])')
         for i, name in enumerate(b.destinations):
             if name not in known:
                 raise ConfigError(
