@@ -141,7 +141,8 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
         routes = Routes.build(cfg, slack.settings())
         run_url = slack.run_url(context.run_id)
         with open_store(duckdb, cfg) as con:
-            report = notify(con, cfg, end, sessions_to_notify(context, source, start, end), routes, run_url)
+            due = sessions_to_notify(context, source, start, end)
+            report = notify(con, cfg, end, due, routes, run_url, ui_url=slack.ui_url)
         context.log.info(f"{routes.describe()}: {report.summary()}")
         # analytics_copy does not wait for delivery (a Slack outage must not hold analysts at yesterday's copy);
         # republished here, delivered or not, so the copy also carries tonight's transitions and outbox.

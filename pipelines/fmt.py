@@ -36,6 +36,11 @@ def loss(x, decimals: int = 0) -> str:
     return usd(-x if not missing(x) and x < 0 else x, decimals).lstrip("+")
 
 
+def plural(n: int, word: str) -> str:
+    """`1 episode`, `6 episodes`: never `episode(s)`."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def some(items, n: int = 10) -> str:
     """The first n items and how many more: "AMD, META and 498 more" (messages stay short at 500 names)."""
     items = [str(i) for i in items]

@@ -51,7 +51,7 @@ def test_the_november_digest_carries_its_history_and_its_chart(tmp_path, shared_
         [digest] = [p for p in slack.posts() if not p.get("thread_ts") and p["channel"] == "#ai-selloff"]
         files = list(slack.files)
     text = digest["text"]
-    assert text.startswith("[CRITICAL] Sector sell-off in AI leaders — 2025-11-07")
+    assert text.startswith("[CRITICAL] AI leaders: Sector sell-off — 2025-11-07")
     # The chart: one PNG, in the digest's thread, named after the message; the text was posted once.
     [chart] = files
     assert chart["thread_ts"] == digest["ts"] and chart["bytes"].startswith(PNG) and len(chart["bytes"]) > 20_000
@@ -123,12 +123,12 @@ def test_a_silence_on_the_sector_rule_keeps_its_digest_and_records_the_transitio
         assert result.returncode == 0, result.stderr
         posts = [p for p in slack.posts() if not p.get("thread_ts")]
     assert not [
-        p for p in posts if "Sector sell-off in AI leaders" in p["text"] or "critical sector_selloff" in p["text"]
+        p for p in posts if "AI leaders: Sector sell-off" in p["text"] or "critical sector_selloff" in p["text"]
     ]
     # The other rules of the night still go out, saying what is silenced until when.
     [digest] = posts
     assert (
-        "Silenced (recorded, not sent): sector_selloff (all subjects) until 2025-11-10 (#1, ops-anna: known: "
+        "Silenced (recorded, not sent): Sector sell-off, every subject, until 2025-11-10 (#1, ops-anna: known: "
         "the November sell-off)" in digest["text"]
     )
     rows = _analysts(
@@ -179,7 +179,7 @@ def test_an_episode_that_outlasts_its_silence_is_announced_as_firing_since(tmp_p
             )
             assert result.returncode == 0, result.stderr
             sent[night] = [p["text"] for p in slack.posts()[before:] if not p.get("thread_ts")]
-    assert not any("Sector sell-off in AI leaders" in t for t in sent["2024-08-21"] + sent["2024-08-22"])
+    assert not any("AI leaders: Sector sell-off" in t for t in sent["2024-08-21"] + sent["2024-08-22"])
     [opening] = [t for t in sent["2024-08-23"] if "sector_selloff" in t]
     assert "critical sector_selloff WATCHLIST (firing since 2024-08-21)" in opening
     assert "Silenced" not in opening  # the silence no longer covers this session

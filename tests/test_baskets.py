@@ -84,11 +84,11 @@ def test_each_basket_gets_its_own_digests_exactly_as_it_would_alone(tmp_path):
     assert m.con.execute("SELECT DISTINCT basket FROM watchlist_daily ORDER BY 1").fetchall() == [("ai",), ("chips",)]
     ai_texts = [t for t, _, _ in inboxes["ai"].sent]
     chips_texts = [t for t, _, _ in inboxes["chips"].sent]
-    assert ai_texts[0].startswith("[CRITICAL] Sector sell-off in AI leaders") and "EEE" not in ai_texts[0]
-    assert chips_texts[0].startswith("[WARNING] 5-session drop in Chip makers")
-    assert "stock_drop_5d AAA" in chips_texts[0] and "stock_drop_5d BBB" in chips_texts[0]
-    assert not any("sector_selloff" in t for t in chips_texts)  # ^GSPC stayed flat: no sector sell-off there
-    assert not any("stock_drop_5d" in t for t in ai_texts)  # -8% is not the AI basket's -10%
+    assert ai_texts[0].startswith("[CRITICAL] AI leaders: Sector sell-off") and "EEE" not in ai_texts[0]
+    assert chips_texts[0].startswith("[WARNING] Chip makers: 5-session drop, AAA")
+    assert "5-session drop, BBB (new, warning): BBB -8.0% over 5 sessions" in chips_texts[0]
+    assert not any("Sector sell-off" in t for t in chips_texts)  # ^GSPC stayed flat: no sector sell-off there
+    assert not any("5-session drop" in t for t in ai_texts)  # -8% is not the AI basket's -10%
     # the same nights with each basket alone as the only watchlist: the same messages, in the same threads
     for basket in cfg.baskets:
         alone = cfg.replace(baskets=(basket,))
@@ -128,8 +128,8 @@ def test_one_destination_failing_is_retried_alone_and_the_other_is_not_sent_agai
     assert second.delivery.still_pending == 0 and len(slack.posts()) == 1  # Slack: still the one message
     [(sender, to, mail)] = smtp.received
     assert (sender, to) == ("<mm@example.com>", ["risk@example.com"])
-    assert mail["Subject"].startswith("[CRITICAL] Sector sell-off in AI leaders")
-    assert "the watchlist lost" in mail.get_content() and mail["X-Market-Monitor-Notification"] == first.queued[0]
+    assert mail["Subject"].startswith("[CRITICAL] AI leaders: Sector sell-off")
+    assert "AI leaders lost $" in mail.get_content() and mail["X-Market-Monitor-Notification"] == first.queued[0]
     assert "re-sent" in mail.get_content()  # SMTP cannot be searched: the retry says it may be a second copy
 
 
@@ -171,8 +171,8 @@ def test_a_silence_of_one_basket_leaves_the_other_basket_loud(tmp_path):
     routes, inboxes = routed(cfg)
     nights(m, days, routes)
     chips = inboxes["chips"].sent[0][0]
-    assert "warning stock_drop_5d BBB" in chips and "warning stock_drop_5d AAA" not in chips
-    assert "Silenced (recorded, not sent): stock_drop_5d AAA in chips" in chips
+    assert chips.startswith("[WARNING] Chip makers: 5-session drop, BBB") and "AAA -8.0% over 5" not in chips
+    assert "Silenced (recorded, not sent): 5-session drop, AAA in chips, until" in chips
     assert "Silenced" not in inboxes["ai"].sent[0][0]  # the silence is the chip makers' alone
     silenced = m.con.execute(
         "SELECT basket, silenced_by IS NOT NULL FROM alert_events WHERE subject = 'AAA' AND rule = 'stock_drop_5d'"

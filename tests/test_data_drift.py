@@ -58,7 +58,7 @@ def test_a_name_that_stops_arriving_does_not_hide_a_sector_sell_off(tmp_path, ev
 
     [finding] = night.sql("SELECT metrics FROM alerts WHERE rule = 'sector_selloff' AND as_of = ?", [crash])
     assert '"missing_tickers": ["CRWV"]' in finding[0]
-    [sent] = [p["text"] for p in slack.posts() if "Sector sell-off in AI leaders" in p["text"]]
+    [sent] = [p["text"] for p in slack.posts() if "AI leaders: Sector sell-off" in p["text"]]
     assert "5 of 5 names fell 5% or more" in sent and "Decided on 5 of 6 names: no bar for CRWV." in sent
     ok, desc = checks(report)[("daily_prices", "names_arriving")]
     assert not ok

@@ -19,7 +19,7 @@ def test_the_readme_offline_command_prints_the_november_alert(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "1 session(s) 2025-11-07 .. 2025-11-07" in result.stdout
     dry_run = result.stdout.split("--- dry run (no Slack settings): this message would be sent ---")[1]
-    assert dry_run.lstrip().startswith("[CRITICAL] Sector sell-off in AI leaders — 2025-11-07")
+    assert dry_run.lstrip().startswith("[CRITICAL] AI leaders: Sector sell-off — 2025-11-07")
     assert "sector_selloff WATCHLIST (firing since 2025-11-06)" in dry_run
     assert "the watchlist lost $548B (-7.0%)" in dry_run
 

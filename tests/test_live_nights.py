@@ -239,19 +239,19 @@ def test_a_sell_off_on_a_night_yahoo_left_a_name_out_is_sent_late_when_it_arrive
         assert first.success, first.error
         [incomplete] = slack.posts()
         assert "Incomplete data" in incomplete["text"] and "no bar for META" in incomplete["text"]
-        assert "Sector sell-off in AI leaders" not in incomplete["text"]
+        assert "AI leaders: Sector sell-off" not in incomplete["text"]
 
         del market.faults["META"]
         evening["of"] = TONIGHT
         second = night.run(market, TONIGHT)
         assert second.success, second.error
-        late = [p for p in slack.posts() if "Sector sell-off in AI leaders" in p["text"]]
+        late = [p for p in slack.posts() if "AI leaders: Sector sell-off" in p["text"]]
         assert len(late) == 1
         assert late[0]["text"].startswith(
-            f"[CRITICAL] Sector sell-off in AI leaders — {plunge}\nLate: held on {plunge}; data arrived {TONIGHT}."
+            f"[CRITICAL] AI leaders: Sector sell-off — {plunge} (new)\nLate: held on {plunge}; data arrived {TONIGHT}."
         )
         assert night.run(market, TONIGHT).success  # a re-run of the night sends nothing more
-        assert len([p for p in slack.posts() if "Sector sell-off in AI leaders" in p["text"]]) == 1
+        assert len([p for p in slack.posts() if "AI leaders: Sector sell-off" in p["text"]]) == 1
 
 
 def test_a_split_yahoo_reports_before_restating_its_history_is_applied_once_the_next_night(tmp_path, monkeypatch):

@@ -44,7 +44,7 @@ def test_a_second_channel_gets_the_digest_threads_and_the_outbox_records_where_i
     for night in crash.days[10:17]:
         notify(crash.con, crash.cfg, night, {night}, pager, run_url=None)
     texts = [t for t, _, _ in pager.sent]
-    assert texts[0].startswith("[CRITICAL] Sector sell-off in AI leaders") and texts[-1].startswith("Resolved in")
+    assert texts[0].startswith("[CRITICAL] AI leaders: Sector sell-off") and texts[-1].startswith("Resolved in")
     assert pager.sent[-1][1] == "1"  # the resolve answers the opening message's thread
     rows = crash.con.execute("SELECT DISTINCT destination, status, channel FROM outbox").fetchall()
     assert rows == [("pager:oncall", "delivered", "oncall")]
@@ -76,6 +76,6 @@ def test_a_digest_is_built_from_rows_without_a_database():
         "message": "AAA -8.0% over 5 sessions",
         "metrics": None,
     }
-    text, blocks = message.digest(dt.date(2025, 11, 3), [event], figures, run_url=None)
-    assert "5-session drop in Watchlist — 2025-11-03" in text and "AAA" in text and "no bar: BBB" in text
+    text, blocks = message.digest(dt.date(2025, 11, 3), [event], figures)
+    assert text.startswith("[WARNING] Watchlist: 5-session drop, AAA — 2025-11-03 (new)") and "no bar: BBB" in text
     assert blocks[0]["type"] == "header"

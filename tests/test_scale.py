@@ -48,7 +48,7 @@ def test_a_500_name_watchlist_replays_with_readable_output_and_a_message_within_
     assert "see the Dagster UI" in result.stdout
     message = result.stdout.split("this message would be sent ---")[1]
     # 200 names without a bar: the 300 with one carry the sector rule, and the message says what it could not see
-    assert message.lstrip().startswith("[CRITICAL] Sector sell-off in AI leaders — 2024-08-30")
+    assert message.lstrip().startswith("[CRITICAL] AI leaders: Sector sell-off — 2024-08-30")
     assert "Decided on 300 of 500 names: no bar for" in message
     assert "Incomplete data for 2024-08-30: no bar for" in message
     assert "more: stock_drop_5d" in message and len(message) < 4500

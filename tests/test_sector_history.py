@@ -28,11 +28,12 @@ def _history(previous: list[dict]) -> SectorHistory:
 
 def test_fewer_than_three_past_episodes_give_no_statistic():
     text = "\n".join(lines(_history([_episode("2025-04-16", 0.12, None), _episode("2025-03-31", -0.02, None)])))
-    assert "is the worst stored of 400 sessions" in text and "nothing as bad is stored before this episode" in text
-    assert "*Previous episodes (2):* 2025-04-16: peak -8.0% (-$400.0B) on 2025-04-16, 5 of 6 names down" in text
-    assert "5 sessions after the peak: fewer than 3 past episodes with 5 sessions since (2), no statistic" in text
-    assert "20 sessions after the peak: fewer than 3 past episodes with 20 sessions since (0), no statistic" in text
-    assert "median" not in text
+    assert "is the worst of 400 sessions stored since 2024-01-09" in text
+    assert "nothing as bad stored before this episode" in text
+    assert "*Before:* 2 episodes stored; the last 2025-04-16, peak -8.0% (-$400.0B) on 2025-04-16." in text
+    assert "after 5 sessions too few episodes for a statistic (2)" in text
+    assert "after 20 sessions too few episodes for a statistic (0)" in text
+    assert "median" not in text and len(text.splitlines()) == 3
 
 
 def test_three_past_episodes_give_median_and_worst_with_their_count():
@@ -47,8 +48,8 @@ def test_three_past_episodes_give_median_and_worst_with_their_count():
             )
         )
     )
-    assert "5 sessions after the peak: median +5.0%, worst -2.0% (3 episodes)" in text
-    assert "20 sessions after the peak: fewer than 3 past episodes with 20 sessions since (2), no statistic" in text
+    assert "after 5 sessions median +5.0% (worst -2.0%, 3 episodes)" in text
+    assert "after 20 sessions too few episodes for a statistic (2)" in text
 
 
 def test_a_first_episode_says_there_is_none_before_it(crash):
@@ -57,5 +58,5 @@ def test_a_first_episode_says_there_is_none_before_it(crash):
         crash.con.execute("SELECT text FROM outbox WHERE notification_id = ?", [n]).fetchall()[0][0]
         for n in report.queued
     ]
-    assert "How unusual: -8.0% over 5 sessions is the worst stored of" in text
-    assert "Previous episodes: none stored before this one." in text
+    assert "How unusual: -8.0% over 5 sessions is the worst of" in text
+    assert "Before: no earlier episode stored." in text

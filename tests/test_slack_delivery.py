@@ -20,7 +20,7 @@ def test_one_message_for_the_opening_night_and_none_on_a_rerun(crash, slack):
     report = nightly(crash, night, sender_for(slack))
     assert len(report.delivery.delivered) == 1
     [post] = slack.posts()
-    assert post["channel"] == "#ai-selloff" and "Sector sell-off in AI leaders" in post["text"]
+    assert post["channel"] == "#ai-selloff" and "AI leaders: Sector sell-off" in post["text"]
     assert post["metadata"]["event_payload"]["notification_id"] == report.queued[0]
     assert any(b["type"] == "header" for b in post["blocks"])
     again = nightly(crash, night, sender_for(slack))
@@ -36,7 +36,8 @@ def test_quiet_while_holding_then_resolved_in_the_thread(crash, slack):
     assert len(posts) == 2, [p["text"][:60] for p in posts]
     opening, resolved = posts
     assert resolved["thread_ts"] == opening["ts"]
-    assert "Resolved: sector_selloff for WATCHLIST no longer holds" in resolved["text"]
+    assert resolved["text"].startswith("Resolved in AI leaders on ")
+    assert "Sector sell-off, AI leaders: no longer holds (held 5 sessions" in resolved["text"]
     events = crash.con.execute(
         "SELECT transition, session FROM alert_events WHERE rule = 'sector_selloff' ORDER BY session"
     ).fetchall()
@@ -111,7 +112,7 @@ def test_webhook_delivery_posts_resolved_as_a_new_message(crash, slack):
     for night in crash.days[10:17]:
         nightly(crash, night, sender)
     posts = slack.posts("webhook")
-    assert len(posts) == 2 and "Sector sell-off in AI leaders" in posts[0]["text"] and "Resolved" in posts[1]["text"]
+    assert len(posts) == 2 and "AI leaders: Sector sell-off" in posts[0]["text"] and "Resolved" in posts[1]["text"]
     assert "thread_ts" not in posts[1]
 
 
@@ -168,7 +169,7 @@ def test_an_announced_episode_withdrawn_by_revised_data_is_resolved_in_its_threa
     nightly(crash, crash.days[11], sender_for(slack))
     opening, withdrawn = slack.posts()
     assert withdrawn["thread_ts"] == opening["ts"]
-    assert "Withdrawn: sector_selloff for WATCHLIST" in withdrawn["text"]
+    assert "Sector sell-off, AI leaders: withdrawn, the data behind it was revised" in withdrawn["text"]
     nightly(crash, crash.days[12], sender_for(slack))
     assert len(slack.posts()) == 2  # withdrawn once
 
@@ -236,7 +237,7 @@ def test_the_breadth_in_the_message_is_the_rule_s_breadth(tmp_path, slack):
     [post] = slack.posts()
     blocks = json.dumps(post["blocks"])
     assert "3 of 4 names fell 5% or more" in post["text"]
-    assert "*Names down 5% or more:* 3 of 4" in blocks and "4 of 4" not in blocks
+    assert "3 of 4 names fell 5% or more" in blocks and "4 of 4" not in blocks
 
 
 @pytest.mark.slow
@@ -295,13 +296,13 @@ def test_a_sell_off_on_a_night_with_missing_data_is_notified_late_when_the_data_
     m.prices("DDD", {night: 92.0})  # the next night's re-fetch window brings it
     rules.store_findings(m.con, m.compute(days[0], next_night), days[0], next_night)
     nightly(m, next_night, sender_for(slack))
-    late = [p for p in slack.posts() if "Sector sell-off in AI leaders" in p["text"]]
+    late = [p for p in slack.posts() if "AI leaders: Sector sell-off" in p["text"]]
     assert len(late) == 1
     assert late[0]["text"].startswith(
-        f"[CRITICAL] Sector sell-off in AI leaders — {night}\nLate: held on {night}; data arrived {next_night}."
+        f"[CRITICAL] AI leaders: Sector sell-off — {night} (new)\nLate: held on {night}; data arrived {next_night}."
     )
     nightly(m, next_night, sender_for(slack))  # a re-run sends nothing more
-    assert len([p for p in slack.posts() if "Sector sell-off in AI leaders" in p["text"]]) == 1
+    assert len([p for p in slack.posts() if "AI leaders: Sector sell-off" in p["text"]]) == 1
 
 
 def test_a_lookup_that_cannot_succeed_holds_its_message_alone(crash, slack):

@@ -59,7 +59,7 @@ def test_run_sends_one_grouped_message_and_never_the_token(tmp_path):
         assert first.returncode == 0, first.stderr
         assert "slack_notifications: materialized, 1 message(s) delivered" in first.stdout
         [post] = slack.posts()
-        assert post["text"].startswith("[CRITICAL] Sector sell-off in AI leaders — 2024-08-30")
+        assert post["text"].startswith("[CRITICAL] AI leaders: Sector sell-off — 2024-08-30")
         assert "stock_drop_5d" in post["text"] and "benchmark_drop" in post["text"]  # grouped: one message
         assert "http://dagster.internal:3000/runs/" in post["text"]
         assert slack.requests[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
@@ -194,12 +194,12 @@ def test_november_2025_replay(tmp_path, shared_market):
         )
         assert first.returncode == 0, first.stderr
         [opening] = slack.posts()
-        assert opening["text"].startswith("[CRITICAL] Sector sell-off in AI leaders — 2025-11-07")
+        assert opening["text"].startswith("[CRITICAL] AI leaders: Sector sell-off — 2025-11-07")
         assert "lost $548B (-7.0%)" in opening["text"] and "NVDA" in opening["text"]
         for night in ("2025-11-10", "2025-11-11"):
             result = cli("run", "--source", "replay", "--replay-dir", str(shared_market), "--end", night, env=env)
             assert result.returncode == 0, result.stderr
         texts = [p["text"] for p in slack.posts()]
-        resolved = [p for p in slack.posts() if "Resolved: sector_selloff" in p["text"]]
+        resolved = [p for p in slack.posts() if "Sector sell-off, AI leaders: no longer holds" in p["text"]]
         assert len(resolved) == 1 and resolved[0]["thread_ts"] == opening["ts"]
         print("\n\n".join(texts))

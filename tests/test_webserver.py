@@ -246,7 +246,7 @@ def test_the_messages_the_ui_shows_are_wrapped_not_cut_off(dagster_dev, tmp_path
     [node] = graphql(dagster_dev.port, MESSAGES)["assetNodes"]
     [latest] = node["assetMaterializations"]
     [shown] = [e["mdStr"] for e in latest["metadataEntries"] if e["label"] == "messages"]
-    assert "Sector sell-off in AI leaders" in shown
+    assert "AI leaders: Sector sell-off" in shown
     assert [line for line in shown.splitlines() if len(line) > 100] == []
     sent = run.stdout.split("this message would be sent ---")[1].split("--- and in its thread")[0]
     assert set(sent.split()) <= set(shown.split())

@@ -1,4 +1,12 @@
-"""Slack messages: Block Kit plus a plain-text fallback; every figure is one a query can reproduce."""
+"""The messages people read: a digest per basket and session, resolved notices. Each is written once as Block Kit
+(Slack) and as plain text that reads the same (Slack's notification and fallback text, the e-mail body, the CLI's
+dry run). Every figure is one a query can reproduce; rules and subjects are named as people say them.
+
+A digest leads with its worst alert: a header with the basket and the alert, one verdict line with the numbers that
+decided it, at most three lines of history, the names. When the lead is the basket's sell-off, the same session's
+alerts of single names (and of the benchmark) fold into one line of it, as Alertmanager inhibits the alerts a wider
+one explains; they are still recorded, and still listed in the table.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +15,26 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from pipelines.fmt import missing, pe_text, slack_escape
 from pipelines.fmt import pct as _pct
+from pipelines.fmt import pe_text, slack_escape
 from pipelines.fmt import some as _some
 from pipelines.fmt import usd as _usd
-from pipelines.rules import SEVERITY_RANK
+from pipelines.rules import BY_NAME, SEVERITY_RANK, WATCHLIST
 from pipelines.rules import title as rule_title
 
 # Slack's limits, kept by construction: 50 blocks a message, 3,000 characters a section or context element,
 # 150 a header; the fallback text is kept under 4,000 (what notifications show).
-MAX_BLOCKS, SECTION_CHARS, TEXT_CHARS = 50, 3000, 4000
-EVENT_SECTIONS = 12  # transitions shown one by one; the rest are named in one line
+MAX_BLOCKS, SECTION_CHARS, TEXT_CHARS, HEADER_CHARS = 50, 3000, 4000, 150
+EVENT_SECTIONS = 12  # alerts shown one by one; the rest are named in one line
 TABLE_ROWS = 15  # worst names in the table (plus the benchmark)
 
 ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
 VERB = {"open": "new", "repeat": "still holding", "escalate": "escalated", "resolve": "resolved", "firing": "firing"}
+
+
+def subject_title(subject: str, basket_title: str) -> str:
+    """WATCHLIST is stored for the basket as a whole: people read the basket's title."""
+    return basket_title if subject == WATCHLIST else subject
 
 
 def name_table(rows: list[tuple], tickers: list[str], benchmark: str, limit: int = TABLE_ROWS) -> str:
@@ -33,40 +46,67 @@ def name_table(rows: list[tuple], tickers: list[str], benchmark: str, limit: int
         lines.append(f"{ticker:<7}{close:>10,.2f}{_pct(r5):>8}{_usd(cap5):>10}{pe_text(pe, eps, '.0f'):>7}")
     if len(rows) > len(shown):
         lines.append(f"... and {len(rows) - len(shown)} more names (all of them: metrics_daily, the Dagster UI)")
-    missing = [t for t in [*tickers, benchmark] if t not in {r[0] for r in rows}]
-    if missing:
-        lines.append(f"no bar: {_some(missing)}")
+    absent = [t for t in [*tickers, benchmark] if t not in {r[0] for r in rows}]
+    if absent:
+        lines.append(f"no bar: {_some(absent)}")
     return "\n".join(lines)
 
 
-def _headline(events: list[dict]) -> tuple[str, str]:
-    worst = max(events, key=lambda e: SEVERITY_RANK[e["severity"]])
-    return worst["severity"], rule_title(worst["rule"])
+@dataclass(frozen=True)
+class SessionFigures:
+    """What a digest quotes besides its events, as read for the session (pipelines/channels/outbox.py)."""
+
+    watch: dict | None  # the basket's watchlist_daily row, or None if the session has none
+    names: list[tuple]  # name_table's rows
+    tickers: list[str]
+    benchmark: str
+    name_threshold: float = -0.05
+    history: tuple[str, ...] = ()  # the sell-off alert's history section (pipelines/domain/history.py)
+    silenced: tuple[str, ...] = ()  # silences covering the session, described
+    title: str = "Watchlist"  # the basket's, as people read it
 
 
-def _count(x) -> str:
-    return "n/a" if missing(x) else str(int(x))
+def _lead(events: list[dict]) -> dict:
+    """The alert the digest leads with: the worst, a rule of the basket as a whole before a name's."""
+    return max(
+        events,
+        key=lambda e: (SEVERITY_RANK[e["severity"]], BY_NAME[e["rule"]].headline if e["rule"] in BY_NAME else False),
+    )
 
 
-def _figures(watch: dict | None, benchmark: str, name_threshold: float, names: list[tuple], title: str) -> str | None:
-    if not watch:
-        return None
-    uncovered = sorted(r[0] for r in names if r[0] != benchmark and missing(r[3]))
-    parts = [
-        f"*{title} 5 sessions:* {_usd(watch['cap_change_5d'])} ({_pct(watch['cap_return_5d'])}) "
-        f"over {watch['n_cap_pairs']} names with a market cap"
-        + (f" (not {_some(uncovered)}: no market cap)" if uncovered else ""),
-        f"*Names down {abs(name_threshold):.0%} or more:* {_count(watch['n_names_down'])} of "
-        f"{watch['n_constituents']}; worst {watch['worst_ticker']} "
-        f"{_pct(watch['worst_return_5d'])}",
-        f"*{benchmark} 5 sessions:* {_pct(watch['benchmark_return_5d'])}",
-    ]
-    if watch["missing_tickers"]:
-        parts.append(
-            f"*Coverage:* {watch['n_constituents']} of {watch['n_expected']} names; no bar for "
-            f"{_some(watch['missing_tickers'])}"
-        )
-    return "\n".join(parts)
+def _since(e: dict) -> str:
+    return VERB[e["transition"]] + (f" since {e['opened_on']}" if e["transition"] != "open" else "")
+
+
+def _short(e: dict) -> str:
+    """A folded alert in a few words: `CRWV -22.2%`."""
+    rule = BY_NAME.get(e["rule"])
+    figure = rule.figure if rule else None
+    value = figure.of(e["metrics"]) if figure else None
+    return f"{e['subject']} {figure.value(value)}" if value is not None else e["subject"]
+
+
+def _worst_first(e: dict) -> float:
+    rule = BY_NAME.get(e["rule"])
+    return rule.magnitude(e["metrics"]) if rule and e["metrics"] else 0.0
+
+
+def _folded(events: list[dict]) -> str:
+    """One line for the alerts the sell-off explains, grouped by rule: `5-session drop: CRWV -22.2% ..., PLTR ...`."""
+    by_rule: dict[str, list[dict]] = {}
+    for e in sorted(events, key=lambda e: (e["rule"], _worst_first(e))):
+        by_rule.setdefault(e["rule"], []).append(e)
+    parts = []
+    for r, evs in by_rule.items():
+        figure = BY_NAME[r].figure if r in BY_NAME else None
+        label = f" {figure.label}" if figure and figure.unit != "pe" else ""
+        parts.append(f"{rule_title(r)} {_some([_short(e) for e in evs], 8)}{label}")
+    return "Their own alerts tonight, folded in: " + "; ".join(parts) + "."
+
+
+def _event_line(e: dict, basket_title: str) -> str:
+    who = subject_title(e["subject"], basket_title)
+    return f"{rule_title(e['rule'])}, {who} ({_since(e)}, {e['severity']}): {e['message']}"
 
 
 def _thresholds(metrics: dict | None) -> str | None:
@@ -78,103 +118,140 @@ def _thresholds(metrics: dict | None) -> str | None:
     return ", ".join(f"{k} {v:g}" for k, v in crossed.items()) or None
 
 
-@dataclass(frozen=True)
-class SessionFigures:
-    """What a digest quotes besides its events, as read for the session (pipelines/channels/outbox.py)."""
-
-    watch: dict | None  # the watchlist_daily row, or None if the session has none
-    names: list[tuple]  # name_table's rows
-    tickers: list[str]
-    benchmark: str
-    name_threshold: float = -0.05
-    history: tuple[str, ...] = ()  # the sector alert's history section (pipelines/domain/history.py)
-    silenced: tuple[str, ...] = ()  # silences covering the session, described
-    title: str = "Watchlist"  # the basket's, as people read it
+def _links(links: dict[str, str]) -> str:
+    return " · ".join(f"<{url}|{label}>" for label, url in links.items())
 
 
 def digest(
     session: dt.date,
     events: list[dict],
     figures: SessionFigures,
-    run_url: str | None,
+    links: dict[str, str] | None = None,
     still_firing: list[dict] = (),
     arrived: dt.date | None = None,
 ) -> tuple[str, list[dict]]:
-    """One message for all of a session's transitions: (fallback text, blocks). `arrived`: for a late message, the
-    session on which the data behind it arrived."""
-    severity, title = _headline(events)
-    watch, benchmark = figures.watch, figures.benchmark
-    ordered = sorted(events, key=lambda e: (-SEVERITY_RANK[e["severity"]], e["rule"], e["subject"]))
-    header = f"{title} in {figures.title} — {session}"
-    text_lines = [f"[{severity.upper()}] {header}"]
-    if arrived:
-        text_lines.append(f"Late: held on {session}; data arrived {arrived}.")
+    """One message for all of a basket's transitions on a session: (plain text, blocks). `links`: label -> URL
+    (the Dagster run, the asset). `arrived`: for a late message, the session on which the data behind it arrived."""
+    links = links or {}
+    title = figures.title
+    lead = _lead(events)
+    rule = BY_NAME.get(lead["rule"])
+    severity = lead["severity"]
+    headline = rule is not None and rule.headline
+    folded = [e for e in events if e is not lead and headline and BY_NAME[e["rule"]].scope != "basket"]
+    others = sorted(
+        (e for e in events if e is not lead and e not in folded),
+        key=lambda e: (-SEVERITY_RANK[e["severity"]], e["rule"], e["subject"]),
+    )
+    header = f"{title}: {rule_title(lead['rule'])}"
+    if lead["subject"] != WATCHLIST:
+        header += f", {lead['subject']}"
+    when = _since(lead)
+    verdict = rule.verdict(lead["metrics"], title, figures.benchmark) if rule and rule.verdict else lead["message"]
+    late = f"Late: held on {session}; data arrived {arrived}." if arrived else None
+
+    text = [f"[{severity.upper()}] {header} — {session} ({when})"]
+    text += [late] if late else []
+    text.append(verdict)
     blocks = [
-        HeaderBlock(text=f"{header}"[:150]),
+        HeaderBlock(text=_cut(f"{header} — {session}", HEADER_CHARS)),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=f"{ICON[severity]} *{severity.upper()}* · "
-                    f"market-monitor · session {session}"
-                    + (f" · *late: held on {session}; data arrived {arrived}*" if arrived else "")
+                    text=f"{ICON[severity]} *{severity.upper()}* · {when} · market-monitor"
+                    + (f" · *{late}*" if late else "")
                 )
             ]
         ),
+        SectionBlock(text=MarkdownTextObject(text=_cut(verdict, SECTION_CHARS))),
     ]
-    for e in ordered[:EVENT_SECTIONS]:
-        verb = VERB[e["transition"]] + (f" since {e['opened_on']}" if e["transition"] != "open" else "")
-        line = f"{ICON[e['severity']]} *{rule_title(e['rule'])}* ({verb}, {e['severity']}) — {e['message']}"
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(line, SECTION_CHARS))))
-        thresholds = _thresholds(e["metrics"])
-        if thresholds:
-            blocks.append(
-                ContextBlock(elements=[MarkdownTextObject(text=_cut(f"thresholds: {thresholds}", SECTION_CHARS))])
-            )
-        text_lines.append(f"- {e['severity']} {e['rule']} {e['subject']} ({verb}): {e['message']}")
-    if len(ordered) > EVENT_SECTIONS:
-        rest = ordered[EVENT_SECTIONS:]
-        more = f"... and {len(rest)} more: " + _some([f"{e['rule']} {e['subject']}" for e in rest], 20)
+    thresholds = _thresholds(lead["metrics"])
+    if thresholds:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=_cut(f"thresholds: {thresholds}", SECTION_CHARS))])
+        )
+    if figures.history:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut("\n".join(figures.history), SECTION_CHARS))))
+        text += [line.replace("*", "") for line in figures.history]
+    if folded:
+        line = _folded(folded)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(line, SECTION_CHARS))]))
+        text.append(line)
+    shown = others[:EVENT_SECTIONS]
+    for e in shown:
+        line = _event_line(e, title)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(f"{ICON[e['severity']]} {line}", SECTION_CHARS))))
+        text.append(f"- {line}")
+    if len(others) > len(shown):
+        more = f"... and {len(others) - len(shown)} more: " + _some(
+            [f"{rule_title(e['rule'])} {subject_title(e['subject'], title)}" for e in others[len(shown) :]], 20
+        )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(more, SECTION_CHARS))))
-        text_lines.append(more)
+        text.append(more)
+    table = name_table(figures.names, figures.tickers, figures.benchmark)
+    blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=_cut(f"```{table}```", SECTION_CHARS)))]
+    text.append(table)
     if still_firing:
-        firing = "Also still firing: " + _some(
-            [f"{rule_title(o['rule'])} {o['subject']} since {o['since']}" for o in still_firing], 20
+        firing = "Still firing: " + _some(
+            [f"{rule_title(o['rule'])}, {subject_title(o['subject'], title)} since {o['since']}" for o in still_firing],
+            20,
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(firing, SECTION_CHARS))]))
-        text_lines.append(firing)
-    if figures.history:
-        blocks += [
-            DividerBlock(),
-            SectionBlock(text=MarkdownTextObject(text=_cut("\n".join(figures.history), SECTION_CHARS))),
-        ]
-        text_lines += [line.replace("*", "") for line in figures.history]
-    basket = _figures(watch, benchmark, figures.name_threshold, figures.names, figures.title)
-    if basket:
-        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=basket))]
-    table = name_table(figures.names, figures.tickers, benchmark)
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(f"```{table}```", SECTION_CHARS))))
-    text_lines.append(table)
-    footer = "Figures: metrics_daily / watchlist_daily for this session; returns on adj. close, P/E on GAAP EPS."
-    if run_url:
-        footer += f" <{run_url}|Dagster run>"
-        text_lines.append(f"Dagster run: {run_url}")
+        text.append(firing)
+    footer = "Figures: metrics_daily and watchlist_daily for this session; returns on adj. close, P/E on GAAP EPS."
+    if links:
+        footer = f"{_links(links)} · {footer}"
+        text.append(" · ".join(f"{label}: {url}" for label, url in links.items()))
     if figures.silenced:
         quiet = "Silenced (recorded, not sent): " + "; ".join(figures.silenced)
         footer += f"\n{slack_escape(quiet)}"  # reasons are typed by people: shown as written, never as markup
-        text_lines.append(slack_escape(quiet))
+        text.append(slack_escape(quiet))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(footer, SECTION_CHARS))]))
-    return _cut("\n".join(text_lines), TEXT_CHARS), [b.to_dict() for b in blocks][:MAX_BLOCKS]
+    return _cut("\n".join(text), TEXT_CHARS), [b.to_dict() for b in blocks][:MAX_BLOCKS]
 
 
-def resolved(session: dt.date, events: list[dict], title: str = "Watchlist") -> tuple[str, list[dict]]:
-    lines = [f":white_check_mark: {e['message']}" for e in events[:EVENT_SECTIONS]]
-    if len(events) > EVENT_SECTIONS:
+@dataclass(frozen=True)
+class Ended:
+    """A resolved episode as its notice tells it: where its figure is now and where it peaked."""
+
+    event: dict
+    sessions_held: int
+    last: dt.date | None
+    now: float | None
+    peak: float | None
+    peak_on: dt.date | None
+
+
+def _ended_line(x: Ended, basket_title: str) -> str:
+    e = x.event
+    who = subject_title(e["subject"], basket_title)
+    if e["message"].startswith("Withdrawn"):
+        return f"{rule_title(e['rule'])}, {who}: withdrawn, the data behind it was revised (since {e['opened_on']})."
+    span = f"{e['opened_on']}" if x.last in (None, e["opened_on"]) else f"{e['opened_on']} .. {x.last}"
+    line = f"{rule_title(e['rule'])}, {who}: no longer holds (held {x.sessions_held} sessions, {span})"
+    rule = BY_NAME.get(e["rule"])
+    if rule and rule.figure and (x.now is not None or x.peak is not None):
+        now = rule.figure.text(x.now) if x.now is not None else "n/a"
+        peak = f"; at the peak {rule.figure.text(x.peak)} on {x.peak_on}" if x.peak is not None else ""
+        line += f"; now {now}{peak}"
+    return line + "."
+
+
+def resolved(session: dt.date, ended: list[Ended], title: str = "Watchlist") -> tuple[str, list[dict]]:
+    """The notice that episodes ended, in the thread of the message that announced them: each with its figure now
+    and at its peak."""
+    lines = [f":white_check_mark: {_ended_line(x, title)}" for x in ended[:EVENT_SECTIONS]]
+    if len(ended) > EVENT_SECTIONS:
+        rest = ended[EVENT_SECTIONS:]
         lines.append(
-            f"... and {len(events) - EVENT_SECTIONS} more: "
-            + _some([f"{e['rule']} {e['subject']}" for e in events[EVENT_SECTIONS:]], 20)
+            f"... and {len(rest)} more: "
+            + _some([f"{rule_title(x.event['rule'])} {subject_title(x.event['subject'], title)}" for x in rest], 20)
         )
-    text = _cut(f"Resolved in {title} on {session}:\n" + "\n".join(lines), TEXT_CHARS)
-    blocks = [SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_CHARS))).to_dict()]
+    head = f"Resolved in {title} on {session}"
+    text = _cut(head + ":\n" + "\n".join(line.replace(":white_check_mark: ", "") for line in lines), TEXT_CHARS)
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=_cut(f"*{head}*\n" + "\n".join(lines), SECTION_CHARS))).to_dict()
+    ]
     return text, blocks
 
 

@@ -78,6 +78,7 @@ def notify(
     routes: Routes | Notifier | None,
     run_url: str | None,
     now: dt.datetime | None = None,
+    ui_url: str | None = None,
 ) -> NotifyReport:
     """Record the lifecycle up to `until`, queue what is due for `notify_sessions` (per basket, to each of its
     destinations), and deliver the outbox. `routes`: each basket's destinations, or one sender for every basket
@@ -100,7 +101,15 @@ def notify(
     )
     with store.transaction(con):
         report.transitions_recorded = record_transitions(
-            con, transitions, notify_sessions, cfg.alerts.notify_min_severity, now, findings, until, late
+            con,
+            transitions,
+            notify_sessions,
+            cfg.alerts.notify_min_severity,
+            now,
+            findings,
+            until,
+            late,
+            cfg.alerts.repeat_interval_sessions,
         )
         report.queued = outbox.compose(
             con,
@@ -111,6 +120,7 @@ def notify(
             min_severity=cfg.alerts.notify_min_severity,
             late={key: until for key in late},
             chart=lambda basket, day: charts.watchlist_chart(con, basket, day),
+            ui_url=ui_url,
         )
     report.texts = "\n\n".join(f"**{nid}**\n```\n{for_ui(outbox.text_of(con, nid))}\n```" for nid in report.queued[:5])
     if not routes.dry_run:

@@ -15,7 +15,7 @@ from pipelines.channels.notifier import Attaching, LookupInconclusive, Message, 
 from pipelines.config import Basket
 from pipelines.domain import history, silences
 from pipelines.domain.lifecycle import notification_id
-from pipelines.rules import HEADLINE, SEVERITY_RANK, breadth_threshold, is_basket_rule
+from pipelines.rules import BY_NAME, HEADLINE, SEVERITY_RANK, breadth_threshold, is_basket_rule
 from pipelines.sqlfiles import sql
 
 
@@ -79,6 +79,26 @@ def _figures(
     )
 
 
+def _ended(con, basket: str, session: dt.date, e: dict) -> message.Ended:
+    """A resolved episode's length, its figure on the session it resolved and at its peak (from its findings)."""
+    rows = con.execute(
+        sql("outbox/episode_findings"),
+        {"basket": basket, "rule": e["rule"], "subject": e["subject"], "start": e["opened_on"], "end": session},
+    ).fetchall()
+    findings = [(day, json.loads(m)) for day, m in rows]
+    rule = BY_NAME.get(e["rule"])
+    now = peak = peak_on = None
+    if rule and rule.figure and findings:
+        peak_on, worst = min(findings, key=lambda f: rule.magnitude(f[1]))
+        peak = rule.figure.of(worst)
+        if rule.figure.source == "basket":
+            found = _dicts(con.execute(sql("outbox/figure_of_basket"), {"basket": basket, "session": session}))
+        else:
+            found = _dicts(con.execute(sql("outbox/figure_of_subject"), {"subject": e["subject"], "session": session}))
+        now = found[0].get(rule.figure.column) if found else None
+    return message.Ended(e, len(findings), findings[-1][0] if findings else None, now, peak, peak_on)
+
+
 def compose(
     con,
     baskets: list[Basket],
@@ -88,6 +108,7 @@ def compose(
     min_severity: str = "warning",
     late: dict[tuple[str, dt.date], dt.date] | None = None,
     chart: Callable[[Basket, dt.date], bytes | None] | None = None,
+    ui_url: str | None = None,
 ) -> list[str]:
     """Turn notifiable transitions not yet carried by a message into outbox rows (caller holds the transaction).
 
@@ -101,6 +122,9 @@ def compose(
     events = _pending_events(con)
     created: list[str] = []
     by_name = {b.name: b for b in baskets}
+    links = {"Dagster run": run_url} if run_url else {}
+    if ui_url:
+        links["alerts in Dagster"] = f"{ui_url.rstrip('/')}/assets/alerts"
     for basket_name, session in sorted({(e["basket"], e["session"]) for e in events}, key=lambda k: (k[1], k[0])):
         basket = by_name.get(basket_name)
         if basket is None:  # a basket dropped from the config: its transitions stay recorded, nothing is sent
@@ -125,10 +149,11 @@ def compose(
                     )
                     figures = _figures(con, basket, session, evs, quiet)
                     text, blocks = message.digest(
-                        session, evs, figures, run_url, others, arrived=(late or {}).get((basket_name, session))
+                        session, evs, figures, links, others, arrived=(late or {}).get((basket_name, session))
                     )
                 else:
-                    text, blocks = message.resolved(session, evs, basket.title)
+                    ended = [_ended(con, basket_name, session, e) for e in evs]
+                    text, blocks = message.resolved(session, ended, basket.title)
             except Exception as exc:  # composing a message never loses the alert nor fails the pipeline
                 text, blocks = message.fallback(session, evs, exc, basket.title)
             for destination, sendable, _files in routes.get(basket_name, ()):

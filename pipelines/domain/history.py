@@ -7,11 +7,10 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass
 
-from pipelines.fmt import pct, usd
+from pipelines.fmt import pct, plural, usd
 from pipelines.sqlfiles import sql
 
 MIN_EPISODES = 3  # fewer past episodes than this: say so instead of a median
-EPISODES_LISTED = 6  # the newest ones by name; the statistics use all of them
 HORIZONS = (5, 20)
 
 
@@ -43,12 +42,8 @@ def sector_history(con, basket: str, rule: str, session: dt.date, opened_on: dt.
     return SectorHistory(session, r5, rank, n, first, share, since, previous)
 
 
-def _episode(e: dict) -> str:
-    span = f"{e['opened_on']}" if e["opened_on"] == e["last_session"] else f"{e['opened_on']}..{e['last_session']}"
-    return (
-        f"{span}: peak {pct(e['peak_cap_return_5d'])} ({usd(e['peak_cap_change_5d'])}) on {e['peak_session']}, "
-        f"{e['peak_names_down']} of {e['peak_constituents']} names down"
-    )
+def _span(e: dict) -> str:
+    return f"{e['opened_on']}" if e["opened_on"] == e["last_session"] else f"{e['opened_on']}..{e['last_session']}"
 
 
 def ordinal(n: int) -> str:
@@ -57,35 +52,31 @@ def ordinal(n: int) -> str:
 
 
 def lines(h: SectorHistory) -> list[str]:
-    """The digest's history section, one line per point (mrkdwn)."""
-    worst = "the worst stored" if h.loss_rank == 1 else f"the {ordinal(h.loss_rank)} worst"
-    since = (
-        f"the worst since {h.worst_since} (the last session as bad before this episode's run-up)"
-        if h.worst_since
-        else "nothing as bad is stored before this episode"
-    )
+    """The digest's history section: at most three short lines (mrkdwn), each figure from basket_history or
+    episode_history."""
+    worst = "the worst" if h.loss_rank == 1 else f"the {ordinal(h.loss_rank)} worst"
+    since = f"the worst since {h.worst_since}" if h.worst_since else "nothing as bad stored before this episode"
     out = [
-        f"*How unusual:* {pct(h.cap_return_5d)} over 5 sessions is {worst} of {h.sessions_to_date} sessions "
-        f"stored since {h.first_stored} (worse than {h.worse_than_share:.0%} of them); {since}."
+        f"*How unusual:* {pct(h.cap_return_5d)} over 5 sessions is {worst} of {h.sessions_to_date} sessions stored "
+        f"since {h.first_stored} (worse than {h.worse_than_share:.0%}); {since}."
     ]
     if not h.previous:
-        out.append("*Previous episodes:* none stored before this one.")
+        out.append("*Before:* no earlier episode stored.")
         return out
-    shown = "; ".join(_episode(e) for e in h.previous[:EPISODES_LISTED])
-    more = f"; and {len(h.previous) - EPISODES_LISTED} earlier" if len(h.previous) > EPISODES_LISTED else ""
-    out.append(f"*Previous episodes ({len(h.previous)}):* {shown}{more}.")
+    last = h.previous[0]
+    out.append(
+        f"*Before:* {plural(len(h.previous), 'episode')} stored; the last {_span(last)}, peak "
+        f"{pct(last['peak_cap_return_5d'])} ({usd(last['peak_cap_change_5d'])}) on {last['peak_session']}."
+    )
     after = []
     for horizon in HORIZONS:
         values = h.after(horizon)
         if len(values) < MIN_EPISODES:
-            after.append(
-                f"{horizon} sessions after the peak: fewer than {MIN_EPISODES} past episodes with "
-                f"{horizon} sessions since ({len(values)}), no statistic"
-            )
+            after.append(f"after {horizon} sessions too few episodes for a statistic ({len(values)})")
         else:
             after.append(
-                f"{horizon} sessions after the peak: median {pct(statistics.median(values))}, worst "
-                f"{pct(min(values))} ({len(values)} episodes)"
+                f"after {horizon} sessions median {pct(statistics.median(values))} "
+                f"(worst {pct(min(values))}, {len(values)} episodes)"
             )
-    out.append("*What followed (basket):* " + "; ".join(after) + ".")
+    out.append("*What followed them (basket, from each peak):* " + "; ".join(after) + ".")
     return out

@@ -16,7 +16,7 @@ import pandas as pd
 from pipelines import calendar
 from pipelines.domain import silences as silencing
 from pipelines.domain.episodes import build_episodes
-from pipelines.rules import SEVERITY_RANK, Finding
+from pipelines.rules import HEADLINE, SEVERITY_RANK, Finding, is_basket_rule
 from pipelines.sqlfiles import sql
 
 
@@ -99,6 +99,7 @@ def record_transitions(
     findings: list[Finding] = (),
     until: dt.date | None = None,
     late: set[tuple[str, dt.date]] = frozenset(),
+    repeat_every: int | None = None,
 ) -> int:
     """Insert the transitions not recorded yet; `notify` is decided once, when first recorded.
 
@@ -110,6 +111,10 @@ def record_transitions(
     on `until` as withdrawn, so nobody is left waiting for a resolve that would never come.
     A transition a silence covers is recorded with silenced_by and not notified; an episode whose opening was
     silenced is not announced, so it is announced as `firing` on the first notified session after the silence.
+    With `repeat_every`, reminders are timed from the last message sent for the episode (not from its opening: an
+    episode first announced on a catch-up night is not announced again the next evening), and a name's resolve
+    while its basket's sell-off alert holds is recorded with inhibited_by and not sent (the basket alert speaks for
+    it).
     """
 
     def loud(severity: str) -> bool:
@@ -122,24 +127,35 @@ def record_transitions(
         s = silencing.matching(quiet, basket, t_rule, subject, session)
         return s.id if s else None
 
+    def too_soon(key: str, session: dt.date) -> bool:
+        return repeat_every is not None and key in last_sent and _gap(last_sent[key], session) < repeat_every
+
     quiet = silencing.covering(con, dt.date.min)
     announced = {r[0] for r in con.execute(sql("alerts/announced_keys")).fetchall()}
-    rows = []
-    for t in transitions:
-        notify = due(t.basket, t.session) and loud(t.severity)
-        if t.transition == "resolve":
-            notify = notify and t.episode_key in announced
-        silenced = silence(t.basket, t.rule, t.subject, t.session) if notify else None
-        if silenced:
-            notify = False
-        elif notify and t.transition != "resolve":
-            announced.add(t.episode_key)
-        rows.append(_row(t, notify, now, silenced))
+    last_sent = dict(con.execute(sql("alerts/last_sent")).fetchall())
     # Indexed once: a night with hundreds of episodes must not scan every finding for every episode.
     held: dict[tuple[str, str, str], list[Finding]] = {}
     for f in sorted(findings, key=lambda f: f.as_of):
         held.setdefault((f.basket, f.rule, f.subject), []).append(f)
     resolved_on = {t.episode_key: t.session for t in transitions if t.transition == "resolve"}
+    inhibitor = _inhibitors(transitions, resolved_on) if repeat_every is not None else lambda basket, day: None
+    rows = []
+    for t in transitions:
+        notify = due(t.basket, t.session) and loud(t.severity)
+        inhibited = None
+        if t.transition == "resolve":
+            notify = notify and t.episode_key in announced
+            inhibited = inhibitor(t.basket, t.session) if notify and not is_basket_rule(t.rule) else None
+            notify = notify and inhibited is None
+        elif t.transition == "repeat" and too_soon(t.episode_key, t.session):
+            notify = False
+        silenced = silence(t.basket, t.rule, t.subject, t.session) if notify else None
+        if silenced:
+            notify = False
+        elif notify and t.transition != "resolve":
+            announced.add(t.episode_key)
+            last_sent[t.episode_key] = t.session
+        rows.append(_row(t, notify, now, silenced, inhibited))
     for t in transitions:
         if t.transition != "open" or t.episode_key in announced:
             continue
@@ -192,6 +208,8 @@ def record_transitions(
                     silence(t.basket, t.rule, t.subject, q.as_of),
                 )
             )
+    if repeat_every is not None and notify_sessions:
+        rows += _reminders(transitions, held, resolved_on, last_sent, notify_sessions, repeat_every, now, loud, silence)
     if until is not None:
         rows += [
             _row(t, due(t.basket, until), now) for t in _withdrawn(con, transitions, until)
@@ -203,6 +221,58 @@ def record_transitions(
         con.unregister("incoming_events")  # not on failure: an aborted transaction refuses it (as in store.py)
     [(after,)] = con.execute(sql("alerts/count_events")).fetchall()
     return after - before
+
+
+def _gap(first: dt.date, last: dt.date) -> int:
+    """Sessions from `first` to `last` (0 on the same session)."""
+    return len(calendar.sessions(first, last)) - 1 if last >= first else -1
+
+
+def _inhibitors(transitions: list[Transition], resolved_on: dict[str, dt.date]):
+    """(basket, session) -> the episode key of the basket's sell-off alert holding then, or None."""
+    spans: dict[str, list[tuple[dt.date, dt.date | None, str]]] = {}
+    for t in transitions:
+        if t.transition == "open" and t.rule == HEADLINE.name:
+            spans.setdefault(t.basket, []).append((t.opened_on, resolved_on.get(t.episode_key), t.episode_key))
+
+    def holding(basket: str, day: dt.date) -> str | None:
+        return next((k for start, end, k in spans.get(basket, ()) if start <= day and (end is None or day < end)), None)
+
+    return holding
+
+
+def _reminders(transitions, held, resolved_on, last_sent, notify_sessions, repeat_every, now, loud, silence) -> list:
+    """A reminder on a notified session for an announced episode still holding, `repeat_every` sessions after its
+    last message, where the episode has no transition of its own that session."""
+    derived = {(t.episode_key, t.session) for t in transitions if t.transition != "resolve"}
+    out = []
+    for t in (t for t in transitions if t.transition == "open" and t.episode_key in last_sent):
+        end = resolved_on.get(t.episode_key)
+        for f in held.get((t.basket, t.rule, t.subject), ()):
+            if (
+                f.as_of in notify_sessions
+                and t.session <= f.as_of
+                and (end is None or f.as_of < end)
+                and (t.episode_key, f.as_of) not in derived
+                and _gap(last_sent[t.episode_key], f.as_of) >= repeat_every
+                and loud(f.severity)
+                and not silence(t.basket, t.rule, t.subject, f.as_of)
+            ):
+                reminder = Transition(
+                    t.episode_key,
+                    t.basket,
+                    t.rule,
+                    t.subject,
+                    t.opened_on,
+                    f.as_of,
+                    "repeat",
+                    f.severity,
+                    f.metrics,
+                    f.message,
+                )
+                out.append(_row(reminder, True, now))
+                last_sent[t.episode_key] = f.as_of
+    return out
 
 
 def _withdrawn(con, transitions: list[Transition], until: dt.date) -> list[Transition]:
@@ -240,10 +310,13 @@ EVENT_COLUMNS = [
     "notify",
     "recorded_at",
     "silenced_by",
+    "inhibited_by",
 ]
 
 
-def _row(t: Transition, notify: bool, now: dt.datetime, silenced_by: int | None = None) -> tuple:
+def _row(
+    t: Transition, notify: bool, now: dt.datetime, silenced_by: int | None = None, inhibited_by: str | None = None
+) -> tuple:
     return (
         t.episode_key,
         t.basket,
@@ -258,6 +331,7 @@ def _row(t: Transition, notify: bool, now: dt.datetime, silenced_by: int | None 
         notify,
         now,
         silenced_by,
+        inhibited_by,
     )
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pipelines.fmt import control_chars
-from pipelines.rules import BY_NAME
+from pipelines.rules import BY_NAME, title
 from pipelines.sqlfiles import sql
 
 
@@ -37,9 +37,10 @@ class Silence:
         )
 
     def describe(self) -> str:
+        """As a digest names it: the rule's title, its subject and basket, until when, and who said why."""
         where = f" in {self.basket}" if self.basket else ""
         return (
-            f"{self.rule} {self.subject or '(all subjects)'}{where} until {self.until} (#{self.id}, "
+            f"{title(self.rule)}, {self.subject or 'every subject'}{where}, until {self.until} (#{self.id}, "
             f"{self.created_by}: {self.reason})"
         )
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from pipelines.fmt import pct, pe_text, usd
+
 if TYPE_CHECKING:
     from pipelines.config import Basket
 
@@ -65,6 +67,33 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """The figure a rule measures, as people read it: in a finding's metrics under `key`, and on any session in
+    watchlist_daily (`source` "basket") or in the subject's metrics_daily row (`source` "subject") under `column`."""
+
+    source: str
+    column: str
+    unit: str  # "pct" | "usd" | "pe"
+    label: str  # what it is, after the figure: "over 5 sessions"
+    key: str | None = None  # in the finding's metrics, when it differs from `column`
+
+    def of(self, metrics: dict) -> float | None:
+        return num(metrics.get(self.key or self.column)) if metrics else None
+
+    def value(self, value) -> str:
+        """The figure alone: `-22.2%`, `-$229.0B`, `P/E 313`."""
+        if self.unit == "pct":
+            return pct(value)
+        if self.unit == "usd":
+            return usd(value)
+        return f"P/E {pe_text(value, 1.0, ',.0f')}"
+
+    def text(self, value) -> str:
+        """The figure and what it is: `-22.2% over 5 sessions`."""
+        return self.value(value) if self.unit == "pe" else f"{self.value(value)} {self.label}"
+
+
+@dataclass(frozen=True)
 class Rule:
     name: str
     title: str  # how messages and the UI name it
@@ -81,6 +110,10 @@ class Rule:
     chart_lines: Callable[[Any], list[tuple[str, str, float]]] | None = None
     headline: bool = False  # the basket's sell-off rule: its episodes get the history section and the chart's bands
     breadth: Callable[[Any], float] | None = None  # the per-name return its breadth counts (watchlist_daily)
+    figure: Figure | None = None  # what it measures: a resolved notice says where it is now and where it peaked
+    # The digest's verdict line from a finding's metrics, (metrics, basket title, benchmark) -> one sentence with the
+    # numbers that decided it; None: the finding's message.
+    verdict: Callable[[dict, str, str], str] | None = None
 
     def finding(self, inp: Inputs, subject: str, as_of: dt.date, metrics: dict, message: str) -> Finding:
         return Finding(self.name, subject, as_of, self.severity, metrics, message, inp.basket.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelines.bounds import Block, at_most_zero
 from pipelines.fmt import pct
-from pipelines.rules.base import Inputs, Rule, crossed, num
+from pipelines.rules.base import Figure, Inputs, Rule, crossed, num
 
 
 class Settings(Block):
@@ -34,5 +34,6 @@ RULE = Rule(
     magnitude=lambda m: m["benchmark_return_5d"],
     settings=Settings,
     chart_lines=lambda s: [("basket", "benchmark threshold", s.return_5d)],
+    figure=Figure("subject", "return_5d", "pct", "over 5 sessions", key="benchmark_return_5d"),
 )
 NAME = RULE.name

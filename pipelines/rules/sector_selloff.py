@@ -9,7 +9,7 @@ from __future__ import annotations
 from pipelines.bounds import Block, at_least_zero, at_most_zero
 from pipelines.fmt import loss, pct, some
 from pipelines.rules import data_incomplete
-from pipelines.rules.base import WATCHLIST, Inputs, Rule, crossed, crossed_mask, num
+from pipelines.rules.base import WATCHLIST, Figure, Inputs, Rule, crossed, crossed_mask, num
 
 
 class Settings(Block):
@@ -107,6 +107,26 @@ def validate(t: Settings, basket) -> str | None:
     return None
 
 
+def verdict(m: dict, title: str, benchmark: str) -> str:
+    """One sentence with every figure that decided it: the dollar loss and its coverage, breadth, the benchmark."""
+    covered = m["n_cap_pairs"]
+    without = m.get("names_without_cap") or []
+    constituents = covered + len(without)
+    coverage = (
+        f"summed over {covered} of {constituents} names (no market cap: {some(without)})"
+        if without
+        else f"summed over all {covered} names"
+    )
+    missing = m.get("missing_tickers") or []
+    t = m["thresholds"]
+    return (
+        f"{title} lost {loss(m['cap_change_5d'])} ({pct(m['cap_return_5d'])}) of market value in 5 sessions, "
+        f"{coverage}; {m['n_names_down']} of {constituents + len(missing)} names fell "
+        f"{abs(t['name_return_5d']):.0%} or more; {benchmark} {pct(m['benchmark_return_5d'])}."
+        + (f" No bar for {some(missing)}: decided on the others." if missing else "")
+    )
+
+
 RULE = Rule(
     name="sector_selloff",
     title="Sector sell-off",
@@ -123,5 +143,7 @@ RULE = Rule(
     chart_lines=lambda t: [("basket", "sell-off threshold", t.cap_return_5d)],
     headline=True,
     breadth=lambda t: t.name_return_5d,
+    figure=Figure("basket", "cap_return_5d", "pct", "over 5 sessions"),
+    verdict=verdict,
 )
 NAME = RULE.name

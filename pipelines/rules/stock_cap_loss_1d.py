@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelines.bounds import Block, at_most_zero
 from pipelines.fmt import loss, pct, usd
-from pipelines.rules.base import Inputs, Rule, num
+from pipelines.rules.base import Figure, Inputs, Rule, num
 
 
 class Settings(Block):
@@ -37,5 +37,6 @@ RULE = Rule(
     evaluate=evaluate,
     magnitude=lambda m: m["cap_change_1d"],
     settings=Settings,
+    figure=Figure("subject", "cap_change_1d", "usd", "in one session"),
 )
 NAME = RULE.name

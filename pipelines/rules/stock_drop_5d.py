@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelines.bounds import Block, at_most_zero
 from pipelines.fmt import pct
-from pipelines.rules.base import Inputs, Rule, num
+from pipelines.rules.base import Figure, Inputs, Rule, num
 
 
 class Settings(Block):
@@ -37,5 +37,6 @@ RULE = Rule(
     magnitude=lambda m: m["return_5d"],
     settings=Settings,
     chart_lines=lambda s: [("names", "stock drop threshold", s.return_5d)],
+    figure=Figure("subject", "return_5d", "pct", "over 5 sessions"),
 )
 NAME = RULE.name

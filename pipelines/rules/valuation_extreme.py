@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines.bounds import Block, at_least_zero
-from pipelines.rules.base import Inputs, Rule
+from pipelines.rules.base import Figure, Inputs, Rule
 
 
 class Settings(Block):
@@ -35,5 +35,6 @@ RULE = Rule(
     evaluate=evaluate,
     magnitude=lambda m: -m["pe_ttm"],
     settings=Settings,
+    figure=Figure("subject", "pe_ttm", "pe", "P/E"),
 )
 NAME = RULE.name
