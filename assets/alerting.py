@@ -15,7 +15,7 @@ from assets.common import (
 from assets.partitions import session_range
 from assets.resources import MonitorResource, SlackResource, SourceResource
 from pipelines import rules
-from pipelines.channels import charts
+from pipelines.channels import charts, message
 from pipelines.channels.notify import due_sessions, notify
 from pipelines.channels.routes import Routes
 from pipelines.config import MonitorConfig
@@ -91,10 +91,7 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
                 "sessions": f"{first} .. {end}",
                 "latest_session": str(end),
                 "baskets": dg.MetadataValue.md(_baskets_table(cfg, latest)),
-                "latest_findings": dg.MetadataValue.md(
-                    "\n".join(f"- **{f.severity}** {f.basket} `{f.rule}` {f.subject}: {f.message}" for f in latest)
-                    or "No rule held."
-                ),
+                "latest_findings": dg.MetadataValue.md(_findings_markdown(cfg, latest)),
                 **newest_session_metadata(
                     context,
                     end,
@@ -195,11 +192,22 @@ def build_alerting_assets(cfg: MonitorConfig, partitions: dg.PartitionsDefinitio
     return [alerts, slack_notifications]
 
 
+def _findings_markdown(cfg: MonitorConfig, latest: list) -> str:
+    """The newest session's findings as people name them: basket title, rule title, subject (`rule` id in code)."""
+    titles = {b.name: b.title for b in cfg.baskets}
+    lines = [
+        f"- **{f.severity}** {titles.get(f.basket, f.basket)}: {rules.title(f.rule)}, "
+        f"{message.subject_title(f.subject, titles.get(f.basket, f.basket))} (`{f.rule}`): {f.message}"
+        for f in latest
+    ]
+    return "\n".join(lines) or "No rule held."
+
+
 def _baskets_table(cfg: MonitorConfig, latest: list) -> str:
     """One line per basket: its names, benchmark, destinations and what held on the newest session."""
     lines = ["| basket | title | names | benchmark | destinations | held tonight |", "|---|---|---:|---|---|---|"]
     for b in cfg.baskets:
-        held = sorted({f"{f.severity} {f.rule}" for f in latest if f.basket == b.name}) or ["nothing"]
+        held = sorted({f"{f.severity} {rules.title(f.rule)}" for f in latest if f.basket == b.name}) or ["nothing"]
         lines.append(
             f"| {b.name} | {b.title} | {len(b.tickers)} | {b.benchmark} | {', '.join(b.destinations)} | "
             f"{', '.join(held)} |"

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from pipelines.fmt import pct as _pct
-from pipelines.fmt import pe_text, slack_escape
+from pipelines.fmt import pe_text, plural, slack_escape
 from pipelines.fmt import some as _some
 from pipelines.fmt import usd as _usd
-from pipelines.rules import BY_NAME, SEVERITY_RANK, WATCHLIST
+from pipelines.rules import BY_NAME, SEVERITY_RANK, WATCHLIST, is_basket_rule
 from pipelines.rules import title as rule_title
 
 # Slack's limits, kept by construction: 50 blocks a message, 3,000 characters a section or context element,
@@ -109,15 +109,6 @@ def _event_line(e: dict, basket_title: str) -> str:
     return f"{rule_title(e['rule'])}, {who} ({_since(e)}, {e['severity']}): {e['message']}"
 
 
-def _thresholds(metrics: dict | None) -> str | None:
-    if not metrics:
-        return None
-    crossed = metrics.get("thresholds") or {
-        k.removeprefix("threshold_"): v for k, v in metrics.items() if k.startswith("threshold_")
-    }
-    return ", ".join(f"{k} {v:g}" for k, v in crossed.items()) or None
-
-
 def _links(links: dict[str, str]) -> str:
     return " · ".join(f"<{url}|{label}>" for label, url in links.items())
 
@@ -154,22 +145,16 @@ def digest(
     text += [late] if late else []
     text.append(verdict)
     blocks = [
-        HeaderBlock(text=_cut(f"{header} — {session}", HEADER_CHARS)),
+        HeaderBlock(text=_cut(f"{ICON[severity]} {header} — {session}", HEADER_CHARS)),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=f"{ICON[severity]} *{severity.upper()}* · {when} · market-monitor"
-                    + (f" · *{late}*" if late else "")
+                    text=f"*{severity.upper()}* · {when} · market-monitor" + (f" · *{late}*" if late else "")
                 )
             ]
         ),
         SectionBlock(text=MarkdownTextObject(text=_cut(verdict, SECTION_CHARS))),
     ]
-    thresholds = _thresholds(lead["metrics"])
-    if thresholds:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=_cut(f"thresholds: {thresholds}", SECTION_CHARS))])
-        )
     if figures.history:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut("\n".join(figures.history), SECTION_CHARS))))
         text += [line.replace("*", "") for line in figures.history]
@@ -228,7 +213,7 @@ def _ended_line(x: Ended, basket_title: str) -> str:
     if e["message"].startswith("Withdrawn"):
         return f"{rule_title(e['rule'])}, {who}: withdrawn, the data behind it was revised (since {e['opened_on']})."
     span = f"{e['opened_on']}" if x.last in (None, e["opened_on"]) else f"{e['opened_on']} .. {x.last}"
-    line = f"{rule_title(e['rule'])}, {who}: no longer holds (held {x.sessions_held} sessions, {span})"
+    line = f"{rule_title(e['rule'])}, {who}: no longer holds (held {plural(x.sessions_held, 'session')}, {span})"
     rule = BY_NAME.get(e["rule"])
     if rule and rule.figure and (x.now is not None or x.peak is not None):
         now = rule.figure.text(x.now) if x.now is not None else "n/a"
@@ -240,6 +225,8 @@ def _ended_line(x: Ended, basket_title: str) -> str:
 def resolved(session: dt.date, ended: list[Ended], title: str = "Watchlist") -> tuple[str, list[dict]]:
     """The notice that episodes ended, in the thread of the message that announced them: each with its figure now
     and at its peak."""
+    # the basket's own alerts first, then its names'
+    ended = sorted(ended, key=lambda x: (not is_basket_rule(x.event["rule"]), x.event["rule"], x.event["subject"]))
     lines = [f":white_check_mark: {_ended_line(x, title)}" for x in ended[:EVENT_SECTIONS]]
     if len(ended) > EVENT_SECTIONS:
         rest = ended[EVENT_SECTIONS:]
