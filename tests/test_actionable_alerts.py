@@ -74,7 +74,7 @@ def test_the_november_digest_carries_its_history_and_its_chart(tmp_path, shared_
     )
     assert (
         f"{r5 * 100:+.1f}% over 5 sessions is the {ordinal(rank)} worst of {n} sessions stored since {first} "
-        f"(worse than {share:.0%} of them); the worst since {since} " in text
+        f"(worse than {share:.0%}); the worst since {since}." in text
     )
     previous = _analysts(
         tmp_path,
@@ -82,14 +82,14 @@ def test_the_november_digest_carries_its_history_and_its_chart(tmp_path, shared_
         "FROM episode_history WHERE basket = 'ai' AND rule = 'sector_selloff' AND opened_on < "
         "DATE '2025-11-06' ORDER BY opened_on DESC",
     )
-    assert len(previous) >= 3 and f"Previous episodes ({len(previous)}):" in text
-    april = [p for p in previous if p[0].year == 2025 and p[0].month == 4]
-    assert april and f"{april[0][0]}..{april[0][1]}: peak" in text  # the April 2025 sell-off, by its dates
+    assert len(previous) >= 3 and f"Before: {len(previous)} episodes stored; " in text
+    last = previous[0]  # the newest before this one: the April 2025 sell-off, by its dates
+    assert last[0].year == 2025 and last[0].month == 4 and f"the last {last[0]}..{last[1]}, peak" in text
     for horizon, column in ((5, 2), (20, 3)):
         values = [p[column] for p in previous if p[column] is not None]
         assert (
-            f"{horizon} sessions after the peak: median {statistics.median(values) * 100:+.1f}%, worst "
-            f"{min(values) * 100:+.1f}% ({len(values)} episodes)" in text
+            f"after {horizon} sessions median {statistics.median(values) * 100:+.1f}% "
+            f"(worst {min(values) * 100:+.1f}%, {len(values)} episodes)" in text
         )
     assert any("How unusual" in b["text"]["text"] for b in digest["blocks"] if b["type"] == "section")
 
@@ -180,8 +180,8 @@ def test_an_episode_that_outlasts_its_silence_is_announced_as_firing_since(tmp_p
             assert result.returncode == 0, result.stderr
             sent[night] = [p["text"] for p in slack.posts()[before:] if not p.get("thread_ts")]
     assert not any("AI leaders: Sector sell-off" in t for t in sent["2024-08-21"] + sent["2024-08-22"])
-    [opening] = [t for t in sent["2024-08-23"] if "sector_selloff" in t]
-    assert "critical sector_selloff WATCHLIST (firing since 2024-08-21)" in opening
+    [opening] = [t for t in sent["2024-08-23"] if "Sector sell-off" in t]
+    assert opening.startswith("[CRITICAL] AI leaders: Sector sell-off — 2024-08-23 (firing since 2024-08-21)")
     assert "Silenced" not in opening  # the silence no longer covers this session
     rows = _analysts(
         tmp_path,

@@ -59,7 +59,7 @@ def test_a_name_that_stops_arriving_does_not_hide_a_sector_sell_off(tmp_path, ev
     [finding] = night.sql("SELECT metrics FROM alerts WHERE rule = 'sector_selloff' AND as_of = ?", [crash])
     assert '"missing_tickers": ["CRWV"]' in finding[0]
     [sent] = [p["text"] for p in slack.posts() if "AI leaders: Sector sell-off" in p["text"]]
-    assert "5 of 5 names fell 5% or more" in sent and "Decided on 5 of 6 names: no bar for CRWV." in sent
+    assert "5 of 5 names with a bar fell 5% or more" in sent and "No bar for CRWV: decided on the other 5." in sent
     ok, desc = checks(report)[("daily_prices", "names_arriving")]
     assert not ok
     assert "CRWV: no bar for 4 sessions (last 2025-10-31)" in desc and "monitor.toml" in desc
@@ -132,10 +132,10 @@ def test_the_message_says_what_its_figures_cover(tmp_path, evening, slack, monke
         )
     assert report.success, report.error
     texts = {p["text"].splitlines()[0]: p["text"] for p in slack.posts()}
-    [oct16] = [t for head, t in texts.items() if head.endswith("2025-10-16")]
-    assert "Also still firing: 5-session drop NVDA since 2025-10-15" in oct16
-    [nov3] = [t for head, t in texts.items() if head.endswith("2025-11-03") and "sector" in head.lower()]
-    assert "(summed over 2 names; no market cap for AMD)" in nov3
+    [oct16] = [t for head, t in texts.items() if "— 2025-10-16 (" in head]
+    assert "Still firing: 5-session drop, NVDA since 2025-10-15" in oct16
+    [nov3] = [t for head, t in texts.items() if "— 2025-11-03 (" in head and "sector" in head.lower()]
+    assert "summed over 2 of 3 names (no market cap: AMD)" in nov3
     table = {line.split()[0]: line.split()[-1] for line in nov3.splitlines() if line.startswith(("AMD ", "META "))}
     assert table == {"AMD": "n/a", "META": "n/m"}
 

@@ -20,8 +20,8 @@ def test_the_readme_offline_command_prints_the_november_alert(tmp_path):
     assert "1 session(s) 2025-11-07 .. 2025-11-07" in result.stdout
     dry_run = result.stdout.split("--- dry run (no Slack settings): this message would be sent ---")[1]
     assert dry_run.lstrip().startswith("[CRITICAL] AI leaders: Sector sell-off — 2025-11-07")
-    assert "sector_selloff WATCHLIST (firing since 2025-11-06)" in dry_run
-    assert "the watchlist lost $548B (-7.0%)" in dry_run
+    assert dry_run.lstrip().startswith("[CRITICAL] AI leaders: Sector sell-off — 2025-11-07 (firing since 2025-11-06)")
+    assert "AI leaders lost $548B (-7.0%)" in dry_run
 
 
 def test_the_example_is_a_faithful_cut_of_the_real_data(tmp_path, shared_market):

@@ -79,3 +79,23 @@ def test_a_digest_is_built_from_rows_without_a_database():
     text, blocks = message.digest(dt.date(2025, 11, 3), [event], figures)
     assert text.startswith("[WARNING] Watchlist: 5-session drop, AAA — 2025-11-03 (new)") and "no bar: BBB" in text
     assert blocks[0]["type"] == "header"
+
+
+def test_a_digest_of_many_single_name_alerts_names_the_first_twelve_and_counts_the_rest():
+    figures = message.SessionFigures(watch=None, names=[], tickers=[f"N{i:02d}" for i in range(20)], benchmark="^IXIC")
+    events = [
+        {
+            "rule": "stock_drop_5d",
+            "subject": f"N{i:02d}",
+            "severity": "warning",
+            "transition": "open",
+            "opened_on": dt.date(2025, 11, 3),
+            "message": f"N{i:02d} -12.0% over 5 sessions",
+            "metrics": {"return_5d": -0.12},
+        }
+        for i in range(20)
+    ]
+    text, blocks = message.digest(dt.date(2025, 11, 3), events, figures)
+    assert text.startswith("[WARNING] Watchlist: 5-session drop, N00 — 2025-11-03 (new)")
+    assert "... and 7 more: 5-session drop N13, 5-session drop N14" in text  # the lead and 12 shown one by one
+    assert len(blocks) <= 50

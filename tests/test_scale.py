@@ -49,6 +49,6 @@ def test_a_500_name_watchlist_replays_with_readable_output_and_a_message_within_
     message = result.stdout.split("this message would be sent ---")[1]
     # 200 names without a bar: the 300 with one carry the sector rule, and the message says what it could not see
     assert message.lstrip().startswith("[CRITICAL] AI leaders: Sector sell-off — 2024-08-30")
-    assert "Decided on 300 of 500 names: no bar for" in message
-    assert "Incomplete data for 2024-08-30: no bar for" in message
-    assert "more: stock_drop_5d" in message and len(message) < 4500
+    assert "300 of 300 names with a bar fell" in message and ": decided on the other 300." in message
+    assert "Incomplete data, AI leaders (new, warning): Incomplete data for 2024-08-30: no bar for" in message
+    assert "folded in: " in message and "5-session drop " in message and len(message) < 4500

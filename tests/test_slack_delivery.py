@@ -258,7 +258,12 @@ def test_a_large_watchlist_s_message_keeps_slack_s_limits(tmp_path, slack):
     assert len(post["blocks"]) <= 50 and len(post["text"]) <= 4000
     for block in post["blocks"]:
         Block.parse(block).validate_json()  # slack_sdk's own checks of Slack's limits
-    assert "... and 110 more: stock_drop_5d N010, stock_drop_5d N011" in post["text"]  # 122 = sector, ^IXIC, 120
+    # 122 = the sell-off, ^IXIC, 120 names: the names' and the benchmark's own alerts fold into one line of it
+    assert (
+        "Their own alerts tonight, folded in: Benchmark drop ^IXIC -4.0% over 5 sessions; 5-session drop "
+        in (post["text"])
+    )
+    assert "and 112 more over 5 sessions." in post["text"] and len(post["text"].splitlines()) < 30
     assert "... and 105 more names" in json.dumps(post["blocks"])
 
 

@@ -60,7 +60,8 @@ def test_run_sends_one_grouped_message_and_never_the_token(tmp_path):
         assert "slack_notifications: materialized, 1 message(s) delivered" in first.stdout
         [post] = slack.posts()
         assert post["text"].startswith("[CRITICAL] AI leaders: Sector sell-off — 2024-08-30")
-        assert "stock_drop_5d" in post["text"] and "benchmark_drop" in post["text"]  # grouped: one message
+        # grouped: one message, the names' and the benchmark's own alerts folded into the sell-off
+        assert "folded in: Benchmark drop ^IXIC" in post["text"] and "5-session drop " in post["text"]
         assert "http://dagster.internal:3000/runs/" in post["text"]
         assert slack.requests[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
         again = cli(*args, env=env)

@@ -68,10 +68,12 @@ class SessionFigures:
 
 def _lead(events: list[dict]) -> dict:
     """The alert the digest leads with: the worst, a rule of the basket as a whole before a name's."""
-    return max(
-        events,
-        key=lambda e: (SEVERITY_RANK[e["severity"]], BY_NAME[e["rule"]].headline if e["rule"] in BY_NAME else False),
-    )
+
+    def rank(e: dict) -> tuple:
+        rule = BY_NAME.get(e["rule"])
+        return SEVERITY_RANK[e["severity"]], bool(rule and rule.headline), bool(rule and rule.scope == "basket")
+
+    return max(events, key=rank)
 
 
 def _since(e: dict) -> str:

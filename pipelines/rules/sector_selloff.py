@@ -119,11 +119,12 @@ def verdict(m: dict, title: str, benchmark: str) -> str:
     )
     missing = m.get("missing_tickers") or []
     t = m["thresholds"]
+    with_bar = " with a bar" if missing else ""
     return (
         f"{title} lost {loss(m['cap_change_5d'])} ({pct(m['cap_return_5d'])}) of market value in 5 sessions, "
-        f"{coverage}; {m['n_names_down']} of {constituents + len(missing)} names fell "
+        f"{coverage}; {m['n_names_down']} of {constituents} names{with_bar} fell "
         f"{abs(t['name_return_5d']):.0%} or more; {benchmark} {pct(m['benchmark_return_5d'])}."
-        + (f" No bar for {some(missing)}: decided on the others." if missing else "")
+        + (f" No bar for {some(missing)}: decided on the other {constituents}." if missing else "")
     )
 
 
