@@ -222,3 +222,20 @@ def test_a_database_from_before_baskets_keeps_its_history_as_the_first_baskets(t
         "AND destination = 'slack:#ai-selloff'"
     ).fetchall()
     assert parent == [("delivered", "111.1")]
+
+
+def test_a_mail_server_variable_that_is_not_host_and_port_is_named(tmp_path):
+    import pytest
+
+    from pipelines.config import ConfigError
+
+    cfg = parse_config(
+        {
+            "baskets": {"ai": {"tickers": AI, "benchmark": "^IXIC", "destinations": ["risk"]}},
+            "destinations": {"risk": {"kind": "email", "to": ["risk@example.com"]}},
+        }
+    )
+    with pytest.raises(ConfigError, match=r"SMTP_HOST: 'mail:twenty-five' is not host\[:port\] \(destination risk\)"):
+        Routes.build(cfg, SlackSettings(), {"SMTP_HOST": "mail:twenty-five"})
+    routes = Routes.build(cfg, SlackSettings(), {"SMTP_HOST": "mail.example:2525"})
+    assert routes.senders["email:risk"].port == 2525

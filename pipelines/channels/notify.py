@@ -97,7 +97,9 @@ def notify(
     )
     report = NotifyReport(
         dry_run=routes.dry_run,
-        dry_run_destinations=[r.describe() for rs in routes.by_basket.values() for r in rs if r.sender is None],
+        dry_run_destinations=list(
+            dict.fromkeys(r.describe() for rs in routes.by_basket.values() for r in rs if r.sender is None)
+        ),
     )
     with store.transaction(con):
         report.transitions_recorded = record_transitions(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pipelines.channels.email import EmailSender
 from pipelines.channels.notifier import Attaching, Notifier
 from pipelines.channels.slack import SlackSettings, WebApiSender, WebhookSender, build_sender
-from pipelines.config import ENV_SLACK, Destination, MonitorConfig
+from pipelines.config import ENV_SLACK, ConfigError, Destination, MonitorConfig
 
 SMTP_PORT = 25
 
@@ -50,6 +50,8 @@ def _route(d: Destination, slack: SlackSettings, env) -> Route:
     if not host:
         return Route(d.name, key, None, f"{d.smtp_host_env} is not set")
     name, _, port = host.partition(":")
+    if not name or not (port.isdigit() or not port):
+        raise ConfigError(f"{d.smtp_host_env}: {host!r} is not host[:port] (destination {d.name})")
     sender = EmailSender(
         key,
         name,

@@ -112,9 +112,8 @@ def record_transitions(
     A transition a silence covers is recorded with silenced_by and not notified; an episode whose opening was
     silenced is not announced, so it is announced as `firing` on the first notified session after the silence.
     With `repeat_every`, reminders are timed from the last message sent for the episode (not from its opening: an
-    episode first announced on a catch-up night is not announced again the next evening), and a name's resolve
-    while its basket's sell-off alert holds is recorded with inhibited_by and not sent (the basket alert speaks for
-    it).
+    episode first announced on a catch-up night is not announced again the next evening). A name's resolve while
+    its basket's sell-off alert holds is recorded with inhibited_by and not sent (the basket alert speaks for it).
     """
 
     def loud(severity: str) -> bool:
@@ -138,7 +137,7 @@ def record_transitions(
     for f in sorted(findings, key=lambda f: f.as_of):
         held.setdefault((f.basket, f.rule, f.subject), []).append(f)
     resolved_on = {t.episode_key: t.session for t in transitions if t.transition == "resolve"}
-    inhibitor = _inhibitors(transitions, resolved_on) if repeat_every is not None else lambda basket, day: None
+    inhibitor = _inhibitors(transitions, resolved_on)
     rows = []
     for t in transitions:
         notify = due(t.basket, t.session) and loud(t.severity)
