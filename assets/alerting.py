@@ -196,8 +196,9 @@ def _findings_markdown(cfg: MonitorConfig, latest: list) -> str:
     """The newest session's findings as people name them: basket title, rule title, subject (`rule` id in code)."""
     titles = {b.name: b.title for b in cfg.baskets}
     lines = [
-        f"- **{f.severity}** {titles.get(f.basket, f.basket)}: {rules.title(f.rule)}, "
-        f"{message.subject_title(f.subject, titles.get(f.basket, f.basket))} (`{f.rule}`): {f.message}"
+        f"- **{f.severity}** {titles.get(f.basket, f.basket)}: {rules.title(f.rule)}"
+        + ("" if f.subject == rules.WATCHLIST else f", {f.subject}")
+        + f" (`{f.rule}`): {f.message}"
         for f in latest
     ]
     return "\n".join(lines) or "No rule held."

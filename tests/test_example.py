@@ -33,3 +33,22 @@ def test_the_example_is_a_faithful_cut_of_the_real_data(tmp_path, shared_market)
     names = sorted(p.name for p in (tmp_path / "fresh").iterdir())
     match, mismatch, errors = filecmp.cmpfiles(tmp_path / "fresh", EXAMPLE, names, shallow=False)
     assert mismatch == [] and errors == [] and len(match) == len(names)
+
+
+def test_the_ui_shows_each_basket_of_the_shipped_config(tmp_path):
+    """The alerts asset's metadata has a line per basket (names, benchmark, destinations, what held tonight) and
+    each basket's chart where a rule of the basket as a whole holds (the AI leaders', always)."""
+    from pipelines import calendar
+    from pipelines.config import DEFAULT_CONFIG, Runtime, load_config
+    from pipelines.orchestration.execution import materialize_sessions
+
+    runtime = Runtime(tmp_path / "mm.duckdb", "replay", ROOT / "examples" / "november-2025")
+    report = materialize_sessions(runtime, load_config(DEFAULT_CONFIG), calendar.sessions("2025-11-07", "2025-11-07"))
+    assert report.success, report.error
+    meta = report.metadata["alerts"]
+    table = str(meta["baskets"])
+    assert "| ai | AI leaders | 6 | ^IXIC | slack | critical Sector sell-off" in table
+    assert "| hyperscalers | Hyperscalers | 5 | ^GSPC | hyperscalers |" in table
+    assert "data:image/png;base64," in str(meta["chart"])  # the AI leaders' chart
+    assert "no chart tonight" in str(meta["chart_hyperscalers"])  # nothing of that basket as a whole held
+    assert "AI leaders: Sector sell-off, AI leaders (`sector_selloff`)" in str(meta["latest_findings"])
