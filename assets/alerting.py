@@ -15,7 +15,7 @@ from assets.common import (
 from assets.partitions import session_range
 from assets.resources import MonitorResource, SlackResource, SourceResource
 from pipelines import rules
-from pipelines.channels import charts, message
+from pipelines.channels import charts
 from pipelines.channels.notify import due_sessions, notify
 from pipelines.channels.routes import Routes
 from pipelines.config import MonitorConfig

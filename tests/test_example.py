@@ -51,4 +51,6 @@ def test_the_ui_shows_each_basket_of_the_shipped_config(tmp_path):
     assert "| hyperscalers | Hyperscalers | 5 | ^GSPC | hyperscalers |" in table
     assert "data:image/png;base64," in str(meta["chart"])  # the AI leaders' chart
     assert "no chart tonight" in str(meta["chart_hyperscalers"])  # nothing of that basket as a whole held
-    assert "AI leaders: Sector sell-off, AI leaders (`sector_selloff`)" in str(meta["latest_findings"])
+    findings = str(meta["latest_findings"])
+    assert "**critical** AI leaders: Sector sell-off (`sector_selloff`)" in findings
+    assert "**warning** AI leaders: 5-session drop, CRWV (`stock_drop_5d`)" in findings
