@@ -167,46 +167,12 @@ def record_transitions(
         quiet_first = [f for f in candidates if silence(t.basket, t.rule, t.subject, f.as_of)]
         f = next((f for f in candidates if f not in quiet_first), None)
         if f is not None and loud(f.severity):
-            rows.append(
-                _row(
-                    Transition(
-                        t.episode_key,
-                        t.basket,
-                        t.rule,
-                        t.subject,
-                        t.opened_on,
-                        f.as_of,
-                        "firing",
-                        f.severity,
-                        f.metrics,
-                        f.message,
-                    ),
-                    True,
-                    now,
-                )
-            )
+            rows.append(_row(_at(t, f, "firing"), True, now))
             announced.add(t.episode_key)
+            last_sent[t.episode_key] = f.as_of
         elif quiet_first and quiet_first[0].as_of != t.session and loud(quiet_first[0].severity):
             q = quiet_first[0]  # held only on silenced sessions: recorded as silenced, announced after the silence
-            rows.append(
-                _row(
-                    Transition(
-                        t.episode_key,
-                        t.basket,
-                        t.rule,
-                        t.subject,
-                        t.opened_on,
-                        q.as_of,
-                        "firing",
-                        q.severity,
-                        q.metrics,
-                        q.message,
-                    ),
-                    False,
-                    now,
-                    silence(t.basket, t.rule, t.subject, q.as_of),
-                )
-            )
+            rows.append(_row(_at(t, q, "firing"), False, now, silence(t.basket, t.rule, t.subject, q.as_of)))
     if repeat_every is not None and notify_sessions:
         rows += _reminders(transitions, held, resolved_on, last_sent, notify_sessions, repeat_every, now, loud, silence)
     if until is not None:
@@ -220,6 +186,22 @@ def record_transitions(
         con.unregister("incoming_events")  # not on failure: an aborted transaction refuses it (as in store.py)
     [(after,)] = con.execute(sql("alerts/count_events")).fetchall()
     return after - before
+
+
+def _at(opening: Transition, f: Finding, kind: str) -> Transition:
+    """A transition of the episode that `opening` opened, on the session of finding `f`."""
+    return Transition(
+        opening.episode_key,
+        opening.basket,
+        opening.rule,
+        opening.subject,
+        opening.opened_on,
+        f.as_of,
+        kind,
+        f.severity,
+        f.metrics,
+        f.message,
+    )
 
 
 def _gap(first: dt.date, last: dt.date) -> int:
@@ -257,19 +239,7 @@ def _reminders(transitions, held, resolved_on, last_sent, notify_sessions, repea
                 and loud(f.severity)
                 and not silence(t.basket, t.rule, t.subject, f.as_of)
             ):
-                reminder = Transition(
-                    t.episode_key,
-                    t.basket,
-                    t.rule,
-                    t.subject,
-                    t.opened_on,
-                    f.as_of,
-                    "repeat",
-                    f.severity,
-                    f.metrics,
-                    f.message,
-                )
-                out.append(_row(reminder, True, now))
+                out.append(_row(_at(t, f, "repeat"), True, now))
                 last_sent[t.episode_key] = f.as_of
     return out
 
