@@ -62,7 +62,6 @@ def test_a_permanent_failure_of_any_channel_keeps_the_message_queued(crash):
 
 def test_a_digest_is_built_from_rows_without_a_database():
     figures = message.SessionFigures(
-        watch=None,
         names=[("AAA", 92.0, -0.08, -8e9, None, None), ("^IXIC", 975.0, -0.025, None, None, None)],
         tickers=["AAA", "BBB"],
         benchmark="^IXIC",
@@ -82,7 +81,7 @@ def test_a_digest_is_built_from_rows_without_a_database():
 
 
 def test_a_digest_of_many_single_name_alerts_names_the_first_twelve_and_counts_the_rest():
-    figures = message.SessionFigures(watch=None, names=[], tickers=[f"N{i:02d}" for i in range(20)], benchmark="^IXIC")
+    figures = message.SessionFigures(names=[], tickers=[f"N{i:02d}" for i in range(20)], benchmark="^IXIC")
     events = [
         {
             "rule": "stock_drop_5d",

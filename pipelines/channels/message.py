@@ -56,11 +56,9 @@ def name_table(rows: list[tuple], tickers: list[str], benchmark: str, limit: int
 class SessionFigures:
     """What a digest quotes besides its events, as read for the session (pipelines/channels/outbox.py)."""
 
-    watch: dict | None  # the basket's watchlist_daily row, or None if the session has none
     names: list[tuple]  # name_table's rows
     tickers: list[str]
     benchmark: str
-    name_threshold: float = -0.05
     history: tuple[str, ...] = ()  # the sell-off alert's history section (pipelines/domain/history.py)
     silenced: tuple[str, ...] = ()  # silences covering the session, described
     title: str = "Watchlist"  # the basket's, as people read it

@@ -15,7 +15,7 @@ from pipelines.channels.notifier import Attaching, LookupInconclusive, Message, 
 from pipelines.config import Basket
 from pipelines.domain import history, silences
 from pipelines.domain.lifecycle import notification_id
-from pipelines.rules import BY_NAME, HEADLINE, SEVERITY_RANK, breadth_threshold, is_basket_rule
+from pipelines.rules import BY_NAME, HEADLINE, SEVERITY_RANK, is_basket_rule
 from pipelines.sqlfiles import sql
 
 
@@ -62,17 +62,11 @@ def _history(con, basket: str, session: dt.date, events: list[dict]) -> tuple[st
 def _figures(
     con, basket: Basket, session: dt.date, events: list[dict], quiet: list[silences.Silence]
 ) -> message.SessionFigures:
-    watch_rows = con.execute(sql("models/watchlist_session"), {"basket": basket.name, "session": session}).df()
-    watch = watch_rows.iloc[0].to_dict() if len(watch_rows) else None
-    if watch is not None:
-        watch["missing_tickers"] = list(watch["missing_tickers"])
     names = con.execute(sql("outbox/session_names"), {"session": session, "tickers": basket.symbols}).fetchall()
     return message.SessionFigures(
-        watch,
         names,
         basket.tickers,
         basket.benchmark,
-        breadth_threshold(basket),
         _history(con, basket.name, session, events),
         tuple(s.describe() for s in quiet if s.basket in (None, basket.name)),
         basket.title,

@@ -43,20 +43,19 @@ def derive_transitions(
         days = calendar.sessions(ep.first, ep.last)
         idx = {d: i for i, d in enumerate(days)}
         first = ep.findings[0]
-        out.append(
-            Transition(
-                key,
-                ep.basket,
-                ep.rule,
-                ep.subject,
-                ep.first,
-                ep.first,
-                "open",
-                first.severity,
-                first.metrics,
-                first.message,
-            )
+        opening = Transition(
+            key,
+            ep.basket,
+            ep.rule,
+            ep.subject,
+            ep.first,
+            ep.first,
+            "open",
+            first.severity,
+            first.metrics,
+            first.message,
         )
+        out.append(opening)
         last_notice, top = idx[ep.first], SEVERITY_RANK[first.severity]
         for f in ep.findings[1:]:
             if SEVERITY_RANK[f.severity] > top:
@@ -66,11 +65,7 @@ def derive_transitions(
             else:
                 continue
             last_notice = idx[f.as_of]
-            out.append(
-                Transition(
-                    key, ep.basket, ep.rule, ep.subject, ep.first, f.as_of, kind, f.severity, f.metrics, f.message
-                )
-            )
+            out.append(_at(opening, f, kind))
         if ep.resolved_on:
             out.append(
                 Transition(
